@@ -1,0 +1,10 @@
+# Writes OUT: a C++ table of {file name without .json, schema text} for DIR/*.json.
+file(GLOB files ${DIR}/*.json)
+list(SORT files)
+set(body "")
+foreach(f ${files})
+  get_filename_component(name ${f} NAME_WLE)
+  file(READ ${f} text)
+  string(APPEND body "  {\"${name}\", R\"SCHEMA(${text})SCHEMA\"},\n")
+endforeach()
+file(WRITE ${OUT} "// Generated from events/schemas by events/embed_schemas.cmake.\n#include <string_view>\n#include <utility>\nnamespace ledger::events {\nextern const std::pair<std::string_view, std::string_view> kEmbeddedSchemas[];\nextern const int kEmbeddedSchemaCount;\nconst std::pair<std::string_view, std::string_view> kEmbeddedSchemas[] = {\n${body}};\nconst int kEmbeddedSchemaCount = sizeof(kEmbeddedSchemas) / sizeof(kEmbeddedSchemas[0]);\n}\n")

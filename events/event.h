@@ -1,0 +1,73 @@
+#pragma once
+// The CloudEvents 1.0 envelope of every ledger event, its canonical
+// encoding and the per-stream hash chain. Pure: no I/O.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "events/result.h"
+
+namespace ledger::events {
+
+using Json = nlohmann::json;
+
+// One immutable fact. `data` keeps the resident's personal fields (name,
+// phone, email, street address) only under data["personal"], the one part
+// a later version encrypts; nothing else in the envelope may hold them.
+struct Event {
+  std::string id;       // unique, time-ordered (see NewEventId)
+  std::string source;   // which intake or service, e.g. "/intake/http"
+  std::string type;     // gov311.<noun>.<verb>.v<N>
+  int64_t time_ms = 0;  // event time, UTC milliseconds since the epoch
+  std::string subject;  // request id or contact id: the stream
+  std::string datacontenttype = "application/json";
+  Json data = Json::object();
+  // Extensions.
+  uint64_t sequence = 0;  // version within the subject's stream, from 1; set at append
+  std::string actor;      // who did it: "agent:ana", "dept:DOT:lee", "connector:nyc", "resident"
+  std::string channel;    // contact channel when known (phone, email, ...), else empty
+  std::string prevhash;   // hash of the previous event of the stream; empty for the first
+  std::string hash;       // hex SHA-256 of the canonical encoding without `hash`; set at append
+
+  bool operator==(const Event&) const = default;
+};
+
+// CloudEvents JSON form (structured mode): every attribute at top level,
+// `time` as RFC 3339 UTC with milliseconds, extensions lower-case.
+Json ToJson(const Event& event);
+// Inverse of ToJson. Fails with kInvalidArgument naming the bad attribute.
+Result<Event> FromJson(const Json& json);
+
+// Canonical encoding: ToJson with keys sorted and no whitespace. This exact
+// byte string is what is stored and what the hash chain covers.
+std::string EncodeCanonical(const Event& event);
+// Parses a canonical (or any CloudEvents JSON) encoding; kCorruption on failure.
+Result<Event> DecodeEvent(std::string_view bytes);
+
+// Hash of `event` with its `hash` attribute left out (prevhash included):
+// lower-case hex SHA-256 of that canonical encoding.
+std::string ComputeHash(const Event& event);
+// Sets event.prevhash = prevhash and event.hash = ComputeHash(event).
+void SealEvent(Event& event, std::string_view prevhash);
+// True if event.hash matches its content and event.prevhash == expected_prevhash.
+bool VerifyLink(const Event& event, std::string_view expected_prevhash);
+
+// RFC 3339 UTC with milliseconds: "2026-11-23T14:08:00.123Z".
+std::string FormatTime(int64_t time_ms);
+// Accepts RFC 3339 with Z or an offset, optional fraction. kInvalidArgument on failure.
+Result<int64_t> ParseTime(std::string_view text);
+int64_t NowMs();
+
+// Unique, time-ordered ids. Event ids are ULIDs (26 Crockford base32
+// characters: 48-bit ms time + 80 random bits) and sort by creation time.
+std::string NewEventId(int64_t time_ms);
+// Short ids people can read out on the phone: "SR-" / "CT-" + 13 characters
+// (41-bit ms time + 21 random bits). Callers must append with expected
+// version 0 so that a collision is caught as a conflict and retried.
+std::string NewRequestId(int64_t time_ms);
+std::string NewContactId(int64_t time_ms);
+
+}  // namespace ledger::events

@@ -1,0 +1,76 @@
+#pragma once
+// EventLog: the one interface to the log, whatever holds it (the embedded
+// RocksDB log in src/log, or Kafka). Positions are per topic-partition
+// offsets starting at 0, as in Kafka; the embedded log has one partition.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "events/event.h"
+#include "events/result.h"
+
+namespace ledger::events {
+
+struct TopicPartition {
+  std::string topic;
+  int32_t partition = 0;
+  auto operator<=>(const TopicPartition&) const = default;
+};
+
+// One event to append. The log assigns event.sequence, prevhash and hash
+// from the subject's stream on `topic`; the caller leaves them empty.
+struct AppendRecord {
+  std::string topic;
+  Event event;
+  // If set, the append fails with kConflict unless the subject's stream on
+  // `topic` is at exactly this version (0 = the stream must not exist yet).
+  std::optional<uint64_t> expected_version;
+  // The sealed event is also written, byte for byte, to each of these
+  // topics (department copies). Copies carry no stream of their own.
+  std::vector<std::string> copy_topics;
+};
+
+// An event as it sits in the log.
+struct StoredEvent {
+  TopicPartition where;
+  uint64_t offset = 0;
+  Event event;
+};
+
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+
+  // Called exactly once, on a log thread, after every record of the append
+  // is durable (fsync / acks=all) — or with the error that stopped it.
+  // The result lists what was stored, primary records first in call order,
+  // then each record's copies. Must not block for long.
+  using AppendCallback = std::function<void(Result<std::vector<StoredEvent>>)>;
+
+  // Appends all records as one atomic unit where the backend allows it
+  // (embedded: yes). Either every expected_version holds and all records are
+  // stored, or nothing is. Records of one call may share a subject; they
+  // chain in call order.
+  virtual void Append(std::vector<AppendRecord> records, AppendCallback done) = 0;
+
+  // Up to `max` events of `tp` with offset >= from, in offset order.
+  virtual Result<std::vector<StoredEvent>> Read(const TopicPartition& tp, uint64_t from,
+                                                size_t max) = 0;
+
+  // The offset the next event of `tp` will get (0 for an empty topic).
+  virtual uint64_t EndOffset(const TopicPartition& tp) = 0;
+
+  // Returns once some topic-partition grows past what was seen, or after
+  // `timeout`. Spurious returns are allowed; callers re-check EndOffset.
+  virtual void WaitForAppend(std::chrono::milliseconds timeout) = 0;
+
+  // Every topic-partition that holds at least one event.
+  virtual std::vector<TopicPartition> TopicPartitions() = 0;
+
+};
+
+}  // namespace ledger::events

@@ -1,0 +1,2 @@
+// Placeholder until the schema validator lands.
+#include "events/schema.h"

@@ -1,0 +1,21 @@
+#pragma once
+// JSON Schemas of every event type's `data`, from events/schemas/<type>.json,
+// compiled into the binary. Validation covers the subset of JSON Schema the
+// schemas use: type, required, properties, additionalProperties, enum,
+// minimum, maximum, minLength, maxLength, items, format "date-time".
+
+#include <string_view>
+
+#include "events/event.h"
+#include "events/result.h"
+
+namespace ledger::events {
+
+// kInvalidArgument naming the first offending field as a JSON pointer
+// ("data/score: must be at most 5"); kInvalidArgument for an unknown type.
+Status ValidateData(std::string_view type, const Json& data);
+
+// The schema document for `type`, or nullptr if the type is unknown.
+const Json* SchemaFor(std::string_view type);
+
+}  // namespace ledger::events

@@ -1,0 +1,82 @@
+#pragma once
+// StateStore: the projections' RocksDB state directory. It holds the request
+// views, their secondary indexes, contact links, each request's history, and
+// the log positions they reflect. Every ApplyBatch writes state and
+// positions in one WriteBatch, so a crash resumes exactly once.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "events/event_log.h"
+#include "events/result.h"
+#include "projections/request_state.h"
+
+namespace ledger::projections {
+
+using events::Result;
+using events::Status;
+
+enum class OpenMode { kReadWrite, kReadOnly };
+
+// Filters of GET /v1/requests. Served from an index chosen by the filters
+// present (department[+status], service, overdue, else created time); the
+// rest filter the index's rows. Results are ordered by creation time.
+struct RequestQuery {
+  std::optional<std::string> department;
+  std::optional<std::string> status;
+  std::optional<std::string> service_code;
+  std::optional<int64_t> created_from_ms;  // inclusive
+  std::optional<int64_t> created_to_ms;    // exclusive
+  bool overdue_only = false;               // open with deadline < now_ms
+  int64_t now_ms = 0;
+  size_t limit = 50;
+  std::string cursor;  // opaque, from a previous page's next_cursor
+};
+
+struct RequestPage {
+  std::vector<RequestState> requests;
+  std::string next_cursor;  // empty when there is no further page
+};
+
+// A request as GET /v1/requests/{id} shows it: state plus derived links.
+struct RequestView {
+  RequestState state;
+  std::vector<std::string> contacts;    // contact ids linked to the request
+  std::vector<std::string> duplicates;  // requests marked as duplicates of it
+};
+
+class StateStore {
+ public:
+  // Opens (creating in kReadWrite) the state directory at `path`.
+  // kReadOnly works while another process has it open for writing.
+  static Result<std::unique_ptr<StateStore>> Open(const std::string& path, OpenMode mode);
+  virtual ~StateStore() = default;
+
+  // Folds `events` (in log order per topic-partition) into the views and
+  // stores, in the same atomic write, the position after the last event of
+  // each topic-partition. Events at or below a stored position are skipped,
+  // so applying a batch twice changes nothing.
+  virtual Status ApplyBatch(const std::vector<events::StoredEvent>& events) = 0;
+
+  // Next offset to read per topic-partition (absent = 0).
+  virtual std::map<events::TopicPartition, uint64_t> Positions() = 0;
+
+  virtual Result<std::optional<RequestView>> GetRequest(const std::string& id) = 0;
+  // Every event of the request's stream in sequence order.
+  virtual Result<std::vector<events::Event>> History(const std::string& id) = 0;
+  // kInvalidArgument for a cursor this store did not make.
+  virtual Result<RequestPage> ListRequests(const RequestQuery& query) = 0;
+
+  // Hex SHA-256 over every key and value of every view and index (positions
+  // excluded): equal checksums mean byte-identical state.
+  virtual Result<std::string> Checksum() = 0;
+
+  // For read-only stores: see writes the writer made since opening.
+  virtual Status Refresh() = 0;
+};
+
+}  // namespace ledger::projections
