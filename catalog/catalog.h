@@ -9,11 +9,17 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "events/event.h"
 #include "events/result.h"
+
+namespace date {
+class time_zone;
+}
 
 namespace ledger::catalog {
 
@@ -34,6 +40,11 @@ struct SlaTarget {
 };
 
 enum class AttributeType { kString, kNumber, kInteger, kBoolean, kDate, kSingleValueList, kMultiValueList };
+
+// The names used in catalog.toml and in ToJson: "calendar_days",
+// "business_hours"; "string", "number", ..., "multivaluelist".
+const char* SlaUnitName(SlaUnit unit);
+const char* AttributeTypeName(AttributeType type);
 
 struct ServiceAttribute {
   std::string code;         // "items"
@@ -72,7 +83,8 @@ class Catalog {
   // field 'department': unknown department 'DPWX'".
   static Result<std::shared_ptr<const Catalog>> Parse(std::string_view toml_text,
                                                       std::string_view origin);
-  // Reads and parses a file; kIo if it cannot be read.
+  // Reads and parses a file (its path is the origin in messages); kIo if it
+  // cannot be read.
   static Result<std::shared_ptr<const Catalog>> Load(const std::string& path);
 
   const std::string& center_name() const { return center_name_; }
@@ -88,8 +100,15 @@ class Catalog {
   // The SLA deadline (UTC ms) of a request for `service` submitted at
   // `submitted_ms`. Calendar days: the same local wall-clock time N days
   // later. Business hours: N hours counted only inside opening hours on
-  // working days that are not holidays, in the center's time zone.
+  // working days that are not holidays, in the center's time zone; a request
+  // submitted outside them starts counting at the next opening. A local time
+  // the autumn DST change repeats resolves to its earlier instant.
+  // REQUIRES: `service` is valid (amount > 0), e.g. one of services().
   int64_t SlaDeadline(const Service& service, int64_t submitted_ms) const;
+
+  // The center's local calendar date of an instant, "2026-11-23": the day a
+  // contact or request counts towards in daily statistics.
+  std::string LocalDate(int64_t time_ms) const;
 
   // Checks a request's service attributes against the service definition:
   // required ones present, types and list values right, no unknown codes.
@@ -100,6 +119,8 @@ class Catalog {
   Json ToJson() const;
 
  private:
+  Catalog() = default;  // only Parse builds one: every Catalog has a valid zone
+
   std::string center_name_;
   std::string time_zone_;
   OpeningHours hours_;
@@ -108,6 +129,8 @@ class Catalog {
   std::vector<Service> services_;
   std::map<std::string, size_t, std::less<>> department_index_;
   std::map<std::string, size_t, std::less<>> service_index_;
+  const date::time_zone* zone_ = nullptr;  // resolved once at load; owned by the tz database
+  std::set<int> holiday_days_;             // days since 1970-01-01, local dates
 };
 
 }  // namespace ledger::catalog

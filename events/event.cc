@@ -5,6 +5,8 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <limits>
+#include <mutex>
 #include <random>
 
 namespace ledger::events {
@@ -13,24 +15,45 @@ namespace {
 constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 uint64_t RandomBits() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  // Seeded from 128 bits: one 32-bit seed allows only 2^32 streams, so two
+  // threads or processes could repeat each other's "random" id bits.
+  static thread_local std::mt19937_64 rng = [] {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device()};
+    return std::mt19937_64(seed);
+  }();
   return rng();
 }
 
-// Writes `bits` bits of `value` as base32, most significant first.
+// Writes the low 5 * chars bits of `value` as base32, most significant first.
 void AppendBase32(std::string& out, uint64_t value, int chars) {
   for (int i = chars - 1; i >= 0; --i) out.push_back(kCrockford[(value >> (5 * i)) & 31]);
 }
 
+// The 21 low bits of a short id at `time_ms`. Ids of one millisecond count up
+// from a random start instead of drawing again: 21 fresh random bits repeat
+// after ~1,700 ids of the same millisecond (birthday bound), counting up only
+// after 2^21. Across processes the random start keeps collisions rare, and
+// expected version 0 catches the rest.
+uint64_t ShortIdLowBits(int64_t time_ms) {
+  constexpr uint64_t kMask = (1ULL << 21) - 1;
+  static std::mutex mu;
+  static int64_t last_ms = std::numeric_limits<int64_t>::min();
+  static uint64_t last_bits = 0;
+  std::lock_guard lock(mu);
+  last_bits = time_ms == last_ms ? (last_bits + 1) & kMask : RandomBits() & kMask;
+  last_ms = time_ms;
+  return last_bits;
+}
+
 std::string ShortId(std::string_view prefix, int64_t time_ms) {
-  // 41 bits of ms time since 2020 (lasts 69 years) + 21 random bits, as 13
-  // base32 characters that sort by time.
+  // 41 bits of ms time since 2020 (lasts 69 years) + 21 bits from
+  // ShortIdLowBits, as 13 base32 characters that sort by time.
   constexpr int64_t kEpoch2020 = 1577836800000;
   uint64_t t = static_cast<uint64_t>(time_ms - kEpoch2020) & ((1ULL << 41) - 1);
-  uint64_t r = RandomBits() & ((1ULL << 24) - 1);
   std::string out(prefix);
   AppendBase32(out, t >> 24, 4);  // top 17 bits of time in 4 chars (20 bits)
-  AppendBase32(out, ((t & ((1ULL << 24) - 1)) << 21) | (r >> 3), 9);  // 45 bits
+  AppendBase32(out, ((t & ((1ULL << 24) - 1)) << 21) | ShortIdLowBits(time_ms), 9);  // 45 bits
   return out;
 }
 
@@ -57,6 +80,10 @@ Json ToJsonWithoutHash(const Event& e) {
   if (!e.prevhash.empty()) j["prevhash"] = e.prevhash;
   return j;
 }
+
+// dump() throws on strings that are not UTF-8; replacing the bad bytes keeps
+// the encoding total (and identical for every valid event).
+std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 std::string Sha256Hex(std::string_view bytes) {
   static const bool sodium_ready = sodium_init() >= 0;
@@ -92,7 +119,8 @@ Json ToJson(const Event& e) {
 }
 
 Result<Event> FromJson(const Json& j) {
-  if (!j.is_object()) return MakeError(ErrorCode::kInvalidArgument, "a CloudEvent must be a JSON object");
+  if (!j.is_object())
+    return MakeError(ErrorCode::kInvalidArgument, "a CloudEvent must be a JSON object");
   auto spec = RequiredString(j, "specversion");
   if (!spec) return spec.error();
   if (*spec != "1.0")
@@ -116,7 +144,8 @@ Result<Event> FromJson(const Json& j) {
   auto seq = j.find("sequence");
   if (seq != j.end()) {
     if (!seq->is_number_unsigned())
-      return MakeError(ErrorCode::kInvalidArgument, "CloudEvent 'sequence' must be an unsigned integer");
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "CloudEvent 'sequence' must be an unsigned integer");
     e.sequence = seq->get<uint64_t>();
   }
   e.actor = OptionalString(j, "actor");
@@ -126,7 +155,7 @@ Result<Event> FromJson(const Json& j) {
   return e;
 }
 
-std::string EncodeCanonical(const Event& event) { return ToJson(event).dump(); }
+std::string EncodeCanonical(const Event& event) { return Dump(ToJson(event)); }
 
 Result<Event> DecodeEvent(std::string_view bytes) {
   Json j = Json::parse(bytes, nullptr, /*allow_exceptions=*/false);
@@ -136,7 +165,7 @@ Result<Event> DecodeEvent(std::string_view bytes) {
   return e;
 }
 
-std::string ComputeHash(const Event& event) { return Sha256Hex(ToJsonWithoutHash(event).dump()); }
+std::string ComputeHash(const Event& event) { return Sha256Hex(Dump(ToJsonWithoutHash(event))); }
 
 void SealEvent(Event& event, std::string_view prevhash) {
   event.prevhash = std::string(prevhash);
@@ -153,7 +182,7 @@ std::string FormatTime(int64_t time_ms) {
   auto days = floor<std::chrono::days>(tp);
   year_month_day ymd{days};
   hh_mm_ss hms{tp - days};
-  char buf[32];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ", int(ymd.year()),
                 unsigned(ymd.month()), unsigned(ymd.day()), long(hms.hours().count()),
                 long(hms.minutes().count()), long(hms.seconds().count()),
@@ -203,7 +232,7 @@ Result<int64_t> ParseTime(std::string_view s) {
   } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
     int oh, om;
     if (!digits(pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-        !digits(pos + 4, 2, om))
+        !digits(pos + 4, 2, om) || oh > 23 || om > 59)
       return bad();
     offset_min = (s[pos] == '-' ? -1 : 1) * (oh * 60 + om);
     pos += 6;

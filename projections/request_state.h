@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "events/event.h"
@@ -25,6 +26,7 @@ bool IsOpenStatus(std::string_view status);
 struct RequestState {
   std::string id;
   std::string service_code;
+  std::string service_name;
   std::string department;
   std::string status = "open";
   std::string assignee;        // team or person in the department; empty if none
@@ -39,9 +41,9 @@ struct RequestState {
   int64_t updated_ms = 0;
   int64_t deadline_ms = 0;           // SLA deadline, 0 if none
   int64_t first_response_ms = 0;     // first event after submission by a department or agent
-  int64_t resolved_ms = 0;
-  int64_t closed_ms = 0;
-  std::string resolution_code;
+  int64_t resolved_ms = 0;            // 0 unless resolved (cleared by reopened)
+  int64_t closed_ms = 0;              // 0 unless closed (cleared by reopened)
+  std::string resolution_code;        // cleared by reopened
   std::string external_agency;
   std::string parent;                // set when marked duplicate
   int reopened_count = 0;
@@ -52,13 +54,19 @@ struct RequestState {
 
   // True if the request is open and its deadline has passed at now_ms.
   bool OverdueAt(int64_t now_ms) const;
-  Json ToJson() const;  // the stored form and the core of GET /v1/requests/{id}
+  // The stored form and the core of GET /v1/requests/{id}: every field
+  // always present, zero times / empty strings / no survey score as null,
+  // times as RFC 3339. Deterministic (sorted keys), so it feeds checksums.
+  Json ToJson() const;
+  // Inverse of ToJson. Never throws: a missing or mistyped field keeps its default.
   static RequestState FromJson(const Json& j);
 };
 
 // Folds one event of the request's stream into `state` (pure, deterministic).
 // REQUIRES: event.subject == state.id (or state is empty and event is
-// request.submitted). Unknown types only bump version and updated time.
+// request.submitted). Every event sets version = event.sequence,
+// last_hash = event.hash and updated_ms = event.time_ms; unknown types do
+// nothing else. Status rules: events/schemas/FIELDS.md.
 void ApplyToRequest(RequestState& state, const events::Event& event);
 
 }  // namespace ledger::projections

@@ -1,0 +1,221 @@
+// DecideRequestCommand: the commands on an existing request and the status
+// rules they obey.
+#include "commands/body_fields.h"
+#include "commands/command_event.h"
+#include "commands/decide.h"
+#include "events/event_types.h"
+
+namespace ledger::commands {
+namespace {
+
+using events::ErrorCode;
+using events::MakeError;
+namespace types = events::types;
+
+constexpr size_t kTextMax = 4000;
+
+events::Error Conflict(const projections::RequestState& s, const std::string& why) {
+  return MakeError(ErrorCode::kConflict, "request " + s.id + " is " + s.status + ": " + why);
+}
+
+// One command: the event type and data it produces, or what is wrong.
+struct Outcome {
+  std::string_view type;
+  Json data = Json::object();
+  std::optional<std::string> new_department;  // for route: also copy there
+};
+
+Result<Outcome> Route(BodyFields& f, const catalog::Catalog& catalog,
+                      const projections::RequestState& s) {
+  std::string to = f.String("to_department", true, 32);
+  std::string reason = f.String("reason", true, kTextMax);
+  if (!f.ok()) return f.error();
+  const catalog::Department* dept = catalog.FindDepartment(to);
+  if (!dept)
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "field 'to_department': unknown department '" + to + "'");
+  if (dept->external)
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "field 'to_department': '" + to +
+                         "' is an outside agency; use the transfer_external command");
+  if (to == s.department) return Conflict(s, "already in department " + to);
+  return Outcome{types::kRequestRouted,
+                 {{"from_department", s.department}, {"to_department", to}, {"reason", reason}},
+                 to};
+}
+
+Result<Outcome> Assign(BodyFields& f, const projections::RequestState& s) {
+  std::string assignee = f.String("assignee", true, 200);
+  std::string reason = f.String("reason", false, kTextMax);
+  if (!f.ok()) return f.error();
+  if (assignee == s.assignee) return Conflict(s, "already assigned to " + assignee);
+  Json data = {{"department", s.department}, {"assignee", assignee}};
+  if (!reason.empty()) data["reason"] = reason;
+  return Outcome{types::kRequestAssigned, std::move(data)};
+}
+
+Result<Outcome> ChangeStatus(BodyFields& f, const projections::RequestState& s) {
+  std::string to = f.OneOf("status", {"open", "acknowledged", "in_progress", "on_hold"}, true);
+  std::string reason = f.String("reason", false, kTextMax);
+  if (!f.ok()) return f.error();
+  if (s.status == "resolved" || s.status == "transferred")
+    return Conflict(s, "reopen it before changing its status");
+  if (to == s.status) return Conflict(s, "its status is already " + to);
+  Json data = {{"from", s.status}, {"to", to}};
+  if (!reason.empty()) data["reason"] = reason;
+  return Outcome{types::kRequestStatusChanged, std::move(data)};
+}
+
+Result<Outcome> AddNote(BodyFields& f) {
+  std::string visibility = f.OneOf("visibility", {"public", "internal"}, false, "internal");
+  std::string text = f.String("text", true, kTextMax);
+  if (!f.ok()) return f.error();
+  return Outcome{types::kRequestNoteAdded, {{"visibility", visibility}, {"text", text}}};
+}
+
+Result<Outcome> MarkDuplicate(BodyFields& f, const projections::RequestState& s,
+                              const std::optional<projections::RequestView>& parent) {
+  std::string parent_id = f.String("parent_id", true, 64);
+  std::string reason = f.String("reason", false, kTextMax);
+  if (!f.ok()) return f.error();
+  if (parent_id == s.id)
+    return MakeError(ErrorCode::kInvalidArgument, "field 'parent_id': a request cannot be a duplicate of itself");
+  if (!parent)
+    return MakeError(ErrorCode::kNotFound, "parent request '" + parent_id + "' does not exist");
+  if (parent->state.parent == s.id)
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "field 'parent_id': " + parent_id + " is itself a duplicate of " + s.id);
+  if (!s.parent.empty()) return Conflict(s, "already a duplicate of " + s.parent);
+  Json data = {{"parent_id", parent_id}};
+  if (!reason.empty()) data["reason"] = reason;
+  return Outcome{types::kRequestDuplicateMarked, std::move(data)};
+}
+
+Result<Outcome> TransferExternal(BodyFields& f, const catalog::Catalog& catalog,
+                                 const projections::RequestState& s) {
+  std::string agency = f.String("agency", true, 32);
+  std::string reason = f.String("reason", true, kTextMax);
+  std::string reference = f.String("external_reference", false, 200);
+  if (!f.ok()) return f.error();
+  const catalog::Department* dept = catalog.FindDepartment(agency);
+  if (!dept || !dept->external)
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "field 'agency': '" + agency + "' is not an outside agency of the catalog");
+  if (!projections::IsOpenStatus(s.status)) return Conflict(s, "only open requests can be transferred");
+  Json data = {{"agency", agency}, {"reason", reason}};
+  if (!reference.empty()) data["external_reference"] = reference;
+  return Outcome{types::kRequestTransferredExternal, std::move(data)};
+}
+
+Result<Outcome> Resolve(BodyFields& f, const projections::RequestState& s) {
+  std::string code = f.String("resolution_code", true, 100);
+  std::string resolution = f.String("resolution", false, kTextMax);
+  if (!f.ok()) return f.error();
+  if (!projections::IsOpenStatus(s.status)) return Conflict(s, "only open requests can be resolved");
+  Json data = {{"resolution_code", code}};
+  if (!resolution.empty()) data["resolution"] = resolution;
+  return Outcome{types::kRequestResolved, std::move(data)};
+}
+
+Result<Outcome> Close(BodyFields& f, const projections::RequestState& s) {
+  std::string code = f.String("resolution_code", false, 100);
+  std::string reason = f.String("reason", false, kTextMax);
+  if (!f.ok()) return f.error();
+  Json data = Json::object();
+  if (!code.empty()) data["resolution_code"] = code;
+  if (!reason.empty()) data["reason"] = reason;
+  return Outcome{types::kRequestClosed, std::move(data)};
+}
+
+Result<Outcome> Reopen(BodyFields& f, const projections::RequestState& s) {
+  std::string reason = f.String("reason", true, kTextMax);
+  if (!f.ok()) return f.error();
+  if (projections::IsOpenStatus(s.status)) return Conflict(s, "only resolved, closed or transferred requests can be reopened");
+  return Outcome{types::kRequestReopened, {{"reason", reason}}};
+}
+
+Result<Outcome> RecordSurvey(BodyFields& f) {
+  auto score = f.Integer("score", true, 1, 5);
+  std::string comment = f.String("comment", false, kTextMax);
+  std::string contact_id = f.String("contact_id", false, 64);
+  if (!f.ok()) return f.error();
+  Json data = {{"score", *score}};
+  if (!comment.empty()) data["comment"] = comment;
+  if (!contact_id.empty()) data["contact_id"] = contact_id;
+  return Outcome{types::kSurveyAnswered, std::move(data)};
+}
+
+// The command's own fields, beside the common ones.
+std::initializer_list<std::string_view> FieldsOf(std::string_view command) {
+  if (command == "route") return {"to_department", "reason"};
+  if (command == "assign") return {"assignee", "reason"};
+  if (command == "change_status") return {"status", "reason"};
+  if (command == "add_note") return {"visibility", "text"};
+  if (command == "mark_duplicate") return {"parent_id", "reason"};
+  if (command == "transfer_external") return {"agency", "reason", "external_reference"};
+  if (command == "resolve") return {"resolution_code", "resolution"};
+  if (command == "close") return {"resolution_code", "reason"};
+  if (command == "reopen") return {"reason"};
+  return {"score", "comment", "contact_id"};  // record_survey
+}
+
+Result<Outcome> Dispatch(const std::string& command, BodyFields& f,
+                         const catalog::Catalog& catalog, const projections::RequestState& s,
+                         const std::optional<projections::RequestView>& parent) {
+  // A closed request takes only notes, surveys and reopening.
+  bool after_close = command == "add_note" || command == "record_survey" || command == "reopen";
+  if (s.status == "closed" && !after_close) return Conflict(s, "reopen it first");
+  if (command == "route") return Route(f, catalog, s);
+  if (command == "assign") return Assign(f, s);
+  if (command == "change_status") return ChangeStatus(f, s);
+  if (command == "add_note") return AddNote(f);
+  if (command == "mark_duplicate") return MarkDuplicate(f, s, parent);
+  if (command == "transfer_external") return TransferExternal(f, catalog, s);
+  if (command == "resolve") return Resolve(f, s);
+  if (command == "close") return Close(f, s);
+  if (command == "reopen") return Reopen(f, s);
+  return RecordSurvey(f);
+}
+
+}  // namespace
+
+Result<Decision> DecideRequestCommand(const catalog::Catalog& catalog,
+                                      const projections::RequestView& current, const Json& body,
+                                      const std::optional<projections::RequestView>& parent,
+                                      const CommandContext& ctx) {
+  const projections::RequestState& s = current.state;
+  BodyFields f(body);
+  std::string command = f.OneOf("command",
+                                {"route", "assign", "change_status", "add_note", "mark_duplicate",
+                                 "transfer_external", "resolve", "close", "reopen",
+                                 "record_survey"},
+                                true);
+  if (!f.ok()) return f.error();
+  std::vector<std::string_view> known = {"command", "expected_version", "actor", "occurred_at"};
+  for (auto name : FieldsOf(command)) known.push_back(name);
+  for (auto& [key, value] : body.items())
+    if (std::find(known.begin(), known.end(), key) == known.end())
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "unknown field '" + key + "' for command '" + command + "'");
+  auto expected = f.Integer("expected_version", false, 1, INT64_MAX);
+  int64_t time_ms = EventTime(f, ctx);
+  std::string actor = Actor(f, ctx);
+  if (!f.ok()) return f.error();
+  if (expected && uint64_t(*expected) != s.version)
+    return MakeError(ErrorCode::kConflict, "request " + s.id + " is at version " +
+                                               std::to_string(s.version) + ", not " +
+                                               std::to_string(*expected));
+  auto outcome = Dispatch(command, f, catalog, s, parent);
+  if (!outcome.ok()) return outcome.error();
+  auto event = MakeEvent(outcome->type, s.id, std::move(outcome->data), time_ms, actor, "", ctx);
+  if (!event.ok()) return event.error();
+  events::AppendRecord record{std::string(events::topics::kRequests), std::move(*event), s.version,
+                              {DepartmentTopic(s.department)}};
+  if (outcome->new_department) record.copy_topics.push_back(DepartmentTopic(*outcome->new_department));
+  Decision d;
+  d.request_id = s.id;
+  d.records.push_back(std::move(record));
+  return d;
+}
+
+}  // namespace ledger::commands

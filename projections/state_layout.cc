@@ -1,0 +1,198 @@
+#include "projections/state_layout.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace ledger::projections::layout {
+namespace {
+
+using events::ErrorCode;
+using events::MakeError;
+
+// Cursors are versioned so that a future layout can tell its own apart.
+constexpr std::string_view kCursorTag = "c1";
+// A page reads at most limit * kScanFactor index rows (capped), so a query
+// whose filters match rarely still answers quickly, with a cursor.
+constexpr size_t kScanFactor = 50;
+constexpr size_t kMaxScanBudget = 100000;
+
+std::string CreatedKey(std::string_view prefix, int64_t created_ms, std::string_view id) {
+  std::string key(prefix);
+  key += BigEndian64(static_cast<uint64_t>(created_ms));
+  key += id;
+  return key;
+}
+
+std::string Base64Url(std::string_view bytes) {
+  std::string out(sodium_base64_encoded_len(bytes.size(),
+                                            sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                  '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
+std::optional<std::string> FromBase64Url(std::string_view text) {
+  std::string out(text.size(), '\0');
+  size_t length = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                        text.size(), nullptr, &length, nullptr,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+    return std::nullopt;
+  out.resize(length);
+  return out;
+}
+
+events::Error InvalidCursor() { return MakeError(ErrorCode::kInvalidArgument, "invalid cursor"); }
+
+constexpr size_t kCheckSize = 8;
+
+// A short digest so that a cursor mangled in transit is refused rather than
+// silently starting somewhere else.
+std::string CursorCheck(std::string_view payload) {
+  std::string check(kCheckSize, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(check.data()), check.size(),
+                     reinterpret_cast<const unsigned char*>(payload.data()), payload.size(),
+                     nullptr, 0);
+  return check;
+}
+
+std::string CursorHead(Column index) { return JoinKey(JoinKey(kCursorTag, ColumnName(index)), ""); }
+
+// Cursor = base64url(tag \0 index name \0 last key, check).
+events::Status ApplyCursor(std::string_view cursor, ListingPlan& plan) {
+  auto raw = FromBase64Url(cursor);
+  if (!raw || raw->size() < kCheckSize) return InvalidCursor();
+  std::string_view payload = std::string_view(*raw).substr(0, raw->size() - kCheckSize);
+  if (CursorCheck(payload) != std::string_view(*raw).substr(payload.size())) return InvalidCursor();
+  std::string head = CursorHead(plan.index);
+  if (!payload.starts_with(head)) return InvalidCursor();
+  std::string last_key(payload.substr(head.size()));
+  if (!last_key.starts_with(plan.prefix) || last_key.size() < plan.id_offset) return InvalidCursor();
+  if (last_key >= plan.start) {
+    plan.start = std::move(last_key);
+    plan.skip_start = true;
+  }
+  return {};
+}
+
+ListingPlan ChooseIndex(const RequestQuery& q) {
+  ListingPlan plan;
+  if (q.department && q.status) {
+    plan.index = Column::kIdxDeptStatus;
+    plan.prefix = JoinKey(JoinKey(*q.department, *q.status), "");
+  } else if (q.department) {
+    plan.index = Column::kIdxDept;
+    plan.prefix = JoinKey(*q.department, "");
+  } else if (q.service_code) {
+    plan.index = Column::kIdxService;
+    plan.prefix = JoinKey(*q.service_code, "");
+  } else if (q.overdue_only) {
+    // Deadline order: only rows with deadline < now are read at all.
+    plan.index = Column::kSlaTimers;
+    plan.start = BigEndian64(0);
+    plan.end = BigEndian64(static_cast<uint64_t>(std::max<int64_t>(q.now_ms, 0)));
+    plan.id_offset = 8;
+    return plan;
+  } else {
+    plan.index = Column::kIdxCreated;
+  }
+  plan.id_offset = plan.prefix.size() + 8;
+  plan.start = plan.prefix;
+  if (q.created_from_ms) plan.start += BigEndian64(static_cast<uint64_t>(*q.created_from_ms));
+  if (q.created_to_ms) plan.end = plan.prefix + BigEndian64(static_cast<uint64_t>(*q.created_to_ms));
+  return plan;
+}
+
+}  // namespace
+
+std::string BigEndian64(uint64_t value) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i, value >>= 8) out[i] = static_cast<char>(value & 0xff);
+  return out;
+}
+
+uint64_t ReadBigEndian64(std::string_view bytes) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
+  return value;
+}
+
+std::string JoinKey(std::string_view a, std::string_view b) {
+  std::string key;
+  key.reserve(a.size() + 1 + b.size());
+  key.append(a).push_back('\0');
+  key.append(b);
+  return key;
+}
+
+std::string HistoryKey(std::string_view request_id, uint64_t sequence) {
+  return JoinKey(request_id, BigEndian64(sequence));
+}
+
+std::string PositionKey(const events::TopicPartition& tp) {
+  std::string key(kPositionPrefix);
+  return JoinKey(key + tp.topic, std::to_string(tp.partition));
+}
+
+std::optional<events::TopicPartition> ParsePositionKey(std::string_view key) {
+  if (!key.starts_with(kPositionPrefix)) return std::nullopt;
+  key.remove_prefix(kPositionPrefix.size());
+  auto nul = key.find('\0');
+  if (nul == std::string_view::npos) return std::nullopt;
+  events::TopicPartition tp{std::string(key.substr(0, nul)), 0};
+  auto digits = key.substr(nul + 1);
+  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), tp.partition);
+  if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return tp;
+}
+
+std::vector<IndexRow> IndexRowsOf(const RequestState& s) {
+  std::vector<IndexRow> rows = {
+      {Column::kIdxCreated, CreatedKey("", s.created_ms, s.id)},
+      {Column::kIdxDept, CreatedKey(JoinKey(s.department, ""), s.created_ms, s.id)},
+      {Column::kIdxDeptStatus,
+       CreatedKey(JoinKey(JoinKey(s.department, s.status), ""), s.created_ms, s.id)},
+      {Column::kIdxService, CreatedKey(JoinKey(s.service_code, ""), s.created_ms, s.id)}};
+  if (IsOpenStatus(s.status) && s.deadline_ms != 0)
+    rows.push_back({Column::kSlaTimers, BigEndian64(static_cast<uint64_t>(s.deadline_ms)) + s.id});
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+Json ContactSummary(const events::Event& e) {
+  Json summary = e.data.is_object() ? e.data : Json::object();
+  summary.erase("personal");
+  if (!summary.contains("channel") && !e.channel.empty()) summary["channel"] = e.channel;
+  summary["time"] = events::FormatTime(e.time_ms);
+  return summary;
+}
+
+events::Result<ListingPlan> PlanListing(const RequestQuery& query) {
+  if (query.limit == 0) return MakeError(ErrorCode::kInvalidArgument, "limit must be positive");
+  ListingPlan plan = ChooseIndex(query);
+  plan.scan_budget = std::min(query.limit * kScanFactor, kMaxScanBudget);
+  if (!query.cursor.empty()) {
+    if (auto applied = ApplyCursor(query.cursor, plan); !applied) return applied.error();
+  }
+  return plan;
+}
+
+std::string EncodeCursor(const ListingPlan& plan, std::string_view last_key) {
+  std::string payload = CursorHead(plan.index).append(last_key);
+  return Base64Url(payload + CursorCheck(payload));
+}
+
+bool Matches(const RequestQuery& q, const RequestState& s) {
+  return (!q.department || s.department == *q.department) &&
+         (!q.status || s.status == *q.status) &&
+         (!q.service_code || s.service_code == *q.service_code) &&
+         (!q.created_from_ms || s.created_ms >= *q.created_from_ms) &&
+         (!q.created_to_ms || s.created_ms < *q.created_to_ms) &&
+         (!q.overdue_only || s.OverdueAt(q.now_ms));
+}
+
+}  // namespace ledger::projections::layout

@@ -1,0 +1,95 @@
+#pragma once
+// The layout of the state directory, internal to ledger_projections: column
+// families, key encodings, and how a request listing maps onto an index.
+// Pure: no RocksDB here, so the rules read (and test) on their own.
+//
+// All times in keys are 8-byte big-endian ms, so rows order by time; ids
+// and codes never contain '\0', which separates key parts.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "events/event.h"
+#include "events/event_log.h"
+#include "projections/request_state.h"
+#include "projections/state_store.h"
+
+namespace ledger::projections::layout {
+
+enum class Column {
+  kDefault,            // unused; RocksDB requires it
+  kRequests,           // id -> RequestState::ToJson().dump()
+  kHistory,            // id \0 sequence -> canonical event
+  kIdxCreated,         // created id -> ""
+  kIdxDept,            // dept \0 created id -> ""
+  kIdxDeptStatus,      // dept \0 status \0 created id -> ""
+  kIdxService,         // service \0 created id -> ""
+  kSlaTimers,          // deadline id -> "" while open with a deadline
+  kContacts,           // contact id -> ContactSummary
+  kRequestContacts,    // request id \0 contact id -> ""
+  kRequestDuplicates,  // parent id \0 child id -> ""
+  kMeta,               // positions and schema version
+};
+inline constexpr size_t kColumnCount = 12;
+inline constexpr std::array<const char*, kColumnCount> kColumnNames = {
+    "default",   "requests", "history",          "idx_created",        "idx_dept",
+    "idx_dept_status", "idx_service", "sla_timers", "contacts", "request_contacts",
+    "request_duplicates", "meta"};
+inline const char* ColumnName(Column c) { return kColumnNames[static_cast<size_t>(c)]; }
+
+inline constexpr std::string_view kSchemaVersionKey = "schema_version";
+inline constexpr std::string_view kSchemaVersion = "1";
+
+std::string BigEndian64(uint64_t value);
+// REQUIRES: bytes.size() >= 8.
+uint64_t ReadBigEndian64(std::string_view bytes);
+
+// a \0 b: history, link and index keys are built this way.
+std::string JoinKey(std::string_view a, std::string_view b);
+std::string HistoryKey(std::string_view request_id, uint64_t sequence);
+
+// meta: "pos/" + topic + '\0' + decimal partition -> next offset (BigEndian64).
+inline constexpr std::string_view kPositionPrefix = "pos/";
+std::string PositionKey(const events::TopicPartition& tp);
+std::optional<events::TopicPartition> ParsePositionKey(std::string_view key);
+
+struct IndexRow {
+  Column column;
+  std::string key;
+  auto operator<=>(const IndexRow&) const = default;
+};
+// Every index row the request has in its current state, sorted.
+std::vector<IndexRow> IndexRowsOf(const RequestState& state);
+
+// What `contacts` stores for a contact.received event: its data without
+// `personal`, plus channel and time.
+Json ContactSummary(const events::Event& contact_received);
+
+// One page's scan of one index.
+struct ListingPlan {
+  Column index;
+  std::string prefix;      // every row of the scan starts with it
+  std::string start;       // first key to seek to
+  bool skip_start = false; // start is the previous page's last key
+  std::string end;         // exclusive upper bound; empty = the prefix's end
+  size_t id_offset = 0;    // request id = key.substr(id_offset)
+  size_t scan_budget = 0;  // rows read before a page ends with a cursor
+
+  bool Covers(std::string_view key) const {
+    return key.starts_with(prefix) && (end.empty() || key < end);
+  }
+};
+// Chooses the index for `query` and decodes its cursor: kInvalidArgument
+// "invalid cursor" for one not made by EncodeCursor for the same index and
+// prefix; kInvalidArgument for limit 0.
+events::Result<ListingPlan> PlanListing(const RequestQuery& query);
+std::string EncodeCursor(const ListingPlan& plan, std::string_view last_key);
+// True if `state` satisfies every filter of `query` (index-implied ones too,
+// so a row read while the index moves never shows up wrongly).
+bool Matches(const RequestQuery& query, const RequestState& state);
+
+}  // namespace ledger::projections::layout

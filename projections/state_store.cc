@@ -1,0 +1,438 @@
+#include "projections/state_store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <mutex>
+
+#include "events/event_types.h"
+#include "projections/state_layout.h"
+
+namespace ledger::projections {
+namespace {
+
+using events::ErrorCode;
+using events::MakeError;
+using layout::Column;
+namespace types = events::types;
+
+events::Error FromRocks(const rocksdb::Status& s, const std::string& context) {
+  ErrorCode code = s.IsCorruption()                  ? ErrorCode::kCorruption
+                   : s.IsBusy() || s.IsTryAgain()    ? ErrorCode::kUnavailable
+                   : s.IsNotFound()                  ? ErrorCode::kNotFound
+                                                     : ErrorCode::kIo;
+  return MakeError(code, "state store: " + context + ": " + s.ToString());
+}
+
+// Keys of `history`, `request_contacts` and `request_duplicates` are
+// "<stream id>\0<rest>"; prefix blooms over "<stream id>\0" let a lookup of
+// a request with no links skip the files entirely.
+class StreamPrefix : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "ledger.StreamPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    auto view = key.ToStringView();
+    return rocksdb::Slice(key.data(), view.find('\0') + 1);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return key.ToStringView().find('\0') != std::string_view::npos;
+  }
+};
+
+bool HasStreamPrefix(Column c) {
+  return c == Column::kHistory || c == Column::kRequestContacts ||
+         c == Column::kRequestDuplicates;
+}
+
+rocksdb::ColumnFamilyOptions ColumnOptions(Column column,
+                                           const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions options;
+  options.compression = rocksdb::kLZ4Compression;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  if (column == Column::kRequests || HasStreamPrefix(column)) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    options.memtable_prefix_bloom_size_ratio = 0.05;
+  }
+  if (column == Column::kRequests) options.memtable_whole_key_filtering = true;
+  if (HasStreamPrefix(column)) options.prefix_extractor = std::make_shared<StreamPrefix>();
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> ColumnDescriptors() {
+  auto cache = rocksdb::NewLRUCache(256 << 20);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (size_t i = 0; i < layout::kColumnCount; ++i)
+    descriptors.emplace_back(layout::kColumnNames[i],
+                             ColumnOptions(static_cast<Column>(i), cache));
+  return descriptors;
+}
+
+// A request read once per batch and written once at its end: several
+// events of one request in one batch fold onto the same state.
+struct PendingRequest {
+  std::optional<RequestState> stored;  // as in the store before the batch
+  RequestState state;
+};
+
+class RocksStateStore final : public StateStore {
+ public:
+  RocksStateStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+                  std::string secondary_dir)
+      : db_(std::move(db)), handles_(std::move(handles)), secondary_dir_(std::move(secondary_dir)) {}
+
+  ~RocksStateStore() override {
+    for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
+    db_->Close().PermitUncheckedError();
+    db_.reset();
+    std::error_code ignored;
+    if (!secondary_dir_.empty()) std::filesystem::remove_all(secondary_dir_, ignored);
+  }
+
+  Status ApplyBatch(const std::vector<events::StoredEvent>& events) override;
+  std::map<events::TopicPartition, uint64_t> Positions() override;
+  Result<std::optional<RequestView>> GetRequest(const std::string& id) override;
+  Result<std::vector<events::Event>> History(const std::string& id) override;
+  Result<RequestPage> ListRequests(const RequestQuery& query) override;
+  Result<std::string> Checksum() override;
+  Status Refresh() override;
+
+  Status WriteSchemaVersion();
+
+ private:
+  rocksdb::ColumnFamilyHandle* Handle(Column c) const { return handles_[static_cast<size_t>(c)]; }
+  bool read_only() const { return !secondary_dir_.empty(); }
+
+  Result<std::map<events::TopicPartition, uint64_t>> ReadPositions();
+  Result<std::optional<RequestState>> LoadRequest(std::string_view id);
+  Status ApplyRequestEvent(const events::Event& event,
+                           std::map<std::string, PendingRequest>& pending,
+                           rocksdb::WriteBatch& batch);
+  void ApplyContactEvent(const events::Event& event, rocksdb::WriteBatch& batch);
+  void WritePending(const std::map<std::string, PendingRequest>& pending,
+                    rocksdb::WriteBatch& batch);
+  // Calls visit(key, value) for every row of `column` under `prefix`.
+  template <typename Visit>
+  Status ScanPrefix(Column column, std::string_view prefix, Visit visit);
+  Result<std::vector<std::string>> LinkedIds(Column column, const std::string& id);
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::string secondary_dir_;  // non-empty: opened read-only as a secondary
+  std::mutex apply_mutex_;     // one ApplyBatch at a time: it reads, folds, writes
+};
+
+Status RocksStateStore::ApplyBatch(const std::vector<events::StoredEvent>& events) {
+  if (read_only()) return MakeError(ErrorCode::kUnavailable, "state store is open read-only");
+  std::lock_guard lock(apply_mutex_);
+  auto positions = ReadPositions();
+  if (!positions) return positions.error();
+  std::map<events::TopicPartition, uint64_t> advanced;
+  std::map<std::string, PendingRequest> pending;
+  rocksdb::WriteBatch batch;
+  for (const auto& stored : events) {
+    uint64_t& next = (*positions)[stored.where];
+    if (stored.offset < next) continue;
+    next = stored.offset + 1;
+    advanced[stored.where] = next;
+    if (stored.where.topic == events::topics::kRequests) {
+      if (auto applied = ApplyRequestEvent(stored.event, pending, batch); !applied) return applied;
+    } else if (stored.where.topic == events::topics::kContacts) {
+      ApplyContactEvent(stored.event, batch);
+    }
+  }
+  if (advanced.empty()) return {};
+  WritePending(pending, batch);
+  for (const auto& [tp, next] : advanced)
+    batch.Put(Handle(Column::kMeta), layout::PositionKey(tp), layout::BigEndian64(next));
+  // sync=false: the log is the truth, and positions commit with the state,
+  // so a write lost in a crash is simply applied again.
+  rocksdb::WriteOptions options;
+  options.sync = false;
+  auto s = db_->Write(options, &batch);
+  if (!s.ok()) return FromRocks(s, "apply batch");
+  return {};
+}
+
+Status RocksStateStore::ApplyRequestEvent(const events::Event& event,
+                                          std::map<std::string, PendingRequest>& pending,
+                                          rocksdb::WriteBatch& batch) {
+  bool submitted = event.type == types::kRequestSubmitted;
+  auto it = pending.find(event.subject);
+  if (it == pending.end()) {
+    auto loaded = LoadRequest(event.subject);
+    if (!loaded) return loaded.error();
+    if (!*loaded && !submitted) return {};  // not a request this store knows
+    PendingRequest entry{*loaded, loaded->value_or(RequestState{})};
+    it = pending.emplace(event.subject, std::move(entry)).first;
+  }
+  RequestState& state = it->second.state;
+  bool exists = !state.id.empty();
+  // A second submitted for a known id, or a redelivered event, changes nothing.
+  if (exists == submitted || (exists && event.sequence <= state.version)) return {};
+  std::string old_parent = state.parent;
+  ApplyToRequest(state, event);
+  batch.Put(Handle(Column::kHistory), layout::HistoryKey(state.id, event.sequence),
+            events::EncodeCanonical(event));
+  if (state.parent != old_parent) {
+    if (!old_parent.empty())
+      batch.Delete(Handle(Column::kRequestDuplicates), layout::JoinKey(old_parent, state.id));
+    if (!state.parent.empty())
+      batch.Put(Handle(Column::kRequestDuplicates), layout::JoinKey(state.parent, state.id), "");
+  }
+  if (auto contact = event.data.find("contact_id");
+      submitted && contact != event.data.end() && contact->is_string() && !contact->empty())
+    batch.Put(Handle(Column::kRequestContacts),
+              layout::JoinKey(state.id, contact->get<std::string>()), "");
+  return {};
+}
+
+// Contacts live in their own columns, never in a request's row: the two
+// topics interleave differently live and in a rebuild, and the state must
+// not depend on that order.
+void RocksStateStore::ApplyContactEvent(const events::Event& event, rocksdb::WriteBatch& batch) {
+  if (event.type != types::kContactReceived) return;
+  batch.Put(Handle(Column::kContacts), event.subject, layout::ContactSummary(event).dump());
+  auto request = event.data.find("request_id");
+  if (request != event.data.end() && request->is_string() && !request->empty())
+    batch.Put(Handle(Column::kRequestContacts),
+              layout::JoinKey(request->get<std::string>(), event.subject), "");
+}
+
+void RocksStateStore::WritePending(const std::map<std::string, PendingRequest>& pending,
+                                   rocksdb::WriteBatch& batch) {
+  for (const auto& [id, entry] : pending) {
+    if (entry.state.id.empty()) continue;
+    batch.Put(Handle(Column::kRequests), id, entry.state.ToJson().dump());
+    auto before = entry.stored ? layout::IndexRowsOf(*entry.stored) : std::vector<layout::IndexRow>{};
+    auto after = layout::IndexRowsOf(entry.state);
+    for (const auto& row : before)
+      if (!std::binary_search(after.begin(), after.end(), row))
+        batch.Delete(Handle(row.column), row.key);
+    for (const auto& row : after)
+      if (!std::binary_search(before.begin(), before.end(), row))
+        batch.Put(Handle(row.column), row.key, "");
+  }
+}
+
+Result<std::optional<RequestState>> RocksStateStore::LoadRequest(std::string_view id) {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), Handle(Column::kRequests), id, &value);
+  if (s.IsNotFound()) return std::optional<RequestState>();
+  if (!s.ok()) return FromRocks(s, "read request");
+  Json json = Json::parse(value, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object())
+    return MakeError(ErrorCode::kCorruption, "state store: request row '" + std::string(id) +
+                                                 "' is not a JSON object");
+  return std::optional<RequestState>(RequestState::FromJson(json));
+}
+
+template <typename Visit>
+Status RocksStateStore::ScanPrefix(Column column, std::string_view prefix, Visit visit) {
+  rocksdb::ReadOptions options;
+  options.prefix_same_as_start = HasStreamPrefix(column);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, Handle(column)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (auto visited = visit(it->key().ToStringView(), it->value().ToStringView()); !visited)
+      return visited;
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), std::string("scan ") + ColumnName(column));
+  return {};
+}
+
+Result<std::map<events::TopicPartition, uint64_t>> RocksStateStore::ReadPositions() {
+  std::map<events::TopicPartition, uint64_t> positions;
+  auto scanned = ScanPrefix(Column::kMeta, layout::kPositionPrefix,
+                            [&](std::string_view key, std::string_view value) -> Status {
+                              auto tp = layout::ParsePositionKey(key);
+                              if (!tp || value.size() != 8)
+                                return MakeError(ErrorCode::kCorruption,
+                                                 "state store: bad position row");
+                              positions[*tp] = layout::ReadBigEndian64(value);
+                              return {};
+                            });
+  if (!scanned) return scanned.error();
+  return positions;
+}
+
+std::map<events::TopicPartition, uint64_t> RocksStateStore::Positions() {
+  auto positions = ReadPositions();
+  return positions ? std::move(*positions) : std::map<events::TopicPartition, uint64_t>{};
+}
+
+Result<std::vector<std::string>> RocksStateStore::LinkedIds(Column column, const std::string& id) {
+  std::vector<std::string> ids;
+  std::string prefix = layout::JoinKey(id, "");
+  auto scanned = ScanPrefix(column, prefix, [&](std::string_view key, std::string_view) -> Status {
+    ids.emplace_back(key.substr(prefix.size()));
+    return {};
+  });
+  if (!scanned) return scanned.error();
+  return ids;
+}
+
+Result<std::optional<RequestView>> RocksStateStore::GetRequest(const std::string& id) {
+  auto state = LoadRequest(id);
+  if (!state) return state.error();
+  if (!*state) return std::optional<RequestView>();
+  RequestView view{std::move(**state), {}, {}};
+  auto contacts = LinkedIds(Column::kRequestContacts, id);
+  if (!contacts) return contacts.error();
+  auto duplicates = LinkedIds(Column::kRequestDuplicates, id);
+  if (!duplicates) return duplicates.error();
+  view.contacts = std::move(*contacts);
+  view.duplicates = std::move(*duplicates);
+  return std::optional<RequestView>(std::move(view));
+}
+
+Result<std::vector<events::Event>> RocksStateStore::History(const std::string& id) {
+  std::vector<events::Event> history;
+  auto scanned = ScanPrefix(Column::kHistory, layout::JoinKey(id, ""),
+                            [&](std::string_view, std::string_view value) -> Status {
+                              auto event = events::DecodeEvent(value);
+                              if (!event) return event.error();
+                              history.push_back(std::move(*event));
+                              return {};
+                            });
+  if (!scanned) return scanned.error();
+  return history;
+}
+
+Result<RequestPage> RocksStateStore::ListRequests(const RequestQuery& query) {
+  auto plan = layout::PlanListing(query);
+  if (!plan) return plan.error();
+  RequestPage page;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Handle(plan->index)));
+  it->Seek(plan->start);
+  if (plan->skip_start && it->Valid() && it->key() == plan->start) it->Next();
+  size_t scanned = 0;
+  std::string last_key;
+  for (; it->Valid() && plan->Covers(it->key().ToStringView()); it->Next()) {
+    if (scanned == plan->scan_budget || page.requests.size() == query.limit) {
+      page.next_cursor = layout::EncodeCursor(*plan, last_key);
+      break;
+    }
+    ++scanned;
+    last_key = it->key().ToString();
+    auto state = LoadRequest(std::string_view(last_key).substr(plan->id_offset));
+    if (!state) return state.error();
+    if (*state && layout::Matches(query, **state)) page.requests.push_back(std::move(**state));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "list requests");
+  return page;
+}
+
+Result<std::string> RocksStateStore::Checksum() {
+  std::vector<size_t> order;
+  for (size_t i = 0; i < layout::kColumnCount; ++i)
+    if (static_cast<Column>(i) != Column::kMeta) order.push_back(i);
+  std::sort(order.begin(), order.end(), [](size_t a, size_t b) {
+    return std::string_view(layout::kColumnNames[a]) < std::string_view(layout::kColumnNames[b]);
+  });
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  for (size_t i : order) handles.push_back(handles_[i]);
+  rocksdb::ReadOptions options;
+  options.total_order_seek = true;
+  // NewIterators: one consistent view across every column.
+  std::vector<rocksdb::Iterator*> raw;
+  auto s = db_->NewIterators(options, handles, &raw);
+  if (!s.ok()) return FromRocks(s, "checksum");
+  std::vector<std::unique_ptr<rocksdb::Iterator>> iterators(raw.begin(), raw.end());
+
+  crypto_hash_sha256_state sha;
+  crypto_hash_sha256_init(&sha);
+  auto feed = [&](char tag, std::string_view bytes) {
+    std::string head(1, tag);
+    head += layout::BigEndian64(bytes.size());
+    crypto_hash_sha256_update(&sha, reinterpret_cast<const unsigned char*>(head.data()), head.size());
+    crypto_hash_sha256_update(&sha, reinterpret_cast<const unsigned char*>(bytes.data()),
+                              bytes.size());
+  };
+  for (size_t n = 0; n < order.size(); ++n) {
+    feed('C', layout::kColumnNames[order[n]]);
+    auto& it = iterators[n];
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      feed('K', it->key().ToStringView());
+      feed('V', it->value().ToStringView());
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "checksum");
+  }
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&sha, digest);
+  std::string hex(sizeof digest * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), digest, sizeof digest);
+  hex.pop_back();
+  return hex;
+}
+
+Status RocksStateStore::Refresh() {
+  if (!read_only()) return {};
+  auto s = db_->TryCatchUpWithPrimary();
+  if (!s.ok()) return FromRocks(s, "catch up with writer");
+  return {};
+}
+
+Status RocksStateStore::WriteSchemaVersion() {
+  std::string stored;
+  auto s = db_->Get(rocksdb::ReadOptions(), Handle(Column::kMeta), layout::kSchemaVersionKey, &stored);
+  if (s.ok() && stored != layout::kSchemaVersion)
+    return MakeError(ErrorCode::kCorruption, "state store has schema version " + stored +
+                                                 "; rebuild it from the log");
+  if (s.ok() || read_only()) return {};
+  if (!s.IsNotFound()) return FromRocks(s, "read schema version");
+  s = db_->Put(rocksdb::WriteOptions(), Handle(Column::kMeta), layout::kSchemaVersionKey,
+               layout::kSchemaVersion);
+  if (!s.ok()) return FromRocks(s, "write schema version");
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, OpenMode mode) {
+  if (sodium_init() < 0) return MakeError(ErrorCode::kIo, "libsodium failed to initialise");
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.max_background_jobs = 2;
+  options.keep_log_file_num = 4;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  std::string secondary_dir;
+  rocksdb::Status s;
+  if (mode == OpenMode::kReadWrite) {
+    s = rocksdb::DB::Open(options, path, ColumnDescriptors(), &handles, &raw);
+  } else {
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::path(path) / "CURRENT", ec))
+      return MakeError(ErrorCode::kNotFound, "no state directory at " + path);
+    // A secondary instance tails the writer's MANIFEST and WAL; its own info
+    // log needs a directory of its own.
+    std::string pattern = (std::filesystem::temp_directory_path() / "ledger-state-XXXXXX").string();
+    if (!mkdtemp(pattern.data()))
+      return MakeError(ErrorCode::kIo, "cannot create a directory for the read-only state store");
+    secondary_dir = pattern;
+    options.max_open_files = -1;
+    s = rocksdb::DB::OpenAsSecondary(options, path, secondary_dir, ColumnDescriptors(), &handles,
+                                     &raw);
+  }
+  if (!s.ok()) {
+    std::error_code ignored;
+    if (!secondary_dir.empty()) std::filesystem::remove_all(secondary_dir, ignored);
+    return FromRocks(s, "open " + path);
+  }
+  auto store = std::make_unique<RocksStateStore>(std::unique_ptr<rocksdb::DB>(raw),
+                                                 std::move(handles), std::move(secondary_dir));
+  if (auto version = store->WriteSchemaVersion(); !version) return version.error();
+  return std::unique_ptr<StateStore>(std::move(store));
+}
+
+}  // namespace ledger::projections

@@ -1,0 +1,206 @@
+#include "src/app/ledger.h"
+
+#include <filesystem>
+#include <spdlog/spdlog.h>
+
+#include "catalog/catalog.h"
+#include "commands/command_service.h"
+#include "events/event_types.h"
+#include "projections/state_store.h"
+#include "src/app/projection_runner.h"
+#include "src/http/api.h"
+#include "src/http/server.h"
+#include "src/log/embedded_log.h"
+
+namespace ledger::app {
+namespace {
+
+namespace fs = std::filesystem;
+using events::ErrorCode;
+using events::MakeError;
+
+events::Result<std::unique_ptr<events::EventLog>> OpenLog(const Settings& s, bool read_only) {
+  return log::OpenEmbeddedLog({s.log_dir(), read_only, s.max_group_events});
+}
+
+class RunningLedger : public Ledger {
+ public:
+  events::Status Open(const Settings& s) {
+    settings_ = s;
+    auto catalog = catalog::Catalog::Load(s.catalog_path);
+    if (!catalog.ok()) return catalog.error();
+    catalog_ = *catalog;
+    std::error_code ec;
+    fs::create_directories(s.data_dir, ec);
+    if (ec) return MakeError(ErrorCode::kIo, "cannot create data directory " + s.data_dir + ": " + ec.message());
+    auto log = OpenLog(s, false);
+    if (!log.ok()) return log.error();
+    log_ = std::move(*log);
+    auto store = projections::StateStore::Open(s.state_dir(), projections::OpenMode::kReadWrite);
+    if (!store.ok()) return store.error();
+    store_ = std::move(*store);
+    runner_ = std::make_unique<ProjectionRunner>(*log_, *store_, s.projection_batch_events);
+    commands_ = std::make_unique<commands::CommandService>(
+        *catalog_, *log_, *store_, [this](commands::Positions targets, std::function<void()> done) {
+          runner_->WhenProjected(std::move(targets), std::move(done));
+        });
+    http::ApiDeps deps;
+    deps.catalog = catalog_.get();
+    deps.store = store_.get();
+    deps.commands = commands_.get();
+    deps.keys = s.api_keys;
+    deps.max_json_depth = s.max_json_depth;
+    deps.clock = [] { return events::NowMs(); };
+    deps.health = [this] { return Health(); };
+    deps.append_metrics = [this](std::string& out) { AppendMetrics(out); };
+    api_ = std::make_unique<http::LedgerApi>(std::move(deps));
+    runner_->Start();
+    auto server = http::HttpServer::Start(
+        s.server, [this](http::HttpRequest& request, http::Responder respond) {
+          api_->Dispatch(request, std::move(respond));
+        });
+    if (!server.ok()) return server.error();
+    server_ = std::move(*server);
+    return {};
+  }
+
+  uint16_t port() const override { return server_->port(); }
+
+  void Stop() override {
+    if (server_) server_->Stop();
+    if (runner_) runner_->Stop();
+    runner_.reset();
+    log_.reset();
+    store_.reset();
+  }
+
+  ~RunningLedger() override { Stop(); }
+
+ private:
+  uint64_t Lag() const {
+    uint64_t lag = 0;
+    auto projected = runner_->Projected();
+    for (auto& tp : ProjectedTopics(*log_)) {
+      uint64_t end = log_->EndOffset(tp), done = projected.count(tp) ? projected.at(tp) : 0;
+      lag += end > done ? end - done : 0;
+    }
+    return lag;
+  }
+
+  events::Json Health() const {
+    std::string error = runner_->LastError();
+    events::Json j = {{"status", error.empty() ? "ok" : "degraded"},
+                      {"log", {{"backend", settings_.log_backend}, {"status", "ok"}}},
+                      {"projections", {{"lag_events", Lag()}, {"status", error.empty() ? "ok" : error}}}};
+    return j;
+  }
+
+  void AppendMetrics(std::string& out) const {
+    out += "# HELP ledger_events_appended_total Events acknowledged by the log since start.\n";
+    out += "# TYPE ledger_events_appended_total counter\n";
+    out += "ledger_events_appended_total " + std::to_string(commands_->events_appended()) + "\n";
+    out += "# HELP ledger_projection_lag_events Events in the log not yet projected.\n";
+    out += "# TYPE ledger_projection_lag_events gauge\n";
+    out += "ledger_projection_lag_events " + std::to_string(Lag()) + "\n";
+    for (auto& tp : log_->TopicPartitions()) {
+      out += "ledger_log_end_offset{topic=\"" + tp.topic + "\",partition=\"" +
+             std::to_string(tp.partition) + "\"} " + std::to_string(log_->EndOffset(tp)) + "\n";
+    }
+  }
+
+  Settings settings_;
+  std::shared_ptr<const catalog::Catalog> catalog_;
+  std::unique_ptr<events::EventLog> log_;
+  std::unique_ptr<projections::StateStore> store_;
+  std::unique_ptr<ProjectionRunner> runner_;
+  std::unique_ptr<commands::CommandService> commands_;
+  std::unique_ptr<http::LedgerApi> api_;
+  std::unique_ptr<http::HttpServer> server_;
+};
+
+}  // namespace
+
+events::Result<std::unique_ptr<Ledger>> Ledger::Start(const Settings& settings) {
+  auto ledger = std::make_unique<RunningLedger>();
+  auto opened = ledger->Open(settings);
+  if (!opened.ok()) return opened.error();
+  return std::unique_ptr<Ledger>(std::move(ledger));
+}
+
+events::Result<ReplayReport> Replay(const Settings& s) {
+  // Holding the log for writing proves no server runs on this data directory.
+  auto log = OpenLog(s, false);
+  if (!log.ok()) return log.error();
+  std::string fresh = s.state_dir() + ".replay";
+  std::error_code ec;
+  fs::remove_all(fresh, ec);
+  RebuildResult rebuilt;
+  {
+    auto store = projections::StateStore::Open(fresh, projections::OpenMode::kReadWrite);
+    if (!store.ok()) return store.error();
+    auto result = Rebuild(**log, **store, {}, s.projection_batch_events * 4);
+    if (!result.ok()) return result.error();
+    rebuilt = *result;
+  }
+  std::string old = s.state_dir() + ".old";
+  fs::remove_all(old, ec);
+  if (fs::exists(s.state_dir())) fs::rename(s.state_dir(), old, ec);
+  if (!ec) fs::rename(fresh, s.state_dir(), ec);
+  if (ec) return MakeError(ErrorCode::kIo, "cannot swap in the rebuilt state: " + ec.message());
+  fs::remove_all(old, ec);
+  return ReplayReport{rebuilt.events, rebuilt.seconds, rebuilt.checksum};
+}
+
+events::Result<VerifyReport> Verify(const Settings& s) {
+  auto live = projections::StateStore::Open(s.state_dir(), projections::OpenMode::kReadOnly);
+  if (!live.ok()) return live.error();
+  auto log = OpenLog(s, true);
+  if (!log.ok()) return log.error();
+  // Positions and checksum from one view of the live state.
+  auto positions = (*live)->Positions();
+  auto live_sum = (*live)->Checksum();
+  if (!live_sum.ok()) return live_sum.error();
+  std::string temp = s.data_dir + "/verify-" + std::to_string(events::NowMs());
+  RebuildResult rebuilt;
+  {
+    auto store = projections::StateStore::Open(temp, projections::OpenMode::kReadWrite);
+    if (!store.ok()) return store.error();
+    auto result = Rebuild(**log, **store, positions, s.projection_batch_events * 4);
+    std::error_code ec;
+    if (!result.ok()) {
+      fs::remove_all(temp, ec);
+      return result.error();
+    }
+    rebuilt = *result;
+  }
+  std::error_code ec;
+  fs::remove_all(temp, ec);
+  return VerifyReport{*live_sum == rebuilt.checksum, *live_sum, rebuilt.checksum, rebuilt.events};
+}
+
+events::Status Tail(const Settings& s, const TailOptions& options, std::ostream& out,
+                    const std::atomic<bool>& stop_requested) {
+  auto log = OpenLog(s, true);
+  if (!log.ok()) return log.error();
+  events::TopicPartition tp{options.topic, 0};
+  uint64_t next = options.from, printed = 0;
+  while (!stop_requested) {
+    auto batch = (*log)->Read(tp, next, 1024);
+    if (!batch.ok()) return batch.error();
+    for (auto& e : *batch) {
+      if (options.limit && printed >= *options.limit) return {};
+      events::Json j = events::ToJson(e.event);
+      j["position"] = {{"topic", e.where.topic}, {"partition", e.where.partition}, {"offset", e.offset}};
+      out << j.dump() << '\n';
+      ++printed;
+      next = e.offset + 1;
+    }
+    out.flush();
+    if (!batch->empty()) continue;
+    if (!options.follow) return {};
+    (*log)->WaitForAppend(std::chrono::milliseconds(200));
+  }
+  return {};
+}
+
+}  // namespace ledger::app

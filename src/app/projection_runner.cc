@@ -1,0 +1,162 @@
+#include "src/app/projection_runner.h"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "events/event_types.h"
+
+namespace ledger::app {
+namespace {
+constexpr auto kIdleWait = std::chrono::milliseconds(200);
+constexpr auto kErrorBackoff = std::chrono::milliseconds(500);
+}  // namespace
+
+std::vector<events::TopicPartition> ProjectedTopics(events::EventLog& log) {
+  std::vector<events::TopicPartition> out;
+  for (auto& tp : log.TopicPartitions())
+    if (tp.topic == events::topics::kRequests || tp.topic == events::topics::kContacts)
+      out.push_back(tp);
+  return out;
+}
+
+ProjectionRunner::ProjectionRunner(events::EventLog& log, projections::StateStore& store,
+                                   size_t batch_max)
+    : log_(log), store_(store), batch_max_(batch_max), projected_(store.Positions()) {}
+
+ProjectionRunner::~ProjectionRunner() { Stop(); }
+
+void ProjectionRunner::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void ProjectionRunner::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void ProjectionRunner::Run() {
+  while (!stop_) {
+    if (!ApplyOnce()) log_.WaitForAppend(kIdleWait);
+  }
+}
+
+bool ProjectionRunner::ApplyOnce() {
+  std::vector<events::StoredEvent> batch;
+  Positions positions = Projected();
+  for (auto& tp : ProjectedTopics(log_)) {
+    auto it = positions.find(tp);
+    uint64_t from = it == positions.end() ? 0 : it->second;
+    if (log_.EndOffset(tp) <= from) continue;
+    auto read = log_.Read(tp, from, batch_max_);
+    if (!read.ok()) {
+      std::lock_guard lock(mu_);
+      last_error_ = "reading " + tp.topic + ": " + read.error().message;
+      spdlog::error("projection: {}", last_error_);
+      std::this_thread::sleep_for(kErrorBackoff);
+      return false;
+    }
+    for (auto& e : *read) batch.push_back(std::move(e));
+  }
+  if (batch.empty()) return false;
+  auto applied = store_.ApplyBatch(batch);
+  if (!applied.ok()) {
+    {
+      std::lock_guard lock(mu_);
+      last_error_ = "applying events: " + applied.error().message;
+    }
+    spdlog::error("projection: {}", applied.error().message);
+    std::this_thread::sleep_for(kErrorBackoff);
+    return false;
+  }
+  {
+    std::lock_guard lock(mu_);
+    for (auto& e : batch) {
+      auto& pos = projected_[e.where];
+      pos = std::max(pos, e.offset + 1);
+    }
+    last_error_.clear();
+  }
+  FireSatisfied();
+  return true;
+}
+
+bool ProjectionRunner::Reached(const Positions& targets) const {
+  for (auto& [tp, offset] : targets) {
+    auto it = projected_.find(tp);
+    if (it == projected_.end() || it->second < offset) return false;
+  }
+  return true;
+}
+
+void ProjectionRunner::FireSatisfied() {
+  std::vector<std::function<void()>> ready;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+      if (Reached(it->first)) {
+        ready.push_back(std::move(it->second));
+        it = waiters_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& done : ready) done();
+}
+
+void ProjectionRunner::WhenProjected(Positions targets, std::function<void()> done) {
+  {
+    std::lock_guard lock(mu_);
+    if (!Reached(targets)) {
+      waiters_.emplace_back(std::move(targets), std::move(done));
+      return;
+    }
+  }
+  done();
+}
+
+Positions ProjectionRunner::Projected() const {
+  std::lock_guard lock(mu_);
+  return projected_;
+}
+
+std::string ProjectionRunner::LastError() const {
+  std::lock_guard lock(mu_);
+  return last_error_;
+}
+
+events::Result<RebuildResult> Rebuild(events::EventLog& log, projections::StateStore& store,
+                                      const Positions& until, size_t batch_max) {
+  auto start = std::chrono::steady_clock::now();
+  RebuildResult result;
+  Positions next;
+  Positions end = until;
+  if (end.empty())
+    for (auto& tp : ProjectedTopics(log)) end[tp] = log.EndOffset(tp);
+  for (;;) {
+    std::vector<events::StoredEvent> batch;
+    for (auto& [tp, stop] : end) {
+      uint64_t from = next[tp];
+      if (from >= stop) continue;
+      auto read = log.Read(tp, from, std::min<uint64_t>(batch_max, stop - from));
+      if (!read.ok()) return read.error();
+      if (read->empty())
+        return events::MakeError(events::ErrorCode::kCorruption,
+                                 tp.topic + " ends at offset " + std::to_string(from) +
+                                     ", before its recorded end " + std::to_string(stop));
+      next[tp] = read->back().offset + 1;
+      for (auto& e : *read) batch.push_back(std::move(e));
+    }
+    if (batch.empty()) break;
+    auto applied = store.ApplyBatch(batch);
+    if (!applied.ok()) return applied.error();
+    result.events += batch.size();
+  }
+  auto checksum = store.Checksum();
+  if (!checksum.ok()) return checksum.error();
+  result.checksum = *checksum;
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace ledger::app

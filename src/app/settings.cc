@@ -1,0 +1,110 @@
+#include "src/app/settings.h"
+
+#include <toml++/toml.h>
+
+namespace ledger::app {
+namespace {
+
+using events::ErrorCode;
+using events::MakeError;
+
+// Reads optional keys of one table, keeping the first error.
+class TableReader {
+ public:
+  TableReader(const toml::table& root, std::string origin, const char* table)
+      : origin_(std::move(origin)), prefix_(table) {
+    if (auto* t = root[table].as_table()) table_ = t;
+  }
+
+  template <typename T>
+  void Integer(const char* key, T& out, int64_t min, int64_t max) {
+    const toml::node* n = Node(key);
+    if (!n) return;
+    auto v = n->value<int64_t>();
+    if (!v || *v < min || *v > max)
+      return Fail(*n, key, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    out = static_cast<T>(*v);
+  }
+
+  void String(const char* key, std::string& out) {
+    const toml::node* n = Node(key);
+    if (!n) return;
+    auto v = n->value<std::string>();
+    if (!v || v->empty()) return Fail(*n, key, "must be a non-empty string");
+    out = *v;
+  }
+
+  std::optional<events::Error> error;
+
+ private:
+  const toml::node* Node(const char* key) const { return table_ ? table_->get(key) : nullptr; }
+  void Fail(const toml::node& n, const char* key, const std::string& why) {
+    if (!error)
+      error = events::Error{ErrorCode::kInvalidArgument,
+                            origin_ + ":" + std::to_string(n.source().begin.line) + ": " + prefix_ +
+                                "." + key + ": " + why};
+  }
+  std::string origin_;
+  std::string prefix_;
+  const toml::table* table_ = nullptr;
+};
+
+}  // namespace
+
+events::Result<Settings> LoadSettings(const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    if (e.source().begin.line == 0)
+      return MakeError(ErrorCode::kIo, "cannot read settings file " + path + ": " + std::string(e.description()));
+    return MakeError(ErrorCode::kInvalidArgument, path + ":" + std::to_string(e.source().begin.line) +
+                                                      ": " + std::string(e.description()));
+  }
+  Settings s;
+  int64_t read_timeout = s.server.read_timeout.count(), handler_timeout = s.server.handler_timeout.count();
+  TableReader server(root, path, "server");
+  server.String("host", s.server.host);
+  server.Integer("port", s.server.port, 0, 65535);
+  server.Integer("threads", s.server.threads, 1, 64);
+  server.Integer("body_limit_bytes", s.server.body_limit_bytes, 1024, 64 << 20);
+  server.Integer("header_limit_bytes", s.server.header_limit_bytes, 1024, 1 << 20);
+  server.Integer("read_timeout_seconds", read_timeout, 1, 3600);
+  server.Integer("handler_timeout_seconds", handler_timeout, 1, 3600);
+  server.Integer("max_json_depth", s.max_json_depth, 2, 256);
+  TableReader storage(root, path, "storage");
+  storage.String("data_dir", s.data_dir);
+  TableReader log(root, path, "log");
+  log.String("backend", s.log_backend);
+  log.Integer("max_group_events", s.max_group_events, 1, 1 << 20);
+  TableReader projections(root, path, "projections");
+  projections.Integer("batch_events", s.projection_batch_events, 1, 1 << 20);
+  TableReader catalog(root, path, "catalog");
+  catalog.String("path", s.catalog_path);
+  for (TableReader* r : {&server, &storage, &log, &projections, &catalog})
+    if (r->error) return *r->error;
+  s.server.read_timeout = std::chrono::seconds(read_timeout);
+  s.server.handler_timeout = std::chrono::seconds(handler_timeout);
+  if (s.log_backend != "embedded")
+    return MakeError(ErrorCode::kInvalidArgument,
+                     path + ": log.backend: '" + s.log_backend + "' is not supported (use \"embedded\")");
+  if (auto* keys = root["api_keys"].as_array()) {
+    for (auto& node : *keys) {
+      auto* t = node.as_table();
+      http::ApiKey key;
+      if (t) {
+        key.key = (*t)["key"].value_or(std::string());
+        key.name = (*t)["name"].value_or(std::string());
+        key.role = (*t)["role"].value_or(std::string());
+      }
+      if (key.key.size() < 16 || key.name.empty() || key.role.empty())
+        return MakeError(ErrorCode::kInvalidArgument,
+                         path + ":" + std::to_string(node.source().begin.line) +
+                             ": api_keys: each key needs key (16+ characters), name and role");
+      s.api_keys.push_back(std::move(key));
+    }
+  }
+  return s;
+}
+
+}  // namespace ledger::app

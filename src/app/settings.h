@@ -1,0 +1,32 @@
+#pragma once
+// Settings of a ledger instance: read from a TOML file (config/ledger.toml)
+// and then overridden from the command line.
+
+#include <string>
+#include <vector>
+
+#include "events/result.h"
+#include "src/http/api.h"
+#include "src/http/server.h"
+
+namespace ledger::app {
+
+struct Settings {
+  http::ServerOptions server;
+  int max_json_depth = 32;
+  std::string data_dir = "data";
+  std::string log_backend = "embedded";
+  size_t max_group_events = 4096;
+  size_t projection_batch_events = 2048;
+  std::string catalog_path = "config/catalog.toml";
+  std::vector<http::ApiKey> api_keys;
+
+  std::string log_dir() const { return data_dir + "/log"; }
+  std::string state_dir() const { return data_dir + "/state"; }
+};
+
+// Reads `path`. kIo if unreadable, kInvalidArgument naming line and key
+// for a bad value ("ledger.toml:4: server.port: must be an integer from 0 to 65535").
+events::Result<Settings> LoadSettings(const std::string& path);
+
+}  // namespace ledger::app

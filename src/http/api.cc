@@ -1,0 +1,155 @@
+#include "src/http/api.h"
+
+#include <chrono>
+
+#include "events/event_types.h"
+#include "src/http/json_body.h"
+#include "src/http/request_views.h"
+
+namespace ledger::http {
+namespace {
+
+using events::ErrorCode;
+using events::MakeError;
+
+// Answers a command's outcome: the request (re-read after projection), the
+// stored events and their log positions.
+void AnswerCommand(const ApiDeps& deps, Responder respond, int status,
+                   events::Result<commands::CommandOutcome> outcome) {
+  if (!outcome.ok()) return respond(ErrorResponse(outcome.error()));
+  Json body = Json::object();
+  Json stored = Json::array();
+  for (const auto& e : outcome->stored) {
+    if (e.where.topic.rfind(events::topics::kDeptPrefix, 0) == 0) continue;  // copies
+    stored.push_back({{"event", events::ToJson(e.event)}, {"position", PositionJson(e)}});
+    body["position"] = PositionJson(e);
+  }
+  body["events"] = std::move(stored);
+  HttpResponse r;
+  if (!outcome->contact_id.empty()) body["contact_id"] = outcome->contact_id;
+  if (!outcome->request_id.empty()) {
+    auto view = deps.store->GetRequest(outcome->request_id);
+    if (!view.ok()) return respond(ErrorResponse(view.error()));
+    if (*view) body["request"] = RequestViewJson(**view, deps.clock());
+    body["url"] = RequestUrl(outcome->request_id);
+    r.headers["Location"] = RequestUrl(outcome->request_id);
+  }
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  respond(std::move(r));
+}
+
+commands::CommandContext ContextFor(const ApiDeps& deps, const HttpRequest& request) {
+  return {deps.clock(), "key:" + request.Header("x-ledger-key-name"), request.path};
+}
+
+}  // namespace
+
+LedgerApi::LedgerApi(ApiDeps deps) : deps_(std::move(deps)) { AddRoutes(); }
+
+const ApiKey* LedgerApi::Authenticate(const HttpRequest& request) const {
+  std::string presented = request.Header("x-api-key");
+  std::string auth = request.Header("authorization");
+  if (presented.empty() && auth.rfind("Bearer ", 0) == 0) presented = auth.substr(7);
+  if (presented.empty()) return nullptr;
+  for (const auto& k : deps_.keys)
+    if (k.key == presented) return &k;
+  return nullptr;
+}
+
+void LedgerApi::Dispatch(HttpRequest& request, Responder respond) {
+  auto start = std::chrono::steady_clock::now();
+  if (!ParseTarget(request.target, request.path, request.query))
+    return respond(ErrorResponse(400, "bad_request", "malformed request target"));
+  auto match = router_.Find(request);
+  Responder measured = [this, respond = std::move(respond), method = request.method,
+                        route = match.route, start](HttpResponse r) {
+    metrics_.Record(method, route, r.status,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    respond(std::move(r));
+  };
+  if (match.route != "/healthz") {
+    const ApiKey* key = Authenticate(request);
+    if (!key) {
+      HttpResponse r = ErrorResponse(401, "unauthorized",
+                                     "missing or unknown API key: send 'Authorization: Bearer <key>'");
+      r.headers["WWW-Authenticate"] = "Bearer realm=\"311-ledger\"";
+      return measured(std::move(r));
+    }
+    request.headers["x-ledger-key-name"] = key->name;
+  }
+  if (match.status == 404)
+    return measured(ErrorResponse(404, "not_found", "no such endpoint: " + request.path));
+  if (match.status == 405)
+    return measured(ErrorResponse(405, "method_not_allowed",
+                                  request.method + " is not allowed on " + match.route));
+  (*match.handler)(request, std::move(measured));
+}
+
+void LedgerApi::AddRoutes() {
+  router_.Add("GET", "/healthz", [this](HttpRequest&, Responder respond) {
+    Json health = deps_.health();
+    respond(JsonResponse(health.value("status", "") == "ok" ? 200 : 503, health));
+  });
+  router_.Add("GET", "/metrics", [this](HttpRequest&, Responder respond) {
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4";
+    deps_.append_metrics(r.body);
+    metrics_.WriteTo(r.body);
+    respond(std::move(r));
+  });
+  router_.Add("GET", "/v1/catalog", [this](HttpRequest&, Responder respond) {
+    respond(JsonResponse(200, deps_.catalog->ToJson()));
+  });
+  router_.Add("POST", "/v1/contacts", [this](HttpRequest& request, Responder respond) {
+    auto body = ParseJsonBody(request, deps_.max_json_depth);
+    if (!body.ok()) return respond(ErrorResponse(body.error()));
+    deps_.commands->RecordContact(std::move(*body), ContextFor(deps_, request),
+                                  [this, respond](auto outcome) {
+                                    AnswerCommand(deps_, respond, 201, std::move(outcome));
+                                  });
+  });
+  router_.Add("POST", "/v1/requests", [this](HttpRequest& request, Responder respond) {
+    auto body = ParseJsonBody(request, deps_.max_json_depth);
+    if (!body.ok()) return respond(ErrorResponse(body.error()));
+    deps_.commands->SubmitRequest(std::move(*body), ContextFor(deps_, request),
+                                  [this, respond](auto outcome) {
+                                    AnswerCommand(deps_, respond, 201, std::move(outcome));
+                                  });
+  });
+  router_.Add("POST", "/v1/requests/{id}/events", [this](HttpRequest& request, Responder respond) {
+    auto body = ParseJsonBody(request, deps_.max_json_depth);
+    if (!body.ok()) return respond(ErrorResponse(body.error()));
+    deps_.commands->ApplyCommand(request.path_params["id"], std::move(*body),
+                                 ContextFor(deps_, request), [this, respond](auto outcome) {
+                                   AnswerCommand(deps_, respond, 200, std::move(outcome));
+                                 });
+  });
+  router_.Add("GET", "/v1/requests/{id}", [this](HttpRequest& request, Responder respond) {
+    auto view = deps_.store->GetRequest(request.path_params["id"]);
+    if (!view.ok()) return respond(ErrorResponse(view.error()));
+    if (!*view)
+      return respond(ErrorResponse(404, "not_found",
+                                   "request '" + request.path_params["id"] + "' does not exist"));
+    respond(JsonResponse(200, RequestViewJson(**view, deps_.clock())));
+  });
+  router_.Add("GET", "/v1/requests/{id}/history", [this](HttpRequest& request, Responder respond) {
+    const std::string& id = request.path_params["id"];
+    auto history = deps_.store->History(id);
+    if (!history.ok()) return respond(ErrorResponse(history.error()));
+    if (history->empty())
+      return respond(ErrorResponse(404, "not_found", "request '" + id + "' does not exist"));
+    Json events = Json::array();
+    for (const auto& e : *history) events.push_back(events::ToJson(e));
+    respond(JsonResponse(200, {{"request_id", id}, {"events", std::move(events)}}));
+  });
+  router_.Add("GET", "/v1/requests", [this](HttpRequest& request, Responder respond) {
+    auto query = ParseRequestQuery(request, *deps_.catalog, deps_.clock());
+    if (!query.ok()) return respond(ErrorResponse(query.error()));
+    auto page = deps_.store->ListRequests(*query);
+    if (!page.ok()) return respond(ErrorResponse(page.error()));
+    respond(JsonResponse(200, RequestPageJson(*page, deps_.clock())));
+  });
+}
+
+}  // namespace ledger::http

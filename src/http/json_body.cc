@@ -1,0 +1,35 @@
+#include "src/http/json_body.h"
+
+namespace ledger::http {
+namespace {
+struct TooDeep {};
+}  // namespace
+
+events::Result<Json> ParseJsonBody(const HttpRequest& request, int max_depth) {
+  using events::ErrorCode;
+  using events::MakeError;
+  std::string type = request.Header("content-type");
+  if (!type.empty() && type.rfind("application/json", 0) != 0)
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "content type must be application/json, not '" + type + "'");
+  if (request.body.empty()) return MakeError(ErrorCode::kInvalidArgument, "body is empty; expected a JSON object");
+  try {
+    Json body = Json::parse(request.body, [max_depth](int depth, Json::parse_event_t, Json&) {
+      if (depth > max_depth) throw TooDeep{};
+      return true;
+    });
+    if (!body.is_object()) return MakeError(ErrorCode::kInvalidArgument, "body must be a JSON object");
+    return body;
+  } catch (const TooDeep&) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "body nests deeper than " + std::to_string(max_depth) + " levels");
+  } catch (const Json::parse_error& e) {
+    std::string what = e.what();
+    // nlohmann says "[json.exception.parse_error.101] parse error at line 1, column 9: ..."
+    auto colon = what.find("] ");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "body is not valid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+  }
+}
+
+}  // namespace ledger::http

@@ -1,0 +1,81 @@
+#include "src/http/request_views.h"
+
+#include <charconv>
+
+namespace ledger::http {
+
+using events::ErrorCode;
+using events::MakeError;
+
+std::string RequestUrl(const std::string& request_id) { return "/v1/requests/" + request_id; }
+
+Json PositionJson(const events::StoredEvent& stored) {
+  return {{"topic", stored.where.topic}, {"partition", stored.where.partition}, {"offset", stored.offset}};
+}
+
+Json RequestViewJson(const projections::RequestView& view, int64_t now_ms) {
+  Json j = view.state.ToJson();
+  j["overdue"] = view.state.OverdueAt(now_ms);
+  j["contacts"] = view.contacts;
+  j["contact_count"] = view.contacts.size();
+  j["duplicates"] = view.duplicates;
+  j["url"] = RequestUrl(view.state.id);
+  return j;
+}
+
+Json RequestPageJson(const projections::RequestPage& page, int64_t now_ms) {
+  Json items = Json::array();
+  for (const auto& s : page.requests) {
+    Json j = s.ToJson();
+    j["overdue"] = s.OverdueAt(now_ms);
+    j["url"] = RequestUrl(s.id);
+    items.push_back(std::move(j));
+  }
+  Json out = {{"requests", std::move(items)}};
+  out["next_cursor"] = page.next_cursor.empty() ? Json(nullptr) : Json(page.next_cursor);
+  return out;
+}
+
+events::Result<projections::RequestQuery> ParseRequestQuery(const HttpRequest& request,
+                                                            const catalog::Catalog& catalog,
+                                                            int64_t now_ms) {
+  projections::RequestQuery q;
+  q.now_ms = now_ms;
+  auto bad = [](const std::string& name, const std::string& why) {
+    return MakeError(ErrorCode::kInvalidArgument, "query parameter '" + name + "': " + why);
+  };
+  for (const auto& [name, value] : request.query) {
+    if (name == "department") {
+      if (!catalog.FindDepartment(value)) return bad(name, "unknown department '" + value + "'");
+      q.department = value;
+    } else if (name == "status") {
+      if (!projections::IsKnownStatus(value)) return bad(name, "unknown status '" + value + "'");
+      q.status = value;
+    } else if (name == "service_code") {
+      if (!catalog.FindService(value)) return bad(name, "unknown service code '" + value + "'");
+      q.service_code = value;
+    } else if (name == "created_from" || name == "created_to") {
+      auto t = events::ParseTime(value);
+      if (!t.ok()) return bad(name, t.error().message);
+      (name == "created_from" ? q.created_from_ms : q.created_to_ms) = *t;
+    } else if (name == "overdue") {
+      if (value != "true" && value != "false") return bad(name, "must be true or false");
+      q.overdue_only = value == "true";
+    } else if (name == "limit") {
+      size_t limit = 0;
+      auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+      if (ec != std::errc() || p != value.data() + value.size() || limit < 1 || limit > 500)
+        return bad(name, "must be an integer from 1 to 500");
+      q.limit = limit;
+    } else if (name == "cursor") {
+      q.cursor = value;
+    } else {
+      return bad(name, "unknown parameter");
+    }
+  }
+  if (q.status && !q.department && !q.service_code && !q.overdue_only)
+    return bad("status", "filter by department too (status alone has no index)");
+  return q;
+}
+
+}  // namespace ledger::http

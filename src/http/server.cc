@@ -1,0 +1,227 @@
+#include "src/http/server.h"
+
+#include <atomic>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+namespace ledger::http {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+HttpRequest ToHttpRequest(const bhttp::request<bhttp::string_body>& req) {
+  HttpRequest out;
+  out.method = std::string(req.method_string());
+  out.target = std::string(req.target());
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
+    out.headers[name] = std::string(field.value());
+  }
+  out.body = req.body();
+  return out;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, const ServerOptions& options, const Handler& dispatch)
+      : stream_(std::move(socket)),
+        timer_(stream_.get_executor()),
+        options_(options),
+        dispatch_(dispatch) {}
+
+  void Run() { net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); }); }
+
+ private:
+  void DoRead() {
+    parser_.emplace();
+    parser_->body_limit(options_.body_limit_bytes);
+    parser_->header_limit(options_.header_limit_bytes);
+    stream_.expires_after(options_.read_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                               self->OnHeader(ec);
+                             });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    // curl and others wait for "100 Continue" before sending a larger body.
+    auto expect = parser_->get()[bhttp::field::expect];
+    if (beast::iequals(expect, "100-continue")) {
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+      bhttp::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec, size_t) {
+        if (ec) return self->Close();
+        self->ReadBody();
+      });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+        ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset)
+      return Close();
+    keep_alive_ = false;
+    if (ec == bhttp::error::body_limit)
+      return Write(ErrorResponse(413, "too_large",
+                                 "request body is larger than " +
+                                     std::to_string(options_.body_limit_bytes) + " bytes"));
+    if (ec == bhttp::error::header_limit)
+      return Write(ErrorResponse(431, "too_large", "request headers are too large"));
+    Write(ErrorResponse(400, "bad_request", "malformed HTTP request: " + ec.message()));
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    stream_.expires_never();
+    auto& req = parser_->get();
+    keep_alive_ = req.keep_alive();
+    version_ = req.version();
+    HttpRequest request = ToHttpRequest(req);
+    uint64_t generation = ++generation_;
+    timer_.expires_after(options_.handler_timeout);
+    timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+      if (!ec && self->generation_ == generation && !self->answered_)
+        self->Answer(ErrorResponse(503, "unavailable", "the request took too long; retry later"),
+                     generation);
+    });
+    answered_ = false;
+    dispatch_(request, [self = shared_from_this(), generation](HttpResponse response) {
+      net::post(self->stream_.get_executor(), [self, generation, r = std::move(response)]() mutable {
+        self->Answer(std::move(r), generation);
+      });
+    });
+  }
+
+  void Answer(HttpResponse response, uint64_t generation) {
+    if (generation != generation_ || answered_) return;
+    answered_ = true;
+    timer_.cancel();
+    Write(std::move(response));
+  }
+
+  void Write(HttpResponse response) {
+    res_ = {};
+    res_.version(version_);
+    res_.result(static_cast<unsigned>(response.status));
+    res_.set(bhttp::field::server, "311-ledger");
+    res_.set(bhttp::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers) res_.set(name, value);
+    res_.body() = std::move(response.body);
+    res_.keep_alive(keep_alive_);
+    res_.prepare_payload();
+    stream_.expires_after(options_.read_timeout);
+    bhttp::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec || !self->keep_alive_) return self->Close();
+      self->DoRead();
+    });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  beast::tcp_stream stream_;
+  net::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::string_body> res_;
+  const ServerOptions& options_;
+  const Handler& dispatch_;
+  bool keep_alive_ = true;
+  unsigned version_ = 11;
+  uint64_t generation_ = 0;
+  bool answered_ = true;
+};
+
+class BeastServer : public HttpServer {
+ public:
+  BeastServer(const ServerOptions& options, Handler dispatch)
+      : options_(options), dispatch_(std::move(dispatch)), ioc_(options.threads), acceptor_(ioc_) {}
+
+  ~BeastServer() override { Stop(); }
+
+  events::Status Listen() {
+    beast::error_code ec;
+    auto address = net::ip::make_address(options_.host, ec);
+    if (ec) return events::MakeError(events::ErrorCode::kInvalidArgument, "bad listen address '" + options_.host + "'");
+    tcp::endpoint endpoint{address, options_.port};
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec)
+      return events::MakeError(events::ErrorCode::kUnavailable,
+                               "cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                                   ": " + ec.message());
+    port_ = acceptor_.local_endpoint().port();
+    DoAccept();
+    for (int i = 0; i < std::max(1, options_.threads); ++i) threads_.emplace_back([this] { ioc_.run(); });
+    return {};
+  }
+
+  uint16_t port() const override { return port_; }
+
+  void Stop() override {
+    if (stopped_.exchange(true)) return;
+    net::post(acceptor_.get_executor(), [this] {
+      beast::error_code ignored;
+      acceptor_.close(ignored);
+    });
+    ioc_.stop();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+
+ private:
+  void DoAccept() {
+    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec != net::error::operation_aborted) spdlog::warn("accept: {}", ec.message());
+        if (!acceptor_.is_open()) return;
+      } else {
+        socket.set_option(tcp::no_delay(true), ec);
+        std::make_shared<Session>(std::move(socket), options_, dispatch_)->Run();
+      }
+      DoAccept();
+    });
+  }
+
+  ServerOptions options_;
+  Handler dispatch_;
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  uint16_t port_ = 0;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace
+
+events::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options,
+                                                              Handler dispatch) {
+  auto server = std::make_unique<BeastServer>(options, std::move(dispatch));
+  auto listening = server->Listen();
+  if (!listening.ok()) return listening.error();
+  return std::unique_ptr<HttpServer>(std::move(server));
+}
+
+}  // namespace ledger::http

@@ -1,0 +1,199 @@
+#include "log/log_store.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <system_error>
+
+#include <rocksdb/convenience.h>
+#include <rocksdb/table.h>
+
+namespace ledger::log {
+namespace {
+
+using events::ErrorCode;
+using events::MakeError;
+
+bool Supports(rocksdb::CompressionType type) {
+  for (auto supported : rocksdb::GetSupportedCompressions())
+    if (supported == type) return true;
+  return false;
+}
+
+// Events are written once, in key order per topic, and read in ranges:
+// large memtables, cheap lz4 on hot levels, zstd where data settles.
+rocksdb::ColumnFamilyOptions EventsFamilyOptions() {
+  rocksdb::ColumnFamilyOptions options;
+  options.write_buffer_size = 64 << 20;
+  options.level_compaction_dynamic_level_bytes = true;
+  options.compression =
+      Supports(rocksdb::kLZ4Compression) ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
+  if (Supports(rocksdb::kZSTD)) options.bottommost_compression = rocksdb::kZSTD;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_size = 16 << 10;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+// Stream heads are read by key only, once per stream the writer has not cached.
+rocksdb::ColumnFamilyOptions StreamsFamilyOptions() {
+  rocksdb::ColumnFamilyOptions options;
+  options.OptimizeForPointLookup(64);
+  options.write_buffer_size = 32 << 20;
+  return options;
+}
+
+rocksdb::DBOptions StoreOptions(bool secondary) {
+  rocksdb::DBOptions options;
+  options.IncreaseParallelism(2);
+  options.keep_log_file_num = 5;
+  if (secondary) {
+    options.max_open_files = -1;  // required by OpenAsSecondary
+  } else {
+    options.create_if_missing = true;
+    options.create_missing_column_families = true;
+  }
+  return options;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> Families() {
+  return {{rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+          {kEventsFamily, EventsFamilyOptions()},
+          {kStreamsFamily, StreamsFamilyOptions()}};
+}
+
+events::Error OpenError(const std::string& path, const rocksdb::Status& status) {
+  // RocksDB reports a held LOCK file as an IO error naming the lock.
+  if (status.IsIOError() && status.ToString().find("lock") != std::string::npos)
+    return MakeError(ErrorCode::kUnavailable,
+                     "data directory " + path + " is in use by another process (" +
+                         status.ToString() + ")");
+  if (status.IsCorruption())
+    return MakeError(ErrorCode::kCorruption, "log in " + path + ": " + status.ToString());
+  return MakeError(ErrorCode::kIo, "cannot open log in " + path + ": " + status.ToString());
+}
+
+events::Result<std::string> MakeSecondaryDir() {
+  std::error_code ec;
+  std::string pattern = (std::filesystem::temp_directory_path(ec) / "ledger-log-reader-XXXXXX");
+  if (ec) pattern = "/tmp/ledger-log-reader-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr)
+    return MakeError(ErrorCode::kIo, "cannot create a directory for the log reader: " + pattern);
+  return pattern;
+}
+
+events::Result<uint64_t> OffsetAt(rocksdb::Iterator& it, std::string_view topic) {
+  auto parts = ParseEventKey(it.key().ToStringView());
+  if (!parts || parts->topic != topic)
+    return MakeError(ErrorCode::kCorruption, "malformed event key in topic " + std::string(topic));
+  return parts->offset;
+}
+
+}  // namespace
+
+events::Result<std::unique_ptr<LogStore>> LogStore::Open(const std::string& path, bool secondary) {
+  std::unique_ptr<LogStore> store(new LogStore());
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status status;
+  if (secondary) {
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::path(path) / "CURRENT", ec))
+      return MakeError(ErrorCode::kNotFound, "no log in " + path);
+    auto dir = MakeSecondaryDir();
+    if (!dir) return dir.error();
+    store->secondary_dir_ = *dir;  // removed by ~LogStore, also on failure below
+    status = rocksdb::DB::OpenAsSecondary(StoreOptions(true), path, *dir, Families(),
+                                          &store->handles_, &db);
+  } else {
+    status = rocksdb::DB::Open(StoreOptions(false), path, Families(), &store->handles_, &db);
+  }
+  if (!status.ok()) return OpenError(path, status);
+  store->db_.reset(db);
+  store->families_ = FamilyHandles{store->handles_[1], store->handles_[2]};
+  return store;
+}
+
+LogStore::~LogStore() {
+  if (db_) {
+    for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
+    db_->Close();
+    db_.reset();
+  }
+  if (!secondary_dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(secondary_dir_, ec);
+  }
+}
+
+events::Status LogStore::CatchUp() {
+  std::lock_guard lock(catch_up_mu_);
+  auto status = db_->TryCatchUpWithPrimary();
+  if (!status.ok())
+    return MakeError(ErrorCode::kIo, "cannot follow the writing server: " + status.ToString());
+  return {};
+}
+
+events::Result<std::map<std::string, uint64_t>> LogStore::ScanTopicEnds() {
+  std::map<std::string, uint64_t> ends;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), families_.events));
+  // One seek to the last key of each topic, then one past it to the next topic.
+  it->SeekToFirst();
+  while (it->Valid()) {
+    auto parts = ParseEventKey(it->key().ToStringView());
+    if (!parts) return MakeError(ErrorCode::kCorruption, "malformed event key in the log");
+    std::string topic(parts->topic);
+    it->SeekForPrev(EventKey(topic, std::numeric_limits<uint64_t>::max()));
+    if (!it->Valid()) break;
+    auto last = OffsetAt(*it, topic);
+    if (!last) return last.error();
+    ends[topic] = *last + 1;
+    it->Seek(TopicUpperBound(topic));
+  }
+  if (!it->status().ok())
+    return MakeError(ErrorCode::kIo, "cannot scan the log: " + it->status().ToString());
+  return ends;
+}
+
+events::Result<uint64_t> LogStore::ReadTopicEnd(const std::string& topic) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), families_.events));
+  it->SeekForPrev(EventKey(topic, std::numeric_limits<uint64_t>::max()));
+  if (!it->status().ok())
+    return MakeError(ErrorCode::kIo, "cannot read topic " + topic + ": " + it->status().ToString());
+  if (!it->Valid()) return uint64_t{0};
+  auto parts = ParseEventKey(it->key().ToStringView());
+  if (!parts || parts->topic != topic) return uint64_t{0};
+  return parts->offset + 1;
+}
+
+events::Result<StreamHead> LogStore::ReadHead(const std::string& stream_key) {
+  std::string value;
+  auto status = db_->Get(rocksdb::ReadOptions(), families_.streams, stream_key, &value);
+  if (status.IsNotFound()) return StreamHead{};
+  if (!status.ok())
+    return MakeError(ErrorCode::kIo, "cannot read a stream's version: " + status.ToString());
+  return DecodeStreamHead(value);
+}
+
+events::Result<std::vector<events::StoredEvent>> LogStore::Read(const events::TopicPartition& tp,
+                                                                uint64_t from, size_t max) {
+  std::vector<events::StoredEvent> out;
+  std::string upper = TopicUpperBound(tp.topic);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, families_.events));
+  for (it->Seek(EventKey(tp.topic, from)); it->Valid() && out.size() < max; it->Next()) {
+    auto offset = OffsetAt(*it, tp.topic);
+    if (!offset) return offset.error();
+    auto event = events::DecodeEvent(it->value().ToStringView());
+    if (!event)
+      return MakeError(ErrorCode::kCorruption, tp.topic + " offset " + std::to_string(*offset) +
+                                                   ": " + event.error().message);
+    out.push_back({tp, *offset, std::move(*event)});
+  }
+  if (!it->status().ok())
+    return MakeError(ErrorCode::kIo, "cannot read topic " + tp.topic + ": " + it->status().ToString());
+  return out;
+}
+
+}  // namespace ledger::log

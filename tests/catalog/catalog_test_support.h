@@ -1,0 +1,28 @@
+#pragma once
+// Shared by the catalog tests: UTC instants written as calendar times, and
+// a parse that stops the test when a catalog meant to be valid is not.
+
+#include <chrono>
+#include <memory>
+#include <string_view>
+
+#include <gtest/gtest.h>
+
+#include "catalog/catalog.h"
+
+namespace ledger::catalog::testing {
+
+// Milliseconds since the epoch of the UTC time y-m-d h:min.
+inline int64_t UtcMs(int y, unsigned m, unsigned d, int h, int min = 0) {
+  using namespace std::chrono;
+  const sys_days day{year{y} / month{m} / day{d}};
+  return duration_cast<milliseconds>((day + hours{h} + minutes{min}).time_since_epoch()).count();
+}
+
+inline std::shared_ptr<const Catalog> ParseValid(std::string_view toml) {
+  auto catalog = Catalog::Parse(toml, "test.toml");
+  if (!catalog.ok()) ADD_FAILURE() << catalog.error().message;
+  return catalog.ok() ? *catalog : nullptr;
+}
+
+}  // namespace ledger::catalog::testing
