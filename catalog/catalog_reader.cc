@@ -2,6 +2,7 @@
 // is documented at the top of that file) and checks every rule, naming the
 // origin, line and field of the first problem found.
 
+#include <algorithm>
 #include <array>
 #include <initializer_list>
 #include <map>
@@ -64,11 +65,12 @@ std::string Joined(std::initializer_list<std::string_view> names) {
   return out;
 }
 
-// A value as a message shows it: strings quoted, anything else by its TOML type.
+// A value as a message shows it: strings quoted, anything else by its TOML
+// type ("integer", "array").
 std::string Shown(const toml::node& node) {
   if (const auto* text = node.as_string()) return Quoted(text->get());
   std::ostringstream out;
-  out << "a " << node.type();
+  out << node.type();
   return out.str();
 }
 

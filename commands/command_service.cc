@@ -104,10 +104,10 @@ void CommandService::OnAppended(std::shared_ptr<Attempt> attempt,
     }
     return attempt->done(result.error());
   }
-  events_appended_ += result->size();
   Positions targets;
   for (auto& e : *result)
     if (IsProjectedTopic(e.where.topic)) {
+      ++events_appended_;  // department copies are not new events
       auto& t = targets[e.where];
       t = std::max(t, e.offset + 1);
     }

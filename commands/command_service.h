@@ -42,7 +42,7 @@ class CommandService {
   // kNotFound if the request does not exist.
   void ApplyCommand(std::string request_id, Json body, CommandContext ctx, CommandCallback done);
 
-  // Events acknowledged by the log since start (for /metrics).
+  // Events acknowledged by the log since start, copies not counted (for /metrics).
   uint64_t events_appended() const { return events_appended_.load(); }
 
  private:

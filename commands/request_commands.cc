@@ -146,17 +146,27 @@ Result<Outcome> RecordSurvey(BodyFields& f) {
 }
 
 // The command's own fields, beside the common ones.
-std::initializer_list<std::string_view> FieldsOf(std::string_view command) {
-  if (command == "route") return {"to_department", "reason"};
-  if (command == "assign") return {"assignee", "reason"};
-  if (command == "change_status") return {"status", "reason"};
-  if (command == "add_note") return {"visibility", "text"};
-  if (command == "mark_duplicate") return {"parent_id", "reason"};
-  if (command == "transfer_external") return {"agency", "reason", "external_reference"};
-  if (command == "resolve") return {"resolution_code", "resolution"};
-  if (command == "close") return {"resolution_code", "reason"};
-  if (command == "reopen") return {"reason"};
-  return {"score", "comment", "contact_id"};  // record_survey
+std::span<const std::string_view> FieldsOf(std::string_view command) {
+  static constexpr std::string_view kRoute[] = {"to_department", "reason"};
+  static constexpr std::string_view kAssign[] = {"assignee", "reason"};
+  static constexpr std::string_view kStatus[] = {"status", "reason"};
+  static constexpr std::string_view kNote[] = {"visibility", "text"};
+  static constexpr std::string_view kDuplicate[] = {"parent_id", "reason"};
+  static constexpr std::string_view kTransfer[] = {"agency", "reason", "external_reference"};
+  static constexpr std::string_view kResolve[] = {"resolution_code", "resolution"};
+  static constexpr std::string_view kClose[] = {"resolution_code", "reason"};
+  static constexpr std::string_view kReopen[] = {"reason"};
+  static constexpr std::string_view kSurvey[] = {"score", "comment", "contact_id"};
+  if (command == "route") return kRoute;
+  if (command == "assign") return kAssign;
+  if (command == "change_status") return kStatus;
+  if (command == "add_note") return kNote;
+  if (command == "mark_duplicate") return kDuplicate;
+  if (command == "transfer_external") return kTransfer;
+  if (command == "resolve") return kResolve;
+  if (command == "close") return kClose;
+  if (command == "reopen") return kReopen;
+  return kSurvey;  // record_survey
 }
 
 Result<Outcome> Dispatch(const std::string& command, BodyFields& f,

@@ -71,7 +71,8 @@ events::Status ApplyCursor(std::string_view cursor, ListingPlan& plan) {
   std::string head = CursorHead(plan.index);
   if (!payload.starts_with(head)) return InvalidCursor();
   std::string last_key(payload.substr(head.size()));
-  if (!last_key.starts_with(plan.prefix) || last_key.size() < plan.id_offset) return InvalidCursor();
+  if (!last_key.starts_with(plan.prefix) || last_key.size() < plan.id_offset)
+    return InvalidCursor();
   if (last_key >= plan.start) {
     plan.start = std::move(last_key);
     plan.skip_start = true;
@@ -103,7 +104,8 @@ ListingPlan ChooseIndex(const RequestQuery& q) {
   plan.id_offset = plan.prefix.size() + 8;
   plan.start = plan.prefix;
   if (q.created_from_ms) plan.start += BigEndian64(static_cast<uint64_t>(*q.created_from_ms));
-  if (q.created_to_ms) plan.end = plan.prefix + BigEndian64(static_cast<uint64_t>(*q.created_to_ms));
+  if (q.created_to_ms)
+    plan.end = plan.prefix + BigEndian64(static_cast<uint64_t>(*q.created_to_ms));
   return plan;
 }
 

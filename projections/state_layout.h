@@ -36,7 +36,7 @@ enum class Column {
 };
 inline constexpr size_t kColumnCount = 12;
 inline constexpr std::array<const char*, kColumnCount> kColumnNames = {
-    "default",   "requests", "history",          "idx_created",        "idx_dept",
+    "default",     "requests",   "history",  "idx_created",      "idx_dept",
     "idx_dept_status", "idx_service", "sla_timers", "contacts", "request_contacts",
     "request_duplicates", "meta"};
 inline const char* ColumnName(Column c) { return kColumnNames[static_cast<size_t>(c)]; }

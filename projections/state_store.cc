@@ -7,9 +7,9 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <sodium.h>
-#include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <mutex>
 
@@ -86,9 +86,11 @@ struct PendingRequest {
 
 class RocksStateStore final : public StateStore {
  public:
-  RocksStateStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
-                  std::string secondary_dir)
-      : db_(std::move(db)), handles_(std::move(handles)), secondary_dir_(std::move(secondary_dir)) {}
+  RocksStateStore(std::unique_ptr<rocksdb::DB> db,
+                  std::vector<rocksdb::ColumnFamilyHandle*> handles, std::string secondary_dir)
+      : db_(std::move(db)),
+        handles_(std::move(handles)),
+        secondary_dir_(std::move(secondary_dir)) {}
 
   ~RocksStateStore() override {
     for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
@@ -166,6 +168,7 @@ Status RocksStateStore::ApplyBatch(const std::vector<events::StoredEvent>& event
 Status RocksStateStore::ApplyRequestEvent(const events::Event& event,
                                           std::map<std::string, PendingRequest>& pending,
                                           rocksdb::WriteBatch& batch) {
+  if (event.subject.empty()) return {};
   bool submitted = event.type == types::kRequestSubmitted;
   auto it = pending.find(event.subject);
   if (it == pending.end()) {
@@ -213,7 +216,8 @@ void RocksStateStore::WritePending(const std::map<std::string, PendingRequest>& 
   for (const auto& [id, entry] : pending) {
     if (entry.state.id.empty()) continue;
     batch.Put(Handle(Column::kRequests), id, entry.state.ToJson().dump());
-    auto before = entry.stored ? layout::IndexRowsOf(*entry.stored) : std::vector<layout::IndexRow>{};
+    auto before =
+        entry.stored ? layout::IndexRowsOf(*entry.stored) : std::vector<layout::IndexRow>{};
     auto after = layout::IndexRowsOf(entry.state);
     for (const auto& row : before)
       if (!std::binary_search(after.begin(), after.end(), row))
@@ -311,7 +315,8 @@ Result<RequestPage> RocksStateStore::ListRequests(const RequestQuery& query) {
   auto plan = layout::PlanListing(query);
   if (!plan) return plan.error();
   RequestPage page;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Handle(plan->index)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), Handle(plan->index)));
   it->Seek(plan->start);
   if (plan->skip_start && it->Valid() && it->key() == plan->start) it->Next();
   size_t scanned = 0;
@@ -353,7 +358,8 @@ Result<std::string> RocksStateStore::Checksum() {
   auto feed = [&](char tag, std::string_view bytes) {
     std::string head(1, tag);
     head += layout::BigEndian64(bytes.size());
-    crypto_hash_sha256_update(&sha, reinterpret_cast<const unsigned char*>(head.data()), head.size());
+    crypto_hash_sha256_update(&sha, reinterpret_cast<const unsigned char*>(head.data()),
+                              head.size());
     crypto_hash_sha256_update(&sha, reinterpret_cast<const unsigned char*>(bytes.data()),
                               bytes.size());
   };
@@ -383,7 +389,8 @@ Status RocksStateStore::Refresh() {
 
 Status RocksStateStore::WriteSchemaVersion() {
   std::string stored;
-  auto s = db_->Get(rocksdb::ReadOptions(), Handle(Column::kMeta), layout::kSchemaVersionKey, &stored);
+  auto s = db_->Get(rocksdb::ReadOptions(), Handle(Column::kMeta), layout::kSchemaVersionKey,
+                    &stored);
   if (s.ok() && stored != layout::kSchemaVersion)
     return MakeError(ErrorCode::kCorruption, "state store has schema version " + stored +
                                                  "; rebuild it from the log");

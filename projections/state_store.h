@@ -23,8 +23,10 @@ using events::Status;
 enum class OpenMode { kReadWrite, kReadOnly };
 
 // Filters of GET /v1/requests. Served from an index chosen by the filters
-// present (department[+status], service, overdue, else created time); the
-// rest filter the index's rows. Results are ordered by creation time.
+// present, first match wins: department+status, department, service,
+// overdue_only, else created time; the other filters are checked on the
+// rows read. Results are ordered by creation time, except an overdue_only
+// query without department or service, which is ordered by SLA deadline.
 struct RequestQuery {
   std::optional<std::string> department;
   std::optional<std::string> status;
@@ -37,6 +39,9 @@ struct RequestQuery {
   std::string cursor;  // opaque, from a previous page's next_cursor
 };
 
+// A page reads a bounded number of index rows (50 per requested row), so a
+// page may hold fewer than `limit` requests, even none, while next_cursor
+// is set; follow the cursor until it is empty.
 struct RequestPage {
   std::vector<RequestState> requests;
   std::string next_cursor;  // empty when there is no further page
@@ -49,6 +54,7 @@ struct RequestView {
   std::vector<std::string> duplicates;  // requests marked as duplicates of it
 };
 
+// Thread-safe: reads may run beside one another and beside ApplyBatch.
 class StateStore {
  public:
   // Opens (creating in kReadWrite) the state directory at `path`.
@@ -59,7 +65,12 @@ class StateStore {
   // Folds `events` (in log order per topic-partition) into the views and
   // stores, in the same atomic write, the position after the last event of
   // each topic-partition. Events at or below a stored position are skipped,
-  // so applying a batch twice changes nothing.
+  // so applying a batch twice changes nothing. 311.requests events change
+  // requests (events of an unknown request other than request.submitted,
+  // and events at or below a request's version, are ignored); 311.contacts
+  // events record contacts and their request links; other topics only
+  // advance their positions. kUnavailable on a read-only store; kCorruption
+  // if a stored row does not decode; nothing is written on failure.
   virtual Status ApplyBatch(const std::vector<events::StoredEvent>& events) = 0;
 
   // Next offset to read per topic-partition (absent = 0).
@@ -68,14 +79,16 @@ class StateStore {
   virtual Result<std::optional<RequestView>> GetRequest(const std::string& id) = 0;
   // Every event of the request's stream in sequence order.
   virtual Result<std::vector<events::Event>> History(const std::string& id) = 0;
-  // kInvalidArgument for a cursor this store did not make.
+  // kInvalidArgument for a cursor this store did not make for the same
+  // index and department/service, or for limit 0.
   virtual Result<RequestPage> ListRequests(const RequestQuery& query) = 0;
 
   // Hex SHA-256 over every key and value of every view and index (positions
   // excluded): equal checksums mean byte-identical state.
   virtual Result<std::string> Checksum() = 0;
 
-  // For read-only stores: see writes the writer made since opening.
+  // For read-only stores: see writes the writer made since opening (or the
+  // last Refresh). A no-op for kReadWrite.
   virtual Status Refresh() = 0;
 };
 

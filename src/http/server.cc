@@ -1,5 +1,6 @@
 #include "src/http/server.h"
 
+#include <array>
 #include <atomic>
 #include <optional>
 #include <thread>
@@ -129,7 +130,8 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.prepare_payload();
     stream_.expires_after(options_.read_timeout);
     bhttp::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec || !self->keep_alive_) return self->Close();
+      if (ec) return self->Close();
+      if (!self->keep_alive_) return self->LingeringClose();
       self->DoRead();
     });
   }
@@ -137,6 +139,25 @@ class Session : public std::enable_shared_from_this<Session> {
   void Close() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  // After an error answer the client may still be sending a body we refused
+  // (413). Closing at once would reset the connection and the client would
+  // never read the answer, so read and drop what still comes, within bounds.
+  void LingeringClose() {
+    Close();
+    drain_ = std::make_unique<std::array<char, 65536>>();
+    stream_.expires_after(std::chrono::seconds(5));
+    Drain(0);
+  }
+
+  void Drain(uint64_t drained) {
+    stream_.async_read_some(net::buffer(*drain_), [self = shared_from_this(), drained](
+                                                      beast::error_code ec, size_t n) {
+      constexpr uint64_t kMaxDrain = 64 << 20;
+      if (ec || drained + n > kMaxDrain) return self->stream_.close();
+      self->Drain(drained + n);
+    });
   }
 
   beast::tcp_stream stream_;
@@ -150,6 +171,7 @@ class Session : public std::enable_shared_from_this<Session> {
   unsigned version_ = 11;
   uint64_t generation_ = 0;
   bool answered_ = true;
+  std::unique_ptr<std::array<char, 65536>> drain_;
 };
 
 class BeastServer : public HttpServer {

@@ -214,7 +214,8 @@ class EmbeddedLog final : public events::EventLog, private CommittedState {
 
 }  // namespace
 
-events::Result<std::unique_ptr<events::EventLog>> OpenEmbeddedLog(const EmbeddedLogOptions& options) {
+events::Result<std::unique_ptr<events::EventLog>> OpenEmbeddedLog(
+    const EmbeddedLogOptions& options) {
   auto store = LogStore::Open(options.path, options.read_only);
   if (!store) return store.error();
   std::map<std::string, uint64_t> ends;

@@ -20,7 +20,8 @@ class CallView {
     auto own = staged_.topic_ends.find(topic);
     if (own != staged_.topic_ends.end()) return own->second++;
     auto grouped = group_.topic_ends.find(topic);
-    uint64_t next = grouped != group_.topic_ends.end() ? grouped->second : committed_.TopicEnd(topic);
+    uint64_t next =
+        grouped != group_.topic_ends.end() ? grouped->second : committed_.TopicEnd(topic);
     staged_.topic_ends[topic] = next + 1;
     return next;
   }

@@ -66,7 +66,8 @@ std::string EncodeStreamHead(const StreamHead& head) {
 
 events::Result<StreamHead> DecodeStreamHead(std::string_view value) {
   if (value.size() < kOffsetBytes)
-    return events::MakeError(events::ErrorCode::kCorruption, "stream head is shorter than a version");
+    return events::MakeError(events::ErrorCode::kCorruption,
+                             "stream head is shorter than a version");
   return StreamHead{ReadBigEndian(value), std::string(value.substr(kOffsetBytes))};
 }
 

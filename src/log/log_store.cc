@@ -192,7 +192,8 @@ events::Result<std::vector<events::StoredEvent>> LogStore::Read(const events::To
     out.push_back({tp, *offset, std::move(*event)});
   }
   if (!it->status().ok())
-    return MakeError(ErrorCode::kIo, "cannot read topic " + tp.topic + ": " + it->status().ToString());
+    return MakeError(ErrorCode::kIo,
+                     "cannot read topic " + tp.topic + ": " + it->status().ToString());
   return out;
 }
 

@@ -14,9 +14,10 @@ namespace ledger::catalog::testing {
 
 // Milliseconds since the epoch of the UTC time y-m-d h:min.
 inline int64_t UtcMs(int y, unsigned m, unsigned d, int h, int min = 0) {
-  using namespace std::chrono;
-  const sys_days day{year{y} / month{m} / day{d}};
-  return duration_cast<milliseconds>((day + hours{h} + minutes{min}).time_since_epoch()).count();
+  namespace chrono = std::chrono;
+  const chrono::sys_days date{chrono::year{y} / chrono::month{m} / chrono::day{d}};
+  const auto time = date + chrono::hours{h} + chrono::minutes{min};
+  return chrono::duration_cast<chrono::milliseconds>(time.time_since_epoch()).count();
 }
 
 inline std::shared_ptr<const Catalog> ParseValid(std::string_view toml) {

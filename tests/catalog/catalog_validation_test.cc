@@ -42,6 +42,8 @@ struct BrokenCatalog {
   const char* message;  // what follows "catalog.toml:<marked line>: "
 };
 
+void PrintTo(const BrokenCatalog& c, std::ostream* os) { *os << c.label; }
+
 // The 1-based line holding the "# <-" marker.
 int MarkedLine(const std::string& toml) {
   const size_t marker = toml.find("# <-");
@@ -94,7 +96,7 @@ const BrokenCatalog kBrokenCatalogs[] = {
      "department #1: field 'code': 'dot' must match [A-Z][A-Z0-9]{1,15}"},
     {"DepartmentCodeTooLong",
      WithDepartments("[[departments]]\ncode = \"DOTDOTDOTDOTDOTDO\" # <-\nname = \"T\"\n"),
-     "field 'code': 'DOTDOTDOTDOTDOTDO' must match [A-Z][A-Z0-9]{1,15}"},
+     "department #1: field 'code': 'DOTDOTDOTDOTDOTDO' must match [A-Z][A-Z0-9]{1,15}"},
     {"DuplicateDepartment",
      WithDepartments(std::string(kDepartments) + "[[departments]]\ncode = \"DOT\" # <-\nname = \"Y\"\n"),
      "department 'DOT': field 'code': duplicate code, first defined on line 8"},
@@ -103,7 +105,8 @@ const BrokenCatalog kBrokenCatalogs[] = {
     {"ExternalNotABoolean",
      WithDepartments("[[departments]]\ncode = \"DOT\"\nname = \"T\"\nexternal = \"yes\" # <-\n"),
      "department 'DOT': field 'external': must be true or false, got 'yes'"},
-    {"NoServices", std::string(kCenter) + kDepartments, "catalog: field 'services': is required"},
+    {"NoServices", std::string("# <- the document itself\n") + kCenter + kDepartments,
+     "catalog: field 'services': is required"},
     {"UnknownDepartment",
      WithServices("[[services]]\ncode = \"bulk-trash\"\nname = \"Bulk trash\"\n"
                   "department = \"DPWX\" # <-\nsla_calendar_days = 7\n"),
@@ -119,7 +122,7 @@ const BrokenCatalog kBrokenCatalogs[] = {
     {"BadServiceCode",
      WithServices("[[services]]\ncode = \"Bulk_Trash\" # <-\nname = \"B\"\ndepartment = \"DOT\"\n"
                   "sla_calendar_days = 7\n"),
-     "field 'code': 'Bulk_Trash' must match [a-z0-9-]+"},
+     "service #1: field 'code': 'Bulk_Trash' must match [a-z0-9-]+"},
     {"DuplicateService",
      WithServices(std::string(kServices) + "[[services]]\ncode = \"pothole\" # <-\nname = \"P\"\n" +
                   "department = \"DOT\"\nsla_calendar_days = 1\n"),

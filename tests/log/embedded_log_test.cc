@@ -57,7 +57,8 @@ TEST(EmbeddedLog, ReadHonoursStartMaxAndPartition) {
   TempDir dir;
   auto log = OpenOrDie(dir.path());
   ASSERT_TRUE(log);
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(AppendAndWait(*log, {MakeRecord(kRequests, "SR-1")}).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(AppendAndWait(*log, {MakeRecord(kRequests, "SR-1")}).ok());
   ASSERT_TRUE(AppendAndWait(*log, {MakeRecord("311.requestsX", "SR-9")}).ok());
 
   auto middle = log->Read({kRequests, 0}, 2, 2);
@@ -94,7 +95,8 @@ TEST(EmbeddedLog, MultiRecordAppendAcrossTopicsIsAtomic) {
   TempDir dir;
   auto log = OpenOrDie(dir.path());
   ASSERT_TRUE(log);
-  auto both = AppendAndWait(*log, {MakeRecord(kContacts, "CT-1", 0), MakeRecord(kRequests, "SR-1", 0)});
+  auto both =
+      AppendAndWait(*log, {MakeRecord(kContacts, "CT-1", 0), MakeRecord(kRequests, "SR-1", 0)});
   ASSERT_TRUE(both.ok()) << both.error().message;
   ASSERT_EQ(both->size(), 2u);
   EXPECT_EQ((*both)[0].where.topic, kContacts);
@@ -115,7 +117,8 @@ TEST(EmbeddedLog, RecordsOfOneCallChainOnTheSameStream) {
   auto log = OpenOrDie(dir.path());
   ASSERT_TRUE(log);
   auto result = AppendAndWait(
-      *log, {MakeRecord(kRequests, "SR-1", 0), MakeRecord(kRequests, "SR-1", 1), MakeRecord(kRequests, "SR-1")});
+      *log, {MakeRecord(kRequests, "SR-1", 0), MakeRecord(kRequests, "SR-1", 1),
+             MakeRecord(kRequests, "SR-1")});
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_TRUE(ChainVerifies(StreamEvents(*log, kRequests, "SR-1")));
   EXPECT_EQ(StreamEvents(*log, kRequests, "SR-1").size(), 3u);
@@ -189,7 +192,8 @@ TEST(EmbeddedLog, ReopenRecoversEndOffsetsAndContinuesChains) {
       ASSERT_TRUE(result.ok());
       last_hash = (*result)[0].event.hash;
     }
-    ASSERT_TRUE(AppendAndWait(*log, {MakeRecord(kContacts, "CT-1"), MakeRecord(kContacts, "CT-2")}).ok());
+    ASSERT_TRUE(
+        AppendAndWait(*log, {MakeRecord(kContacts, "CT-1"), MakeRecord(kContacts, "CT-2")}).ok());
   }
   auto log = OpenOrDie(dir.path());
   ASSERT_TRUE(log);
@@ -215,7 +219,8 @@ TEST(EmbeddedLog, ClosingCompletesQueuedAppends) {
   {
     auto log = OpenOrDie(dir.path());
     ASSERT_TRUE(log);
-    for (int i = 0; i < 200; ++i) pending.push_back(testing::AppendAsync(*log, {MakeRecord(kRequests, "SR-1")}));
+    for (int i = 0; i < 200; ++i)
+      pending.push_back(testing::AppendAsync(*log, {MakeRecord(kRequests, "SR-1")}));
   }
   for (auto& future : pending) {
     auto result = future.get();

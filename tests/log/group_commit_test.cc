@@ -54,7 +54,8 @@ TEST(GroupCommit, QueuedCallsShareOneWriteAndCheckVersionsInOrder) {
 
   WriterPause pause(log);  // offset 1
   auto before = ReadEmbeddedLogStats(log);
-  auto stale = AppendAsync(log, {MakeRecord(kRequests, "SR-C", 0), MakeRecord(kRequests, "SR-A", 5)});
+  auto stale =
+      AppendAsync(log, {MakeRecord(kRequests, "SR-C", 0), MakeRecord(kRequests, "SR-A", 5)});
   auto fresh = AppendAsync(log, {MakeRecord(kRequests, "SR-A", 1)});
   auto chained = AppendAsync(log, {MakeRecord(kRequests, "SR-A", 2)});  // sees `fresh`
   auto raced = AppendAsync(log, {MakeRecord(kRequests, "SR-A", 2)});    // lost to `chained`

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,15 +60,18 @@ inline std::future<AppendResult> AppendAsync(events::EventLog& log,
                                              std::vector<events::AppendRecord> records) {
   auto promise = std::make_shared<std::promise<AppendResult>>();
   auto future = promise->get_future();
-  log.Append(std::move(records), [promise](AppendResult result) { promise->set_value(std::move(result)); });
+  log.Append(std::move(records),
+             [promise](AppendResult result) { promise->set_value(std::move(result)); });
   return future;
 }
 
-inline AppendResult AppendAndWait(events::EventLog& log, std::vector<events::AppendRecord> records) {
+inline AppendResult AppendAndWait(events::EventLog& log,
+                                  std::vector<events::AppendRecord> records) {
   return AppendAsync(log, std::move(records)).get();
 }
 
-inline std::unique_ptr<events::EventLog> OpenOrDie(const std::string& path, bool read_only = false) {
+inline std::unique_ptr<events::EventLog> OpenOrDie(const std::string& path,
+                                                   bool read_only = false) {
   auto log = OpenEmbeddedLog({.path = path, .read_only = read_only});
   if (!log) {
     ADD_FAILURE() << "open " << path << ": " << log.error().message;
@@ -92,7 +97,8 @@ inline ::testing::AssertionResult ChainVerifies(const std::vector<events::Event>
   std::string prevhash;
   for (size_t i = 0; i < stream.size(); ++i) {
     if (stream[i].sequence != i + 1)
-      return ::testing::AssertionFailure() << "event " << i << " has sequence " << stream[i].sequence;
+      return ::testing::AssertionFailure()
+             << "event " << i << " has sequence " << stream[i].sequence;
     if (!events::VerifyLink(stream[i], prevhash))
       return ::testing::AssertionFailure() << "event " << i << " does not link to its predecessor";
     prevhash = stream[i].hash;

@@ -96,8 +96,8 @@ TEST_F(RequestListing, ByDepartmentAndStatusMovesWithStatusChanges) {
   // Request 4: DOT, open (4 % 3, 4 % 5 and 4 % 7 are all non-zero).
   ASSERT_EQ(std::count(open.begin(), open.end(), RequestId(4)), 1);
 
-  city_.log.Request(RequestId(4), types::kRequestStatusChanged, {{"from", "open"}, {"to", "on_hold"}},
-                    kT0 + kDay);
+  city_.log.Request(RequestId(4), types::kRequestStatusChanged,
+                    {{"from", "open"}, {"to", "on_hold"}}, kT0 + kDay);
   fixtures::ApplyInBatches(*store_, city_.log.Requests(), 1000);
   open = AllPages(*store_, query);
   EXPECT_EQ(std::count(open.begin(), open.end(), RequestId(4)), 0) << "left the open index";

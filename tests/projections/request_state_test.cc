@@ -99,8 +99,8 @@ TEST(RequestFold, PotholeWalksThroughItsWholeLife) {
 TEST(RequestFold, OnlyPublicNotesCountAsFirstResponse) {
   TestLog log;
   RequestState s;
-  log.Request("SR-1", types::kRequestSubmitted, fixtures::SubmittedData("graffiti", "DPW", kT0 + kDay),
-              kT0);
+  log.Request("SR-1", types::kRequestSubmitted,
+              fixtures::SubmittedData("graffiti", "DPW", kT0 + kDay), kT0);
   log.Request("SR-1", types::kRequestNoteAdded, {{"visibility", "internal"}, {"text", "seen"}},
               kT0 + kMinute);
   FoldFrom(log, 0, s);

@@ -1,0 +1,190 @@
+// Every kind of bad input, over a real socket: the right status, a JSON
+// error that says what is wrong, and nothing appended to the log.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "tests/support/test_ledger.h"
+
+namespace ledger::testing {
+namespace {
+
+using nlohmann::json;
+
+struct BadInput {
+  std::string name;
+  std::string method;
+  std::string target;  // "{open}" and "{closed}" stand for request ids made in set-up
+  std::string body;
+  int status;
+  std::string code;     // error.code
+  std::string message;  // a part of error.message
+  std::map<std::string, std::string> headers = {};
+  bool with_key = true;
+};
+
+json Pothole(std::function<void(json&)> change) {
+  json body = PotholeRequest();
+  change(body);
+  return body;
+}
+
+std::string Nested(int depth) {
+  return std::string(depth, '[') + std::string(depth, ']');
+}
+
+std::vector<BadInput> Cases() {
+  return {
+      {"malformed JSON", "POST", "/v1/requests", R"({"service_code": "pothole",)", 400,
+       "invalid_argument", "body is not valid JSON"},
+      {"empty body", "POST", "/v1/requests", "", 400, "invalid_argument", "body is empty"},
+      {"body is not an object", "POST", "/v1/requests", "[1,2]", 400, "invalid_argument",
+       "must be a JSON object"},
+      {"wrong type", "POST", "/v1/requests", Pothole([](json& b) { b["service_code"] = 42; }).dump(),
+       400, "invalid_argument", "field 'service_code': must be a string"},
+      {"missing field", "POST", "/v1/requests", Pothole([](json& b) { b.erase("description"); }).dump(),
+       400, "invalid_argument", "field 'description': is required"},
+      {"unknown field", "POST", "/v1/requests", Pothole([](json& b) { b["colour"] = "red"; }).dump(),
+       400, "invalid_argument", "unknown field 'colour'"},
+      {"unknown service code", "POST", "/v1/requests",
+       Pothole([](json& b) { b["service_code"] = "dragon-sighting"; }).dump(), 400,
+       "invalid_argument", "unknown service code 'dragon-sighting'"},
+      {"location without address or coordinates", "POST", "/v1/requests",
+       Pothole([](json& b) { b["location"] = {{"zip", "20850"}}; }).dump(), 400, "invalid_argument",
+       "needs an address or both lat and lon"},
+      {"latitude out of range", "POST", "/v1/requests",
+       Pothole([](json& b) { b["location"]["lat"] = 123.0; }).dump(), 400, "invalid_argument",
+       "field 'lat'"},
+      {"attribute value not in list", "POST", "/v1/requests",
+       Pothole([](json& b) { b["attributes"] = {{"size", "enormous"}}; }).dump(), 400,
+       "invalid_argument", "size"},
+      {"event time in the future", "POST", "/v1/requests",
+       Pothole([](json& b) { b["occurred_at"] = "2999-01-01T00:00:00Z"; }).dump(), 400,
+       "invalid_argument", "in the future"},
+      {"invalid UTF-8", "POST", "/v1/requests",
+       "{\"service_code\":\"pothole\",\"description\":\"bad \xff\xfe bytes\",\"location\":{\"address\":\"1 Main\"}}",
+       400, "invalid_argument", "body is not valid JSON"},
+      {"nesting too deep", "POST", "/v1/requests",
+       "{\"service_code\":\"pothole\",\"attributes\":" + Nested(100) + "}", 400, "invalid_argument",
+       "nests deeper than 32 levels"},
+      {"body too large", "POST", "/v1/requests",
+       "{\"description\":\"" + std::string(2 << 20, 'x') + "\"}", 413, "too_large",
+       "larger than 1048576 bytes"},
+      {"wrong content type", "POST", "/v1/requests", PotholeRequest().dump(), 400, "invalid_argument",
+       "content type must be application/json", {{"Content-Type", "text/plain"}}},
+      {"no API key", "POST", "/v1/requests", PotholeRequest().dump(), 401, "unauthorized",
+       "missing or unknown API key", {}, false},
+      {"wrong API key", "POST", "/v1/requests", PotholeRequest().dump(), 401, "unauthorized",
+       "missing or unknown API key", {{"Authorization", "Bearer not-the-key-0000000000"}}, false},
+      {"no API key on a read", "GET", "/v1/requests/{open}", "", 401, "unauthorized", "API key", {}, false},
+      {"unknown request (command)", "POST", "/v1/requests/SR-00000000000000/events",
+       R"({"command":"close"})", 404, "not_found", "request 'SR-00000000000000' does not exist"},
+      {"unknown request (read)", "GET", "/v1/requests/SR-00000000000000", "", 404, "not_found",
+       "does not exist"},
+      {"unknown request (history)", "GET", "/v1/requests/SR-00000000000000/history", "", 404,
+       "not_found", "does not exist"},
+      {"closing a closed request", "POST", "/v1/requests/{closed}/events", R"({"command":"close"})",
+       409, "conflict", "is closed"},
+      {"resolving a closed request", "POST", "/v1/requests/{closed}/events",
+       R"({"command":"resolve","resolution_code":"fixed"})", 409, "conflict", "is closed"},
+      {"reopening an open request", "POST", "/v1/requests/{open}/events",
+       R"({"command":"reopen","reason":"why not"})", 409, "conflict", "only resolved, closed or transferred"},
+      {"status it already has", "POST", "/v1/requests/{open}/events",
+       R"({"command":"change_status","status":"open"})", 409, "conflict", "already open"},
+      {"stale expected version", "POST", "/v1/requests/{open}/events",
+       R"({"command":"assign","assignee":"crew-9","expected_version":7})", 409, "conflict",
+       "is at version 1, not 7"},
+      {"unknown command", "POST", "/v1/requests/{open}/events", R"({"command":"teleport"})", 400,
+       "invalid_argument", "field 'command': must be one of"},
+      {"field of another command", "POST", "/v1/requests/{open}/events",
+       R"({"command":"assign","assignee":"x","score":3})", 400, "invalid_argument",
+       "unknown field 'score' for command 'assign'"},
+      {"route to unknown department", "POST", "/v1/requests/{open}/events",
+       R"({"command":"route","to_department":"XYZ","reason":"test"})", 400, "invalid_argument",
+       "unknown department 'XYZ'"},
+      {"route to an outside agency", "POST", "/v1/requests/{open}/events",
+       R"({"command":"route","to_department":"SHA","reason":"state road"})", 400,
+       "invalid_argument", "transfer_external"},
+      {"survey score out of range", "POST", "/v1/requests/{open}/events",
+       R"({"command":"record_survey","score":9})", 400, "invalid_argument",
+       "field 'score': must be an integer from 1 to 5"},
+      {"duplicate of itself", "POST", "/v1/requests/{open}/events",
+       R"({"command":"mark_duplicate","parent_id":"{open}"})", 400, "invalid_argument",
+       "duplicate of itself"},
+      {"duplicate of an unknown request", "POST", "/v1/requests/{open}/events",
+       R"({"command":"mark_duplicate","parent_id":"SR-00000000000000"})", 404, "not_found",
+       "parent request"},
+      {"contact linked to unknown request", "POST", "/v1/contacts",
+       R"({"channel":"phone","language":"en","outcome":"linked_to_request","request_id":"SR-00000000000000"})",
+       404, "not_found", "does not exist"},
+      {"contact with unknown channel", "POST", "/v1/contacts",
+       R"({"channel":"pigeon","language":"en","outcome":"information"})", 400, "invalid_argument",
+       "field 'channel': must be one of"},
+      {"contact creating a request without one", "POST", "/v1/contacts",
+       R"({"channel":"phone","language":"en","outcome":"created_request"})", 400,
+       "invalid_argument", "field 'request': is required"},
+      {"list with bad limit", "GET", "/v1/requests?department=DOT&limit=0", "", 400,
+       "invalid_argument", "'limit'"},
+      {"list with unknown parameter", "GET", "/v1/requests?colour=red", "", 400, "invalid_argument",
+       "'colour': unknown parameter"},
+      {"list with forged cursor", "GET", "/v1/requests?department=DOT&cursor=Zm9yZ2Vk", "", 400,
+       "invalid_argument", "cursor"},
+      {"list with bad time", "GET", "/v1/requests?created_from=yesterday", "", 400,
+       "invalid_argument", "RFC 3339"},
+      {"unknown endpoint", "GET", "/v1/dragons", "", 404, "not_found", "no such endpoint"},
+      {"wrong method", "DELETE", "/v1/requests/{open}", "", 405, "method_not_allowed",
+       "not allowed"},
+  };
+}
+
+uint64_t LogEvents(HttpClient& client) {
+  auto metrics = client.Get("/metrics").body;
+  std::regex line(R"(ledger_log_end_offset\{topic="[^"]+",partition="\d+"\} (\d+))");
+  uint64_t total = 0;
+  for (std::sregex_iterator it(metrics.begin(), metrics.end(), line), end; it != end; ++it)
+    total += std::stoull((*it)[1]);
+  return total;
+}
+
+std::string Replace(std::string s, const std::string& from, const std::string& to) {
+  for (size_t pos; (pos = s.find(from)) != std::string::npos;) s.replace(pos, from.size(), to);
+  return s;
+}
+
+TEST(BadInput, EachCaseGetsItsStatusAClearJsonErrorAndAppendsNothing) {
+  LedgerUnderTest ledger;
+  auto client = ledger.Client();
+  std::string open = client.Post("/v1/requests", PotholeRequest()).Json()["request"]["id"];
+  std::string closed = client.Post("/v1/requests", PotholeRequest()).Json()["request"]["id"];
+  ASSERT_EQ(client.Post("/v1/requests/" + closed + "/events", {{"command", "close"}}).status, 200);
+  const uint64_t before = LogEvents(client);
+  ASSERT_GT(before, 0u);
+
+  for (const auto& c : Cases()) {
+    SCOPED_TRACE(c.name);
+    std::string target = Replace(Replace(c.target, "{open}", open), "{closed}", closed);
+    std::string body = Replace(c.body, "{open}", open);
+    auto reply = HttpClient("127.0.0.1", ledger.port(), kTestKey)
+                     .Send(c.method, target, body, c.headers, c.with_key);
+    EXPECT_EQ(reply.status, c.status) << reply.body;
+    EXPECT_NE(reply.headers["content-type"].find("application/json"), std::string::npos);
+    json error = reply.Json();
+    ASSERT_TRUE(error.is_object()) << reply.body;
+    EXPECT_EQ(error["error"]["code"], c.code) << reply.body;
+    EXPECT_NE(error["error"]["message"].get<std::string>().find(c.message), std::string::npos)
+        << "message: " << error["error"]["message"];
+    EXPECT_EQ(LogEvents(client), before) << "bad input appended to the log";
+  }
+}
+
+TEST(BadInput, MalformedHttpGets400AndTheServerKeepsServing) {
+  LedgerUnderTest ledger;
+  auto client = ledger.Client();
+  auto reply = client.SendRaw("THIS IS NOT HTTP\r\n\r\n");
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.Json()["error"]["code"], "bad_request");
+  EXPECT_EQ(client.Get("/v1/catalog").status, 200);
+}
+
+}  // namespace
+}  // namespace ledger::testing

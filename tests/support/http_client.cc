@@ -1,0 +1,107 @@
+#include "tests/support/http_client.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace ledger::testing {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct HttpClient::Connection {
+  net::io_context ioc;
+  beast::tcp_stream stream{ioc};
+  beast::flat_buffer buffer;
+  bool open = false;
+};
+
+nlohmann::json HttpReply::Json() const {
+  return nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+}
+
+HttpClient::HttpClient(std::string host, uint16_t port, std::string api_key)
+    : host_(std::move(host)), port_(port), api_key_(std::move(api_key)),
+      connection_(std::make_unique<Connection>()) {}
+
+HttpClient::~HttpClient() = default;
+
+namespace {
+HttpReply ToReply(const bhttp::response<bhttp::string_body>& res) {
+  HttpReply r;
+  r.status = static_cast<int>(res.result_int());
+  r.body = res.body();
+  for (const auto& f : res) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
+    r.headers[name] = std::string(f.value());
+  }
+  return r;
+}
+}  // namespace
+
+HttpReply HttpClient::Send(const std::string& method, const std::string& target,
+                           const std::string& body, const std::map<std::string, std::string>& headers,
+                           bool with_key) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto& c = *connection_;
+    beast::error_code ec;
+    if (!c.open) {
+      c.stream.close();
+      c.buffer.clear();
+      c.stream.expires_after(std::chrono::seconds(60));
+      c.stream.connect(tcp::endpoint(net::ip::make_address(host_), port_), ec);
+      if (ec) return {};
+      c.open = true;
+    }
+    bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
+    req.method_string(method);
+    req.set(bhttp::field::host, host_);
+    if (with_key && !api_key_.empty()) req.set(bhttp::field::authorization, "Bearer " + api_key_);
+    if (!body.empty()) req.set(bhttp::field::content_type, "application/json");
+    for (auto& [k, v] : headers) req.set(k, v);
+    req.body() = body;
+    req.prepare_payload();
+    c.stream.expires_after(std::chrono::seconds(60));
+    bhttp::write(c.stream, req, ec);
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(64 << 20);
+    if (!ec) bhttp::read(c.stream, c.buffer, parser, ec);
+    if (ec) {
+      c.open = false;
+      // A keep-alive connection the server closed meanwhile: retry once on a new one.
+      if (attempt == 0 && (ec == bhttp::error::end_of_stream || ec == net::error::connection_reset ||
+                           ec == net::error::broken_pipe))
+        continue;
+      return {};
+    }
+    auto res = parser.release();
+    if (!res.keep_alive()) c.open = false;
+    return ToReply(res);
+  }
+  return {};
+}
+
+HttpReply HttpClient::Get(const std::string& target) { return Send("GET", target, ""); }
+
+HttpReply HttpClient::Post(const std::string& target, const nlohmann::json& body) {
+  return Send("POST", target, body.dump());
+}
+
+HttpReply HttpClient::SendRaw(const std::string& bytes) {
+  Connection c;
+  beast::error_code ec;
+  c.stream.expires_after(std::chrono::seconds(30));
+  c.stream.connect(tcp::endpoint(net::ip::make_address(host_), port_), ec);
+  if (ec) return {};
+  net::write(c.stream, net::buffer(bytes), ec);
+  if (ec) return {};
+  bhttp::response_parser<bhttp::string_body> parser;
+  bhttp::read(c.stream, c.buffer, parser, ec);
+  if (ec) return {};
+  return ToReply(parser.release());
+}
+
+}  // namespace ledger::testing

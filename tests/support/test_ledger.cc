@@ -1,0 +1,64 @@
+#include "tests/support/test_ledger.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+
+namespace ledger::testing {
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "ledger-test-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+app::Settings TestSettings(const std::string& data_dir) {
+  app::Settings s;
+  s.server.host = "127.0.0.1";
+  s.server.port = 0;
+  s.server.threads = 2;
+  s.data_dir = data_dir;
+  s.catalog_path = std::string(kSourceDir) + "/config/catalog.toml";
+  s.api_keys = {{kTestKey, "tester", "admin"}};
+  return s;
+}
+
+LedgerUnderTest::LedgerUnderTest() : dir_(std::make_unique<TempDir>()) {
+  settings_ = TestSettings(dir_->path() + "/data");
+  Restart();
+}
+
+LedgerUnderTest::LedgerUnderTest(const app::Settings& settings) : settings_(settings) { Restart(); }
+
+LedgerUnderTest::~LedgerUnderTest() { ledger_.reset(); }
+
+void LedgerUnderTest::Restart() {
+  uint16_t port = ledger_ ? ledger_->port() : settings_.server.port;
+  ledger_.reset();
+  app::Settings s = settings_;
+  s.server.port = port;
+  auto started = app::Ledger::Start(s);
+  if (!started.ok()) throw std::runtime_error("ledger did not start: " + started.error().message);
+  ledger_ = std::move(*started);
+}
+
+uint16_t LedgerUnderTest::port() const { return ledger_->port(); }
+
+HttpClient LedgerUnderTest::Client(const std::string& key) const {
+  return HttpClient("127.0.0.1", port(), key);
+}
+
+nlohmann::json PotholeRequest() {
+  return {{"service_code", "pothole"},
+          {"description", "Deep pothole in the right lane, about two feet wide"},
+          {"location", {{"address", "1200 River Road"}, {"lat", 39.0840}, {"lon", -77.1528}}},
+          {"channel", "phone"},
+          {"resident", {{"name", "Pat Doe"}, {"phone", "+1 301 555 0100"}}}};
+}
+
+}  // namespace ledger::testing

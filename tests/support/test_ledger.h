@@ -1,0 +1,56 @@
+#pragma once
+// Test fixtures shared by the HTTP, app and system tests: temporary
+// directories, settings for a ledger on a free loopback port with the
+// shipped catalog, and an in-process ledger behind a real socket.
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "src/app/ledger.h"
+#include "src/app/settings.h"
+#include "tests/support/http_client.h"
+
+namespace ledger::testing {
+
+inline constexpr const char* kTestKey = "test-key-0123456789abcdef";
+inline constexpr const char* kSourceDir = LEDGER_SOURCE_DIR;
+
+// A fresh directory under the system temp dir, removed with the object.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Settings: data in `data_dir`, port 0, shipped catalog, one admin key kTestKey.
+app::Settings TestSettings(const std::string& data_dir);
+
+// A ledger serving on loopback with its own data directory.
+class LedgerUnderTest {
+ public:
+  LedgerUnderTest();
+  explicit LedgerUnderTest(const app::Settings& settings);
+  ~LedgerUnderTest();
+  uint16_t port() const;
+  HttpClient Client(const std::string& key = kTestKey) const;
+  void Restart();  // stop and start on the same data directory
+  const app::Settings& settings() const { return settings_; }
+
+ private:
+  std::unique_ptr<TempDir> dir_;
+  app::Settings settings_;
+  std::unique_ptr<app::Ledger> ledger_;
+};
+
+// A valid POST /v1/requests body for a phoned-in pothole.
+nlohmann::json PotholeRequest();
+
+}  // namespace ledger::testing
