@@ -163,8 +163,9 @@ Result<Decision> DecideContact(const catalog::Catalog& catalog, const Json& body
   Json data = {{"channel", channel}, {"language", language}, {"abandoned", abandoned},
                {"outcome", outcome}};
   if (!agent.empty()) data["agent"] = agent;
-  if (wait) data["wait_seconds"] = *wait;
-  if (handle) data["handle_seconds"] = *handle;
+  // Validated above; stored as sent, so 38 stays 38 rather than 38.0.
+  if (wait) data["wait_seconds"] = body["wait_seconds"];
+  if (handle) data["handle_seconds"] = body["handle_seconds"];
   if (!request_id.empty()) data["request_id"] = request_id;
   if (!referred_to.empty()) data["referred_to"] = referred_to;
   if (!summary.empty()) data["summary"] = summary;
