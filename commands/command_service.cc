@@ -20,6 +20,8 @@ bool IsProjectedTopic(const std::string& topic) {
 enum class CommandKind { kSubmit, kContact, kRequestCommand };
 
 struct CommandService::Attempt {
+  Attempt(CommandKind k, Json b, CommandContext c, std::string id, CommandCallback d)
+      : kind(k), body(std::move(b)), ctx(std::move(c)), request_id(std::move(id)), done(std::move(d)) {}
   CommandKind kind;
   Json body;
   CommandContext ctx;
@@ -34,19 +36,19 @@ CommandService::CommandService(const catalog::Catalog& catalog, events::EventLog
     : catalog_(catalog), log_(log), store_(store), when_projected_(std::move(when_projected)) {}
 
 void CommandService::SubmitRequest(Json body, CommandContext ctx, CommandCallback done) {
-  Run(std::make_shared<Attempt>(Attempt{CommandKind::kSubmit, std::move(body), std::move(ctx), "",
-                                        std::move(done)}));
+  Run(std::make_shared<Attempt>(CommandKind::kSubmit, std::move(body), std::move(ctx), "",
+                                std::move(done)));
 }
 
 void CommandService::RecordContact(Json body, CommandContext ctx, CommandCallback done) {
-  Run(std::make_shared<Attempt>(Attempt{CommandKind::kContact, std::move(body), std::move(ctx), "",
-                                        std::move(done)}));
+  Run(std::make_shared<Attempt>(CommandKind::kContact, std::move(body), std::move(ctx), "",
+                                std::move(done)));
 }
 
 void CommandService::ApplyCommand(std::string request_id, Json body, CommandContext ctx,
                                   CommandCallback done) {
-  Run(std::make_shared<Attempt>(Attempt{CommandKind::kRequestCommand, std::move(body),
-                                        std::move(ctx), std::move(request_id), std::move(done)}));
+  Run(std::make_shared<Attempt>(CommandKind::kRequestCommand, std::move(body), std::move(ctx),
+                                std::move(request_id), std::move(done)));
 }
 
 Result<Decision> CommandService::Decide(const Attempt& a) {

@@ -20,8 +20,10 @@ events::Error Conflict(const projections::RequestState& s, const std::string& wh
 
 // One command: the event type and data it produces, or what is wrong.
 struct Outcome {
+  Outcome(std::string_view t, Json d, std::optional<std::string> to = std::nullopt)
+      : type(t), data(std::move(d)), new_department(std::move(to)) {}
   std::string_view type;
-  Json data = Json::object();
+  Json data;
   std::optional<std::string> new_department;  // for route: also copy there
 };
 
