@@ -1,6 +1,7 @@
 #include "src/app/ledger.h"
 
 #include <filesystem>
+#include <future>
 #include <spdlog/spdlog.h>
 
 #include "catalog/catalog.h"
@@ -55,6 +56,7 @@ class RunningLedger : public Ledger {
     deps.append_metrics = [this](std::string& out) { AppendMetrics(out); };
     api_ = std::make_unique<http::LedgerApi>(std::move(deps));
     runner_->Start();
+    CatchUp();
     auto server = http::HttpServer::Start(
         s.server, [this](http::HttpRequest& request, http::Responder respond) {
           api_->Dispatch(request, std::move(respond));
@@ -65,6 +67,23 @@ class RunningLedger : public Ledger {
   }
 
   uint16_t port() const override { return server_->port(); }
+
+  // Serving before the projections reflect the log at start would answer
+  // 404 for requests that exist and decide commands on stale state.
+  void CatchUp() {
+    Positions end;
+    uint64_t behind = 0;
+    auto projected = runner_->Projected();
+    for (auto& tp : ProjectedTopics(*log_)) {
+      end[tp] = log_->EndOffset(tp);
+      behind += end[tp] - std::min(end[tp], projected.count(tp) ? projected.at(tp) : 0);
+    }
+    if (behind == 0) return;
+    spdlog::info("projecting {} events of the log before serving", behind);
+    std::promise<void> caught_up;
+    runner_->WhenProjected(end, [&caught_up] { caught_up.set_value(); });
+    caught_up.get_future().wait();
+  }
 
   void Stop() override {
     if (server_) server_->Stop();

@@ -37,7 +37,8 @@ struct Written {
 
 class LedgerCli : public ::testing::Test {
  protected:
-  LedgerCli() : data_dir_(dir_.path() + "/data"), settings_(WriteSettingsFile(dir_.path(), data_dir_)) {}
+  LedgerCli()
+      : data_dir_(dir_.path() + "/data"), settings_(WriteSettingsFile(dir_.path(), data_dir_)) {}
 
   // `ledger <command> -c <settings> <args...>`
   ProcessResult Run(const std::string& command, std::vector<std::string> args = {}) {
@@ -45,7 +46,9 @@ class LedgerCli : public ::testing::Test {
     return Ledger(std::move(args));
   }
 
-  std::unique_ptr<ServedLedger> Serve() { return std::make_unique<ServedLedger>(LEDGER_BINARY, settings_); }
+  std::unique_ptr<ServedLedger> Serve() {
+    return std::make_unique<ServedLedger>(LEDGER_BINARY, settings_);
+  }
 
   // POSTs and returns the acknowledged 311.requests event ids.
   std::vector<std::string> Post(HttpClient& client, const std::string& target, const json& body) {
@@ -95,6 +98,11 @@ class LedgerCli : public ::testing::Test {
   std::string last_request_;
 };
 
+::testing::AssertionResult Contains(const std::string& text, const std::string& needle) {
+  if (text.find(needle) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "'" << needle << "' is not in:\n" << text;
+}
+
 std::vector<std::string> Ids(const std::vector<json>& lines) {
   std::vector<std::string> ids;
   for (auto& l : lines) ids.push_back(l.is_object() ? l.value("id", "") : "<not JSON>");
@@ -104,7 +112,8 @@ std::vector<std::string> Ids(const std::vector<json>& lines) {
 TEST(LedgerCommand, HelpDescribesEveryCommandAndItsOptions) {
   std::map<std::vector<std::string>, std::vector<std::string>> expected = {
       {{"--help"}, {"serve", "replay", "verify", "tail", "--version"}},
-      {{"serve", "--help"}, {"--config", "--data-dir", "--host", "--port", "--threads", "--catalog"}},
+      {{"serve", "--help"},
+       {"--config", "--data-dir", "--host", "--port", "--threads", "--catalog"}},
       {{"replay", "--help"}, {"--config", "--data-dir", "position 0"}},
       {{"verify", "--help"}, {"--config", "--data-dir", "exit 0", "3"}},
       {{"tail", "--help"}, {"--topic", "--from", "--follow", "--limit", "311.dept.DOT"}},
@@ -112,7 +121,7 @@ TEST(LedgerCommand, HelpDescribesEveryCommandAndItsOptions) {
   for (auto& [args, words] : expected) {
     auto help = Ledger(args);
     EXPECT_EQ(help.exit_code, 0) << args[0] << ": " << help.err;
-    for (auto& w : words) EXPECT_NE(help.out.find(w), std::string::npos) << args[0] << " lacks " << w << ":\n" << help.out;
+    for (auto& w : words) EXPECT_TRUE(Contains(help.out, w)) << args[0];
   }
 }
 
@@ -130,14 +139,14 @@ TEST(LedgerCommand, VersionIsPrintedByTheAppAndEveryCommand) {
 TEST(LedgerCommand, WithoutACommandItFailsAndSaysOneIsRequired) {
   auto bare = Ledger({});
   EXPECT_NE(bare.exit_code, 0);
-  EXPECT_NE((bare.out + bare.err).find("subcommand"), std::string::npos) << bare.out << bare.err;
+  EXPECT_TRUE(Contains(bare.out + bare.err, "subcommand"));
 }
 
 TEST_F(LedgerCli, ServePrintsTheUrlAndHowToAuthenticate) {
   auto server = Serve();
   std::string banner = server->process().Stdout();
-  EXPECT_NE(banner.find("http://127.0.0.1:" + std::to_string(server->port())), std::string::npos) << banner;
-  EXPECT_NE(banner.find(std::string("Authorization: Bearer ") + kTestKey), std::string::npos) << banner;
+  EXPECT_TRUE(Contains(banner, "http://127.0.0.1:" + std::to_string(server->port())));
+  EXPECT_TRUE(Contains(banner, std::string("Authorization: Bearer ") + kTestKey));
   EXPECT_EQ(server->Client().Get("/v1/catalog").status, 200);
   EXPECT_EQ(server->Client("").Get("/v1/catalog").status, 401);
   auto stopped = server->Terminate();
@@ -165,10 +174,9 @@ TEST_F(LedgerCli, ServeRefusesABrokenCatalogNamingLineAndField) {
   auto serve = Run("serve", {"--catalog", path});
   EXPECT_NE(serve.exit_code, 0);
   EXPECT_EQ(serve.out.find("serving on"), std::string::npos) << serve.out;
-  EXPECT_NE(serve.err.find("broken-catalog.toml:" + std::to_string(broken_line) + ":"), std::string::npos)
-      << serve.err;
-  EXPECT_NE(serve.err.find("department"), std::string::npos) << serve.err;
-  EXPECT_NE(serve.err.find("NOPE"), std::string::npos) << serve.err;
+  EXPECT_TRUE(Contains(serve.err, "broken-catalog.toml:" + std::to_string(broken_line) + ":"));
+  EXPECT_TRUE(Contains(serve.err, "department"));
+  EXPECT_TRUE(Contains(serve.err, "NOPE"));
 }
 
 TEST_F(LedgerCli, ServeRefusesABadSettingNamingLineAndKey) {
@@ -176,12 +184,12 @@ TEST_F(LedgerCli, ServeRefusesABadSettingNamingLineAndKey) {
   std::ofstream(path) << "[server]\nhost = \"127.0.0.1\"\nport = 70000\n";
   auto serve = Ledger({"serve", "-c", path});
   EXPECT_NE(serve.exit_code, 0);
-  EXPECT_NE(serve.err.find("bad.toml:3:"), std::string::npos) << serve.err;
-  EXPECT_NE(serve.err.find("server.port"), std::string::npos) << serve.err;
+  EXPECT_TRUE(Contains(serve.err, "bad.toml:3:"));
+  EXPECT_TRUE(Contains(serve.err, "server.port"));
 
   auto missing = Ledger({"serve", "-c", dir_.path() + "/absent.toml"});
   EXPECT_NE(missing.exit_code, 0);
-  EXPECT_NE(missing.err.find("absent.toml"), std::string::npos) << missing.err;
+  EXPECT_TRUE(Contains(missing.err, "absent.toml"));
 }
 
 TEST_F(LedgerCli, TailPrintsOneJsonLinePerEventBesideARunningServerAndAfterStop) {
@@ -243,7 +251,8 @@ TEST_F(LedgerCli, TailFollowPrintsNewEventsUntilInterrupted) {
   auto server = Serve();
   auto client = server->Client();
   Written w = WriteFourEvents(client);
-  Subprocess follow({LEDGER_BINARY, "tail", "-c", settings_, "--topic", "311.requests", "--follow"});
+  Subprocess follow(
+      {LEDGER_BINARY, "tail", "-c", settings_, "--topic", "311.requests", "--follow"});
   ASSERT_TRUE(follow.WaitForStdout(w.event_ids[3], std::chrono::seconds(30))) << follow.Stdout();
   auto later = Post(client, "/v1/requests/" + w.dot_request + "/events",
                     {{"command", "add_note"}, {"text", "crew on site"}});
@@ -261,7 +270,7 @@ TEST_F(LedgerCli, ReplayIsRefusedWhileTheServerRuns) {
   WriteFourEvents(client);
   auto replay = Run("replay");
   EXPECT_NE(replay.exit_code, 0) << replay.out;
-  EXPECT_NE(replay.err.find("in use"), std::string::npos) << replay.err;
+  EXPECT_TRUE(Contains(replay.err, "in use"));
   EXPECT_EQ(replay.out.find("checksum"), std::string::npos) << replay.out;
   // The refused replay disturbed nothing.
   EXPECT_EQ(client.Get("/v1/requests/" + last_request_).status, 200);
@@ -277,8 +286,8 @@ TEST_F(LedgerCli, ReplayRebuildsTheStateAndTheServerServesTheSameRequests) {
 
   auto replay = Run("replay");
   ASSERT_EQ(replay.exit_code, 0) << replay.err;
-  EXPECT_NE(replay.out.find("replayed 4 events"), std::string::npos) << replay.out;
-  EXPECT_NE(replay.out.find("events/s"), std::string::npos) << replay.out;
+  EXPECT_TRUE(Contains(replay.out, "replayed 4 events"));
+  EXPECT_TRUE(Contains(replay.out, "events/s"));
   std::string checksum = WordAfter(replay.out, "checksum");
   EXPECT_EQ(checksum.size(), 64u) << replay.out;
   auto verify = Run("verify");
@@ -298,13 +307,13 @@ TEST_F(LedgerCli, VerifyPassesOnAHealthyDirectoryAndBesideARunningServer) {
   WriteFourEvents(client);
   auto beside = Run("verify");
   EXPECT_EQ(beside.exit_code, 0) << beside.out << beside.err;
-  EXPECT_NE(beside.out.find("OK"), std::string::npos) << beside.out;
+  EXPECT_TRUE(Contains(beside.out, "OK"));
   EXPECT_EQ(server->Terminate().exit_code, 0);
 
   auto stopped = Run("verify");
   EXPECT_EQ(stopped.exit_code, 0) << stopped.out << stopped.err;
-  EXPECT_NE(stopped.out.find("OK: the live state equals a rebuild from the log"), std::string::npos) << stopped.out;
-  EXPECT_NE(stopped.out.find("(4 events)"), std::string::npos) << stopped.out;
+  EXPECT_TRUE(Contains(stopped.out, "OK: the live state equals a rebuild from the log"));
+  EXPECT_TRUE(Contains(stopped.out, "(4 events)"));
   EXPECT_EQ(WordAfter(stopped.out, "live"), WordAfter(beside.out, "live"));
   EXPECT_EQ(WordAfter(stopped.out, "live"), WordAfter(stopped.out, "rebuilt"));
 }
@@ -321,7 +330,8 @@ TEST_F(LedgerCli, VerifyAcceptsAStaleButConsistentStateAndTheServerCatchesUp) {
   {
     auto writer = Serve();
     auto more = writer->Client();
-    Post(more, "/v1/requests/" + w.dot_request + "/events", {{"command", "assign"}, {"assignee", "crew-9"}});
+    Post(more, "/v1/requests/" + w.dot_request + "/events",
+         {{"command", "assign"}, {"assignee", "crew-9"}});
     EXPECT_EQ(writer->Terminate().exit_code, 0);
   }
   fs::remove_all(data_dir_ + "/state");
@@ -330,7 +340,7 @@ TEST_F(LedgerCli, VerifyAcceptsAStaleButConsistentStateAndTheServerCatchesUp) {
   // The state lags the log, but equals a rebuild of the log up to where it is.
   auto verify = Run("verify");
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
-  EXPECT_NE(verify.out.find("(4 events)"), std::string::npos) << verify.out;
+  EXPECT_TRUE(Contains(verify.out, "(4 events)"));
   EXPECT_EQ(WordAfter(verify.out, "live"), WordAfter(early_verify.out, "live"));
 
   auto caught_up = Serve();
@@ -347,7 +357,8 @@ TEST_F(LedgerCli, VerifyAcceptsAStaleButConsistentStateAndTheServerCatchesUp) {
 void WriteTamperedState(const std::string& data_dir, const std::string& tampered_event_id) {
   auto events_log = log::OpenEmbeddedLog({.path = data_dir + "/log", .read_only = true});
   ASSERT_TRUE(events_log.ok()) << events_log.error().message;
-  auto store = projections::StateStore::Open(data_dir + "/state.tampered", projections::OpenMode::kReadWrite);
+  auto store = projections::StateStore::Open(data_dir + "/state.tampered",
+                                             projections::OpenMode::kReadWrite);
   ASSERT_TRUE(store.ok()) << store.error().message;
   int changed = 0;
   for (std::string topic : {"311.requests", "311.contacts"}) {
@@ -379,7 +390,7 @@ TEST_F(LedgerCli, VerifyReportsMismatchForATamperedStateAndReplayRepairsIt) {
   if (HasFatalFailure()) return;
   auto verify = Run("verify");
   EXPECT_EQ(verify.exit_code, 3) << verify.out << verify.err;
-  EXPECT_NE(verify.out.find("MISMATCH"), std::string::npos) << verify.out;
+  EXPECT_TRUE(Contains(verify.out, "MISMATCH"));
   EXPECT_NE(WordAfter(verify.out, "live"), healthy);
   EXPECT_EQ(WordAfter(verify.out, "rebuilt"), healthy);
 

@@ -1,6 +1,8 @@
 // The API as an intake agent and a department use it, over a real socket.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "events/event.h"
 #include "tests/support/test_ledger.h"
 
@@ -146,6 +148,23 @@ TEST(RequestApi, EventsSurviveARestartOfTheServer) {
   ASSERT_EQ(state.status, 200);
   EXPECT_EQ(state.Json()["status"], "in_progress");
   EXPECT_EQ(state.Json()["version"], 2);
+}
+
+TEST(RequestApi, StartWithLostStateServesOnlyOnceTheLogIsProjected) {
+  LedgerUnderTest ledger;
+  std::vector<std::string> ids;
+  {
+    auto client = ledger.Client();
+    for (int i = 0; i < 300; ++i) ids.push_back(Submit(client));
+  }
+  ledger.Stop();
+  std::filesystem::remove_all(ledger.settings().state_dir());
+  ledger.Restart();
+  auto client = ledger.Client();
+  auto last = client.Get("/v1/requests/" + ids.back());
+  ASSERT_EQ(last.status, 200) << last.body;
+  EXPECT_EQ(last.Json()["version"], 1);
+  EXPECT_EQ(client.Get("/v1/requests?service_code=pothole&limit=500").Json()["requests"].size(), 300u);
 }
 
 TEST(ServiceApi, CatalogHealthAndMetricsAnswer) {

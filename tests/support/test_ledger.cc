@@ -37,9 +37,14 @@ LedgerUnderTest::LedgerUnderTest(const app::Settings& settings) : settings_(sett
 
 LedgerUnderTest::~LedgerUnderTest() { ledger_.reset(); }
 
-void LedgerUnderTest::Restart() {
-  uint16_t port = ledger_ ? ledger_->port() : settings_.server.port;
+void LedgerUnderTest::Stop() {
+  if (ledger_) settings_.server.port = ledger_->port();
   ledger_.reset();
+}
+
+void LedgerUnderTest::Restart() {
+  Stop();
+  uint16_t port = settings_.server.port;
   app::Settings s = settings_;
   s.server.port = port;
   auto started = app::Ledger::Start(s);

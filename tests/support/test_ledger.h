@@ -41,7 +41,8 @@ class LedgerUnderTest {
   ~LedgerUnderTest();
   uint16_t port() const;
   HttpClient Client(const std::string& key = kTestKey) const;
-  void Restart();  // stop and start on the same data directory
+  void Stop();
+  void Restart();  // stop (if running) and start on the same data directory and port
   const app::Settings& settings() const { return settings_; }
 
  private:
