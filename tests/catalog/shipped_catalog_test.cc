@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_dir.h"
+
 #include "catalog/catalog.h"
 #include "tests/catalog/catalog_test_support.h"
 
@@ -19,23 +21,7 @@ using testing::UtcMs;
 
 const std::string kShippedCatalog = std::string(LEDGER_SOURCE_DIR) + "/config/catalog.toml";
 
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/catalog_test_XXXXXX";
-    path_ = mkdtemp(pattern);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string Write(const std::string& name, const std::string& text) const {
-    const std::string path = path_ + "/" + name;
-    std::ofstream(path) << text;
-    return path;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ledger::testing::TempDir;
 
 std::shared_ptr<const Catalog> Shipped() {
   auto catalog = Catalog::Load(kShippedCatalog);

@@ -12,26 +12,14 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_dir.h"
+
 #include "events/event_log.h"
 #include "log/embedded_log.h"
 
 namespace ledger::log::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/ledger-log-test-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) std::abort();
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ledger::testing::TempDir;
 
 inline events::Event MakeEvent(const std::string& subject, const std::string& note = "called") {
   events::Event event;

@@ -3,6 +3,7 @@
 // the log would store them: per-stream sequence and hash chain, per-topic
 // offsets.
 
+#include "tests/support/temp_dir.h"
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -109,21 +110,6 @@ inline Json ContactData(const std::string& request_id) {
 }
 
 // A fresh directory under the system temp dir, removed with the object.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "projections-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string Sub(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using ledger::testing::TempDir;
 
 }  // namespace ledger::projections::fixtures

@@ -6,17 +6,6 @@
 
 namespace ledger::testing {
 
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "ledger-test-XXXXXX").string();
-  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 app::Settings TestSettings(const std::string& data_dir) {
   app::Settings s;
   s.server.host = "127.0.0.1";

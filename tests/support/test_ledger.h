@@ -11,24 +11,13 @@
 #include "src/app/ledger.h"
 #include "src/app/settings.h"
 #include "tests/support/http_client.h"
+#include "tests/support/temp_dir.h"
 
 namespace ledger::testing {
 
 inline constexpr const char* kTestKey = "test-key-0123456789abcdef";
 inline constexpr const char* kSourceDir = LEDGER_SOURCE_DIR;
 
-// A fresh directory under the system temp dir, removed with the object.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Settings: data in `data_dir`, port 0, shipped catalog, one admin key kTestKey.
 app::Settings TestSettings(const std::string& data_dir);
