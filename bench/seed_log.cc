@@ -76,42 +76,43 @@ class AppendWindow {
   std::optional<std::string> failure_;
 };
 
+int Fail(const std::string& message, int status = 1) {
+  std::fprintf(stderr, "bench_seed_log: %s\n", message.c_str());
+  return status;
+}
+
 int Seed(const SeedOptions& o) {
   auto catalog = catalog::Catalog::Load(o.catalog);
-  if (!catalog.ok()) return std::fprintf(stderr, "bench_seed_log: %s\n", catalog.error().message.c_str()), 2;
+  if (!catalog.ok()) return Fail(catalog.error().message, 2);
   std::error_code ec;
   std::filesystem::create_directories(o.data_dir, ec);
-  if (ec) return std::fprintf(stderr, "bench_seed_log: %s: %s\n", o.data_dir.c_str(), ec.message().c_str()), 1;
+  if (ec) return Fail(o.data_dir + ": " + ec.message());
+  // Large groups: the seeder wants throughput, and the events stored are the same.
   auto log = log::OpenEmbeddedLog({o.data_dir + "/log", false, 1 << 16});
-  if (!log.ok()) return std::fprintf(stderr, "bench_seed_log: %s\n", log.error().message.c_str()), 1;
-  if (!(*log)->TopicPartitions().empty()) {
-    std::fprintf(stderr, "bench_seed_log: the log in %s/log already holds events\n", o.data_dir.c_str());
-    return 1;
-  }
+  if (!log.ok()) return Fail(log.error().message);
+  if (!(*log)->TopicPartitions().empty()) return Fail("the log in " + o.data_dir + "/log already holds events");
   bench::Traffic traffic(**catalog, {.seed = o.seed});
   AppendWindow window(**log, o.in_flight);
   auto start = std::chrono::steady_clock::now();
-  for (uint64_t done = 0; done < o.events;) {
+  std::string invalid;
+  for (uint64_t done = 0; done < o.events && invalid.empty();) {
     std::vector<events::AppendRecord> records;
     size_t n = std::min<uint64_t>(o.batch, o.events - done);
     records.reserve(n);
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = 0; i < n && invalid.empty(); ++i) {
       records.push_back(traffic.NextEvent());
       const events::Event& e = records.back().event;
       // The schema check keeps the generator honest: replay must fold real events.
-      if (auto valid = events::ValidateData(e.type, e.data); !valid.ok()) {
-        std::fprintf(stderr, "bench_seed_log: generated %s is invalid: %s\n", e.type.c_str(),
-                     valid.error().message.c_str());
-        return 1;
-      }
+      if (auto valid = events::ValidateData(e.type, e.data); !valid.ok())
+        invalid = "generated " + e.type + " is invalid: " + valid.error().message;
     }
-    if (!window.Append(std::move(records))) break;
+    if (!invalid.empty() || !window.Append(std::move(records))) break;
     done += n;
   }
-  if (auto failure = window.Drain()) {
-    std::fprintf(stderr, "bench_seed_log: append failed: %s\n", failure->c_str());
-    return 1;
-  }
+  // Appends in flight call back into `window`: wait for them on every path.
+  auto failure = window.Drain();
+  if (!invalid.empty()) return Fail(invalid);
+  if (failure) return Fail("append failed: " + *failure);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("seeded %llu events (%llu stored with department copies) in %.3f s (%.0f events/s)\n",
               (unsigned long long)o.events, (unsigned long long)window.stored(), seconds,

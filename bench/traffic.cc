@@ -392,21 +392,15 @@ std::vector<Json> Traffic::LifecycleBodies(const std::string& department) {
 
 events::AppendRecord Traffic::NextEvent() {
   while (heap_.empty() || next_arrival_ms_ <= heap_.front().time_ms) Arrive();
-  auto later = [](const Pending& a, const Pending& b) {
-    return a.time_ms != b.time_ms ? a.time_ms > b.time_ms : a.order > b.order;
-  };
-  std::pop_heap(heap_.begin(), heap_.end(), later);
+  std::pop_heap(heap_.begin(), heap_.end(), Pending::Later);
   events::AppendRecord record = std::move(heap_.back().record);
   heap_.pop_back();
-  if (record.event.type == types::kRequestSubmitted) last_submitted_id_ = record.event.subject;
   return record;
 }
 
 void Traffic::Push(int64_t time_ms, events::AppendRecord record) {
   heap_.push_back({time_ms, pushed_++, std::move(record)});
-  std::push_heap(heap_.begin(), heap_.end(), [](const Pending& a, const Pending& b) {
-    return a.time_ms != b.time_ms ? a.time_ms > b.time_ms : a.order > b.order;
-  });
+  std::push_heap(heap_.begin(), heap_.end(), Pending::Later);
 }
 
 void Traffic::Arrive() {

@@ -2,8 +2,8 @@
 // A seeded generator of realistic 311 traffic for a catalog, for the
 // benchmarks: command bodies for the HTTP API and ready events for seeding
 // a log directly. The same catalog, seed and sequence of calls give the
-// same output, byte for byte (its own random numbers; no std distributions,
-// whose results differ between standard libraries).
+// same output, byte for byte, on one platform (its own random numbers and
+// distributions; only libm's exp/log/cos could differ elsewhere).
 //
 // The shape, from open 311 data: departments by a Zipf law (s = 1.1, in
 // catalog order) over the departments that are not outside agencies, then
@@ -66,16 +66,16 @@ class Traffic {
   // follow-up contacts, interleaved with other requests as time passes.
   events::AppendRecord NextEvent();
 
-  // The request id of the last request.submitted that NextEvent returned
-  // ("" before the first).
-  const std::string& last_submitted_id() const { return last_submitted_id_; }
-
  private:
   struct Request;  // one drawn request: what intake records
   struct Pending {
     int64_t time_ms;
     uint64_t order;  // ties keep push order, so a stream stays in sequence
     events::AppendRecord record;
+    // The heap's order: the earliest event on top.
+    static bool Later(const Pending& a, const Pending& b) {
+      return a.time_ms != b.time_ms ? a.time_ms > b.time_ms : a.order > b.order;
+    }
   };
 
   // Random numbers (xoshiro256**, seeded by splitmix64).
@@ -124,7 +124,6 @@ class Traffic {
   std::vector<Pending> heap_;                              // min-heap by (time, order)
   uint64_t pushed_ = 0;
   int64_t next_arrival_ms_;
-  std::string last_submitted_id_;
 };
 
 }  // namespace ledger::bench
