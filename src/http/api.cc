@@ -39,6 +39,20 @@ void AnswerCommand(const ApiDeps& deps, Responder respond, int status,
   respond(std::move(r));
 }
 
+// The callback of a command: answers on the connection's thread, not on
+// the projection thread that completes the command.
+commands::CommandCallback Answer(const ApiDeps& deps, const HttpRequest& request,
+                                 Responder respond, int status) {
+  return [&deps, post = request.post, respond = std::move(respond),
+          status](events::Result<commands::CommandOutcome> outcome) {
+    auto work = [&deps, respond, status, outcome = std::move(outcome)]() mutable {
+      AnswerCommand(deps, respond, status, std::move(outcome));
+    };
+    if (post) return post(std::move(work));
+    work();
+  };
+}
+
 commands::CommandContext ContextFor(const ApiDeps& deps, const HttpRequest& request) {
   return {deps.clock(), "key:" + request.Header("x-ledger-key-name"), request.path};
 }
@@ -105,25 +119,20 @@ void LedgerApi::AddRoutes() {
     auto body = ParseJsonBody(request, deps_.max_json_depth);
     if (!body.ok()) return respond(ErrorResponse(body.error()));
     deps_.commands->RecordContact(std::move(*body), ContextFor(deps_, request),
-                                  [this, respond](auto outcome) {
-                                    AnswerCommand(deps_, respond, 201, std::move(outcome));
-                                  });
+                                  Answer(deps_, request, std::move(respond), 201));
   });
   router_.Add("POST", "/v1/requests", [this](HttpRequest& request, Responder respond) {
     auto body = ParseJsonBody(request, deps_.max_json_depth);
     if (!body.ok()) return respond(ErrorResponse(body.error()));
     deps_.commands->SubmitRequest(std::move(*body), ContextFor(deps_, request),
-                                  [this, respond](auto outcome) {
-                                    AnswerCommand(deps_, respond, 201, std::move(outcome));
-                                  });
+                                  Answer(deps_, request, std::move(respond), 201));
   });
   router_.Add("POST", "/v1/requests/{id}/events", [this](HttpRequest& request, Responder respond) {
     auto body = ParseJsonBody(request, deps_.max_json_depth);
     if (!body.ok()) return respond(ErrorResponse(body.error()));
     deps_.commands->ApplyCommand(request.path_params["id"], std::move(*body),
-                                 ContextFor(deps_, request), [this, respond](auto outcome) {
-                                   AnswerCommand(deps_, respond, 200, std::move(outcome));
-                                 });
+                                 ContextFor(deps_, request),
+                                 Answer(deps_, request, std::move(respond), 200));
   });
   router_.Add("GET", "/v1/requests/{id}", [this](HttpRequest& request, Responder respond) {
     auto view = deps_.store->GetRequest(request.path_params["id"]);

@@ -32,7 +32,7 @@ HttpResponse ErrorResponse(int status, std::string_view code, std::string_view m
 
 HttpResponse ErrorResponse(const events::Error& error) {
   HttpResponse r = ErrorResponse(StatusOf(error.code), events::ErrorCodeName(error.code), error.message);
-  if (error.code == events::ErrorCode::kUnavailable) r.headers["Retry-After"] = "1";
+  if (error.code == events::ErrorCode::kUnavailable) r.headers.emplace("Retry-After", "1");
   return r;
 }
 

@@ -22,6 +22,10 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;        // names lower-case
   std::string body;
   std::map<std::string, std::string> path_params;    // filled by the router: {id} -> value
+  // Runs work on the connection's I/O thread; set by the server. Handlers
+  // finishing on another thread (a command's completion runs on the
+  // projection thread) hand their answer-building to it. Empty: run inline.
+  std::function<void(std::function<void()>)> post;
 
   // First value of a query parameter, or nullptr.
   const std::string* Query(std::string_view name) const;

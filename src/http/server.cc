@@ -96,6 +96,9 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = req.keep_alive();
     version_ = req.version();
     HttpRequest request = ToHttpRequest(req);
+    request.post = [self = shared_from_this()](std::function<void()> work) {
+      net::post(self->stream_.get_executor(), std::move(work));
+    };
     uint64_t generation = ++generation_;
     timer_.expires_after(options_.handler_timeout);
     timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
