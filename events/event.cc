@@ -1,12 +1,13 @@
 #include "events/event.h"
 
-#include <sodium.h>
+#include <simdjson.h>
 
 #include <array>
 #include <chrono>
-#include <cstdio>
+#include <cstring>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <random>
 
 namespace ledger::events {
@@ -57,18 +58,181 @@ std::string ShortId(std::string_view prefix, int64_t time_ms) {
   return out;
 }
 
-Result<std::string> RequiredString(const Json& j, const char* name) {
-  auto it = j.find(name);
-  if (it == j.end() || !it->is_string() || it->get_ref<const std::string&>().empty())
-    return MakeError(ErrorCode::kInvalidArgument,
-                     std::string("CloudEvent attribute '") + name + "' must be a non-empty string");
-  return it->get<std::string>();
+// Every envelope attribute, in the order std::map sorts the keys: the order
+// of the canonical encoding.
+enum Attribute {
+  kActor, kChannel, kData, kDataContentType, kHash, kId, kPrevHash,
+  kSequence, kSource, kSpecVersion, kSubject, kTime, kType, kAttributeCount
+};
+constexpr std::array<std::string_view, kAttributeCount> kAttributeNames = {
+    "actor", "channel", "data", "datacontenttype", "hash", "id", "prevhash",
+    "sequence", "source", "specversion", "subject", "time", "type"};
+
+// The rules of a CloudEvent, applied to an envelope read through `Envelope`:
+//   std::optional<std::string_view> String(Attribute) — set if a string;
+//   bool Has(Attribute);
+//   std::optional<Json> ObjectData() — `data` if it is an object;
+//   std::optional<uint64_t> Unsigned(Attribute) — set if an unsigned integer.
+// FromJson (nlohmann) and DecodeEvent (simdjson) share it, so they accept the
+// same events and report the same errors.
+template <typename Envelope>
+Result<Event> BuildEvent(const Envelope& envelope) {
+  auto required = [&](Attribute a) -> Result<std::string_view> {
+    std::optional<std::string_view> s = envelope.String(a);
+    if (!s || s->empty())
+      return MakeError(ErrorCode::kInvalidArgument, "CloudEvent attribute '" +
+                                                        std::string(kAttributeNames[a]) +
+                                                        "' must be a non-empty string");
+    return *s;
+  };
+  auto spec = required(kSpecVersion);
+  if (!spec) return spec.error();
+  if (*spec != "1.0")
+    return MakeError(ErrorCode::kInvalidArgument, "CloudEvent 'specversion' must be \"1.0\"");
+  Event e;
+  for (auto [field, a] : {std::pair{&e.id, kId}, {&e.source, kSource}, {&e.type, kType},
+                          {&e.subject, kSubject}, {&e.datacontenttype, kDataContentType}}) {
+    auto v = required(a);
+    if (!v) return v.error();
+    field->assign(*v);
+  }
+  auto time = required(kTime);
+  if (!time) return time.error();
+  auto ms = ParseTime(*time);
+  if (!ms) return ms.error();
+  e.time_ms = *ms;
+  std::optional<Json> data = envelope.ObjectData();
+  if (!data)
+    return MakeError(ErrorCode::kInvalidArgument, "CloudEvent attribute 'data' must be an object");
+  e.data = std::move(*data);
+  if (envelope.Has(kSequence)) {
+    std::optional<uint64_t> seq = envelope.Unsigned(kSequence);
+    if (!seq)
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "CloudEvent 'sequence' must be an unsigned integer");
+    e.sequence = *seq;
+  }
+  for (auto [field, a] : {std::pair{&e.actor, kActor}, {&e.channel, kChannel},
+                          {&e.prevhash, kPrevHash}, {&e.hash, kHash}})
+    *field = std::string(envelope.String(a).value_or(std::string_view()));
+  return e;
 }
 
-std::string OptionalString(const Json& j, const char* name) {
-  auto it = j.find(name);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+// A CloudEvent held as nlohmann JSON. REQUIRES: json.is_object().
+class JsonEnvelope {
+ public:
+  explicit JsonEnvelope(const Json& json) : json_(json) {}
+  bool Has(Attribute a) const { return Find(a) != nullptr; }
+  std::optional<std::string_view> String(Attribute a) const {
+    const Json* v = Find(a);
+    if (v == nullptr || !v->is_string()) return std::nullopt;
+    return v->get_ref<const std::string&>();
+  }
+  std::optional<Json> ObjectData() const {
+    const Json* v = Find(kData);
+    if (v == nullptr || !v->is_object()) return std::nullopt;
+    return *v;
+  }
+  std::optional<uint64_t> Unsigned(Attribute a) const {
+    const Json* v = Find(a);
+    if (v == nullptr || !v->is_number_unsigned()) return std::nullopt;
+    return v->get<uint64_t>();
+  }
+
+ private:
+  const Json* Find(Attribute a) const {
+    auto it = json_.find(kAttributeNames[a]);
+    return it == json_.end() ? nullptr : &*it;
+  }
+  const Json& json_;
+};
+
+// nlohmann's value for a simdjson one, with the number types nlohmann's own
+// parser picks (unsigned for every non-negative integer, signed for negative
+// ones), so a decoded event re-encodes to the same bytes.
+Json ToJsonValue(simdjson::dom::element v) {
+  using simdjson::dom::element_type;
+  switch (v.type()) {
+    case element_type::OBJECT: {
+      Json j = Json::object();
+      auto& members = j.get_ref<Json::object_t&>();
+      // Keys arrive sorted from a canonical encoding, so the end is the right
+      // hint; insert_or_assign keeps the last duplicate, as nlohmann does.
+      const simdjson::dom::object object = v.get_object().value_unsafe();
+      for (simdjson::dom::key_value_pair member : object)
+        members.insert_or_assign(members.end(), std::string(member.key), ToJsonValue(member.value));
+      return j;
+    }
+    case element_type::ARRAY: {
+      Json j = Json::array();
+      auto& items = j.get_ref<Json::array_t&>();
+      const simdjson::dom::array array = v.get_array().value_unsafe();
+      for (simdjson::dom::element item : array)
+        items.push_back(ToJsonValue(item));
+      return j;
+    }
+    case element_type::STRING: return std::string(v.get_string().value_unsafe());
+    case element_type::INT64: {
+      int64_t n = v.get_int64().value_unsafe();
+      return n < 0 ? Json(n) : Json(static_cast<uint64_t>(n));
+    }
+    case element_type::UINT64: return v.get_uint64().value_unsafe();
+    case element_type::DOUBLE: return v.get_double().value_unsafe();
+    case element_type::BOOL: return v.get_bool().value_unsafe();
+    case element_type::NULL_VALUE: return nullptr;
+  }
+  return nullptr;  // unreachable: the switch covers every element_type
 }
+
+// A CloudEvent parsed by simdjson. Later duplicates of a key win, as they do
+// in nlohmann.
+class DomEnvelope {
+ public:
+  explicit DomEnvelope(simdjson::dom::object object) {
+    size_t next = 0;  // canonical keys come in kAttributeNames order
+    for (simdjson::dom::key_value_pair member : object) {
+      for (size_t tried = 0; tried < kAttributeCount; ++tried, next = (next + 1) % kAttributeCount) {
+        if (kAttributeNames[next] == member.key) {
+          attributes_[next] = member.value;
+          next = (next + 1) % kAttributeCount;
+          break;
+        }
+      }
+    }
+  }
+  bool Has(Attribute a) const { return attributes_[a].has_value(); }
+  std::optional<std::string_view> String(Attribute a) const {
+    if (!attributes_[a] || !attributes_[a]->is_string()) return std::nullopt;
+    return attributes_[a]->get_string().value_unsafe();
+  }
+  std::optional<Json> ObjectData() const {
+    if (!attributes_[kData] || !attributes_[kData]->is_object()) return std::nullopt;
+    return ToJsonValue(*attributes_[kData]);
+  }
+  std::optional<uint64_t> Unsigned(Attribute a) const {
+    if (!attributes_[a]) return std::nullopt;
+    if (attributes_[a]->is_uint64()) return attributes_[a]->get_uint64().value_unsafe();
+    return std::nullopt;
+  }
+
+ private:
+  std::array<std::optional<simdjson::dom::element>, kAttributeCount> attributes_;
+};
+
+// simdjson reads up to SIMDJSON_PADDING bytes past the input, which a
+// string_view does not promise, so the bytes are copied into a padded buffer.
+// One per thread: the parser keeps its allocations from event to event.
+struct DomDecoder {
+  simdjson::dom::parser parser;
+  std::string padded;
+
+  simdjson::simdjson_result<simdjson::dom::element> Parse(std::string_view bytes) {
+    if (padded.size() < bytes.size() + simdjson::SIMDJSON_PADDING)
+      padded.resize(bytes.size() + simdjson::SIMDJSON_PADDING);
+    std::memcpy(padded.data(), bytes.data(), bytes.size());
+    return parser.parse(padded.data(), bytes.size(), /*realloc_if_needed=*/false);
+  }
+};
 
 Json ToJsonWithoutHash(const Event& e) {
   Json j = {{"specversion", "1.0"},    {"id", e.id},
@@ -79,21 +243,6 @@ Json ToJsonWithoutHash(const Event& e) {
   if (!e.channel.empty()) j["channel"] = e.channel;
   if (!e.prevhash.empty()) j["prevhash"] = e.prevhash;
   return j;
-}
-
-// dump() throws on strings that are not UTF-8; replacing the bad bytes keeps
-// the encoding total (and identical for every valid event).
-std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
-std::string Sha256Hex(std::string_view bytes) {
-  static const bool sodium_ready = sodium_init() >= 0;
-  (void)sodium_ready;
-  std::array<unsigned char, crypto_hash_sha256_BYTES> digest;
-  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                     bytes.size());
-  std::string hex(digest.size() * 2, '\0');
-  sodium_bin2hex(hex.data(), hex.size() + 1, digest.data(), digest.size());
-  return hex;
 }
 
 }  // namespace
@@ -121,73 +270,19 @@ Json ToJson(const Event& e) {
 Result<Event> FromJson(const Json& j) {
   if (!j.is_object())
     return MakeError(ErrorCode::kInvalidArgument, "a CloudEvent must be a JSON object");
-  auto spec = RequiredString(j, "specversion");
-  if (!spec) return spec.error();
-  if (*spec != "1.0")
-    return MakeError(ErrorCode::kInvalidArgument, "CloudEvent 'specversion' must be \"1.0\"");
-  Event e;
-  for (auto [field, name] : {std::pair{&e.id, "id"}, {&e.source, "source"}, {&e.type, "type"},
-                             {&e.subject, "subject"}, {&e.datacontenttype, "datacontenttype"}}) {
-    auto v = RequiredString(j, name);
-    if (!v) return v.error();
-    *field = std::move(*v);
-  }
-  auto time = RequiredString(j, "time");
-  if (!time) return time.error();
-  auto ms = ParseTime(*time);
-  if (!ms) return ms.error();
-  e.time_ms = *ms;
-  auto data = j.find("data");
-  if (data == j.end() || !data->is_object())
-    return MakeError(ErrorCode::kInvalidArgument, "CloudEvent attribute 'data' must be an object");
-  e.data = *data;
-  auto seq = j.find("sequence");
-  if (seq != j.end()) {
-    if (!seq->is_number_unsigned())
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "CloudEvent 'sequence' must be an unsigned integer");
-    e.sequence = seq->get<uint64_t>();
-  }
-  e.actor = OptionalString(j, "actor");
-  e.channel = OptionalString(j, "channel");
-  e.prevhash = OptionalString(j, "prevhash");
-  e.hash = OptionalString(j, "hash");
-  return e;
+  return BuildEvent(JsonEnvelope(j));
 }
-
-std::string EncodeCanonical(const Event& event) { return Dump(ToJson(event)); }
 
 Result<Event> DecodeEvent(std::string_view bytes) {
-  Json j = Json::parse(bytes, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return MakeError(ErrorCode::kCorruption, "stored event is not valid JSON");
-  auto e = FromJson(j);
+  static thread_local DomDecoder decoder;
+  simdjson::dom::element root;
+  if (decoder.Parse(bytes).get(root) != simdjson::SUCCESS)
+    return MakeError(ErrorCode::kCorruption, "stored event is not valid JSON");
+  if (!root.is_object())
+    return MakeError(ErrorCode::kCorruption, "stored event: a CloudEvent must be a JSON object");
+  Result<Event> e = BuildEvent(DomEnvelope(root.get_object().value_unsafe()));
   if (!e) return MakeError(ErrorCode::kCorruption, "stored event: " + e.error().message);
   return e;
-}
-
-std::string ComputeHash(const Event& event) { return Sha256Hex(Dump(ToJsonWithoutHash(event))); }
-
-void SealEvent(Event& event, std::string_view prevhash) {
-  event.prevhash = std::string(prevhash);
-  event.hash = ComputeHash(event);
-}
-
-bool VerifyLink(const Event& event, std::string_view expected_prevhash) {
-  return event.prevhash == expected_prevhash && event.hash == ComputeHash(event);
-}
-
-std::string FormatTime(int64_t time_ms) {
-  using namespace std::chrono;
-  sys_time<milliseconds> tp{milliseconds{time_ms}};
-  auto days = floor<std::chrono::days>(tp);
-  year_month_day ymd{days};
-  hh_mm_ss hms{tp - days};
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ", int(ymd.year()),
-                unsigned(ymd.month()), unsigned(ymd.day()), long(hms.hours().count()),
-                long(hms.minutes().count()), long(hms.seconds().count()),
-                long(hms.subseconds().count()));
-  return buf;
 }
 
 Result<int64_t> ParseTime(std::string_view s) {

@@ -52,6 +52,9 @@ Result<Event> DecodeEvent(std::string_view bytes);
 std::string ComputeHash(const Event& event);
 // Sets event.prevhash = prevhash and event.hash = ComputeHash(event).
 void SealEvent(Event& event, std::string_view prevhash);
+// SealEvent, then EncodeCanonical, serializing the event once: what the log
+// writer does with every appended event.
+std::string SealAndEncode(Event& event, std::string_view prevhash);
 // True if event.hash matches its content and event.prevhash == expected_prevhash.
 bool VerifyLink(const Event& event, std::string_view expected_prevhash);
 

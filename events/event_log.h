@@ -39,6 +39,9 @@ struct StoredEvent {
   TopicPartition where;
   uint64_t offset = 0;
   Event event;
+  // EncodeCanonical(event) as the log holds it, when read from the log
+  // (empty in append results), so readers need not encode it again.
+  std::string encoded;
 };
 
 class EventLog {

@@ -87,12 +87,15 @@ struct PendingRequest {
 class RocksStateStore final : public StateStore {
  public:
   RocksStateStore(std::unique_ptr<rocksdb::DB> db,
-                  std::vector<rocksdb::ColumnFamilyHandle*> handles, std::string secondary_dir)
+                  std::vector<rocksdb::ColumnFamilyHandle*> handles, std::string secondary_dir,
+                  bool write_ahead_log)
       : db_(std::move(db)),
         handles_(std::move(handles)),
-        secondary_dir_(std::move(secondary_dir)) {}
+        secondary_dir_(std::move(secondary_dir)),
+        write_ahead_log_(write_ahead_log) {}
 
   ~RocksStateStore() override {
+    if (!write_ahead_log_) db_->Flush(rocksdb::FlushOptions(), handles_).PermitUncheckedError();
     for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
     db_->Close().PermitUncheckedError();
     db_.reset();
@@ -116,7 +119,7 @@ class RocksStateStore final : public StateStore {
 
   Result<std::map<events::TopicPartition, uint64_t>> ReadPositions();
   Result<std::optional<RequestState>> LoadRequest(std::string_view id);
-  Status ApplyRequestEvent(const events::Event& event,
+  Status ApplyRequestEvent(const events::StoredEvent& stored,
                            std::map<std::string, PendingRequest>& pending,
                            rocksdb::WriteBatch& batch);
   void ApplyContactEvent(const events::Event& event, rocksdb::WriteBatch& batch);
@@ -131,6 +134,7 @@ class RocksStateStore final : public StateStore {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::string secondary_dir_;  // non-empty: opened read-only as a secondary
   std::mutex apply_mutex_;     // one ApplyBatch at a time: it reads, folds, writes
+  const bool write_ahead_log_;  // false for kRebuild
 };
 
 Status RocksStateStore::ApplyBatch(const std::vector<events::StoredEvent>& events) {
@@ -147,7 +151,7 @@ Status RocksStateStore::ApplyBatch(const std::vector<events::StoredEvent>& event
     next = stored.offset + 1;
     advanced[stored.where] = next;
     if (stored.where.topic == events::topics::kRequests) {
-      if (auto applied = ApplyRequestEvent(stored.event, pending, batch); !applied) return applied;
+      if (auto applied = ApplyRequestEvent(stored, pending, batch); !applied) return applied;
     } else if (stored.where.topic == events::topics::kContacts) {
       ApplyContactEvent(stored.event, batch);
     }
@@ -160,14 +164,16 @@ Status RocksStateStore::ApplyBatch(const std::vector<events::StoredEvent>& event
   // so a write lost in a crash is simply applied again.
   rocksdb::WriteOptions options;
   options.sync = false;
+  options.disableWAL = !write_ahead_log_;
   auto s = db_->Write(options, &batch);
   if (!s.ok()) return FromRocks(s, "apply batch");
   return {};
 }
 
-Status RocksStateStore::ApplyRequestEvent(const events::Event& event,
+Status RocksStateStore::ApplyRequestEvent(const events::StoredEvent& stored,
                                           std::map<std::string, PendingRequest>& pending,
                                           rocksdb::WriteBatch& batch) {
+  const events::Event& event = stored.event;
   if (event.subject.empty()) return {};
   bool submitted = event.type == types::kRequestSubmitted;
   auto it = pending.find(event.subject);
@@ -185,7 +191,7 @@ Status RocksStateStore::ApplyRequestEvent(const events::Event& event,
   std::string old_parent = state.parent;
   ApplyToRequest(state, event);
   batch.Put(Handle(Column::kHistory), layout::HistoryKey(state.id, event.sequence),
-            events::EncodeCanonical(event));
+            stored.encoded.empty() ? events::EncodeCanonical(event) : stored.encoded);
   if (state.parent != old_parent) {
     if (!old_parent.empty())
       batch.Delete(Handle(Column::kRequestDuplicates), layout::JoinKey(old_parent, state.id));
@@ -415,7 +421,7 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, Op
   rocksdb::DB* raw = nullptr;
   std::string secondary_dir;
   rocksdb::Status s;
-  if (mode == OpenMode::kReadWrite) {
+  if (mode != OpenMode::kReadOnly) {
     s = rocksdb::DB::Open(options, path, ColumnDescriptors(), &handles, &raw);
   } else {
     std::error_code ec;
@@ -437,7 +443,8 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, Op
     return FromRocks(s, "open " + path);
   }
   auto store = std::make_unique<RocksStateStore>(std::unique_ptr<rocksdb::DB>(raw),
-                                                 std::move(handles), std::move(secondary_dir));
+                                                 std::move(handles), std::move(secondary_dir),
+                                                 mode != OpenMode::kRebuild);
   if (auto version = store->WriteSchemaVersion(); !version) return version.error();
   return std::unique_ptr<StateStore>(std::move(store));
 }

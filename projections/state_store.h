@@ -20,7 +20,10 @@ namespace ledger::projections {
 using events::Result;
 using events::Status;
 
-enum class OpenMode { kReadWrite, kReadOnly };
+// kRebuild: read-write for a fresh directory that a rebuild fills from the
+// log: no write-ahead log (a crashed rebuild is started over), memtables
+// flushed when the store is closed.
+enum class OpenMode { kReadWrite, kReadOnly, kRebuild };
 
 // Filters of GET /v1/requests. Served from an index chosen by the filters
 // present, first match wins: department+status, department, service,

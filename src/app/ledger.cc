@@ -17,6 +17,10 @@ namespace ledger::app {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Events per topic folded in one batch by replay and verify: larger batches
+// write each request's row once for more of its events.
+constexpr size_t kRebuildBatchEvents = 32768;
 using events::ErrorCode;
 using events::MakeError;
 
@@ -155,9 +159,9 @@ events::Result<ReplayReport> Replay(const Settings& s) {
   fs::remove_all(fresh, ec);
   RebuildResult rebuilt;
   {
-    auto store = projections::StateStore::Open(fresh, projections::OpenMode::kReadWrite);
+    auto store = projections::StateStore::Open(fresh, projections::OpenMode::kRebuild);
     if (!store.ok()) return store.error();
-    auto result = Rebuild(**log, **store, {}, s.projection_batch_events * 4);
+    auto result = Rebuild(**log, **store, {}, kRebuildBatchEvents);
     if (!result.ok()) return result.error();
     rebuilt = *result;
   }
@@ -182,9 +186,9 @@ events::Result<VerifyReport> Verify(const Settings& s) {
   std::string temp = s.data_dir + "/verify-" + std::to_string(events::NowMs());
   RebuildResult rebuilt;
   {
-    auto store = projections::StateStore::Open(temp, projections::OpenMode::kReadWrite);
+    auto store = projections::StateStore::Open(temp, projections::OpenMode::kRebuild);
     if (!store.ok()) return store.error();
-    auto result = Rebuild(**log, **store, positions, s.projection_batch_events * 4);
+    auto result = Rebuild(**log, **store, positions, kRebuildBatchEvents);
     std::error_code ec;
     if (!result.ok()) {
       fs::remove_all(temp, ec);

@@ -189,7 +189,7 @@ events::Result<std::vector<events::StoredEvent>> LogStore::Read(const events::To
     if (!event)
       return MakeError(ErrorCode::kCorruption, tp.topic + " offset " + std::to_string(*offset) +
                                                    ": " + event.error().message);
-    out.push_back({tp, *offset, std::move(*event)});
+    out.push_back({tp, *offset, std::move(*event), it->value().ToString()});
   }
   if (!it->status().ok())
     return MakeError(ErrorCode::kIo,

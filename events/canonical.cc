@@ -1,0 +1,333 @@
+// The canonical encoding, the hash chain over it and FormatTime. The bytes
+// are written by hand but must equal, byte for byte, what nlohmann's
+// compact dump of ToJson(event) wrote when the first events were stored:
+// the stored log and every hash depend on them. tests/events/
+// codec_reference_test.cc holds the nlohmann encoding as the reference.
+
+#include <simdjson.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "events/event.h"
+
+namespace ledger::events {
+namespace {
+
+// An append-only byte buffer. Writers ask for room, write through the
+// pointer and commit what they wrote: one bounds check per piece instead of
+// one per character. Bytes past size() are scratch.
+class EncodingBuffer {
+ public:
+  void Clear() { size_ = 0; }
+  size_t size() const { return size_; }
+  std::string_view View(size_t from, size_t to) const { return {bytes_.data() + from, to - from}; }
+
+  // REQUIRES: at most `n` bytes written before Commit.
+  char* Room(size_t n) {
+    if (size_ + n > bytes_.size()) bytes_.resize(std::max(2 * bytes_.size(), size_ + n));
+    return bytes_.data() + size_;
+  }
+  void Commit(char* end) { size_ = static_cast<size_t>(end - bytes_.data()); }
+  void Append(std::string_view s) {
+    std::memcpy(Room(s.size()), s.data(), s.size());
+    size_ += s.size();
+  }
+  void Append(char c) {
+    *Room(1) = c;
+    ++size_;
+  }
+
+ private:
+  std::string bytes_;
+  size_t size_ = 0;
+};
+
+// Encodings are built in one buffer per thread, which keeps its capacity.
+EncodingBuffer& ClearedBuffer() {
+  static thread_local EncodingBuffer buffer;
+  buffer.Clear();
+  return buffer;
+}
+
+// How many bytes nlohmann's dump (ensure_ascii off) adds to each byte of a
+// valid UTF-8 string: 1 for \" \\ \b \f \n \r \t, 5 for the other control
+// characters (\u00xx), 0 for everything else, which it copies.
+constexpr std::array<uint8_t, 256> kEscapeExtra = [] {
+  std::array<uint8_t, 256> extra{};
+  for (int c = 0; c < 0x20; ++c) extra[c] = 5;
+  for (unsigned char c : {'\b', '\t', '\n', '\f', '\r', '"', '\\'}) extra[c] = 1;
+  return extra;
+}();
+
+char* WriteEscaped(char* p, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '"': p = std::copy_n("\\\"", 2, p); break;
+      case '\\': p = std::copy_n("\\\\", 2, p); break;
+      case '\b': p = std::copy_n("\\b", 2, p); break;
+      case '\f': p = std::copy_n("\\f", 2, p); break;
+      case '\n': p = std::copy_n("\\n", 2, p); break;
+      case '\r': p = std::copy_n("\\r", 2, p); break;
+      case '\t': p = std::copy_n("\\t", 2, p); break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          p = std::copy_n("\\u00", 4, p);
+          *p++ = "0123456789abcdef"[(c >> 4) & 0xf];
+          *p++ = "0123456789abcdef"[c & 0xf];
+        } else {
+          *p++ = c;
+        }
+    }
+  }
+  return p;
+}
+
+// Appends `s` as a JSON string, byte for byte as nlohmann's dump writes it.
+// Strings that are not UTF-8 go through nlohmann itself: its replacement of
+// bad bytes (error_handler_t::replace) is subtle, re-reading the byte after
+// a broken sequence, and such strings are rare.
+void AppendString(EncodingBuffer& out, std::string_view s) {
+  bool plain_ascii = true;  // the common case, copied as it is
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    plain_ascii &= u >= 0x20 && u < 0x80 && u != '"' && u != '\\';
+  }
+  if (plain_ascii) {
+    char* p = out.Room(s.size() + 2);
+    *p++ = '"';
+    p = std::copy(s.begin(), s.end(), p);
+    *p++ = '"';
+    out.Commit(p);
+    return;
+  }
+  if (!simdjson::validate_utf8(s.data(), s.size())) {
+    out.Append(Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace));
+    return;
+  }
+  size_t extra = 0;
+  for (char c : s) extra += kEscapeExtra[static_cast<unsigned char>(c)];
+  char* p = out.Room(s.size() + extra + 2);
+  *p++ = '"';
+  p = WriteEscaped(p, s);
+  *p++ = '"';
+  out.Commit(p);
+}
+
+void AppendNumber(EncodingBuffer& out, const Json& number) {
+  char* p = out.Room(64);  // nlohmann's own number buffer size
+  if (number.is_number_unsigned()) {
+    p = std::to_chars(p, p + 64, number.get<uint64_t>()).ptr;
+  } else if (number.is_number_integer()) {
+    p = std::to_chars(p, p + 64, number.get<int64_t>()).ptr;
+  } else if (double d = number.get<double>(); !std::isfinite(d)) {
+    p = std::copy_n("null", 4, p);
+  } else {
+    // The Grisu2 digits nlohmann dumps, which are not always the shortest
+    // that std::to_chars would give.
+    p = nlohmann::detail::to_chars(p, p + 64, d);
+  }
+  out.Commit(p);
+}
+
+// Appends `value` byte for byte as nlohmann's compact dump writes it.
+void AppendJson(EncodingBuffer& out, const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::object: {
+      char separator = '{';
+      for (const auto& [key, member] : value.get_ref<const Json::object_t&>()) {
+        out.Append(separator);
+        separator = ',';
+        AppendString(out, key);
+        out.Append(':');
+        AppendJson(out, member);
+      }
+      out.Append(separator == '{' ? "{}" : "}");
+      return;
+    }
+    case Json::value_t::array: {
+      char separator = '[';
+      for (const Json& item : value.get_ref<const Json::array_t&>()) {
+        out.Append(separator);
+        separator = ',';
+        AppendJson(out, item);
+      }
+      out.Append(separator == '[' ? "[]" : "]");
+      return;
+    }
+    case Json::value_t::string: AppendString(out, value.get_ref<const std::string&>()); return;
+    case Json::value_t::boolean: out.Append(value.get<bool>() ? "true" : "false"); return;
+    case Json::value_t::null: out.Append("null"); return;
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float: AppendNumber(out, value); return;
+    case Json::value_t::binary:  // never in events; nlohmann knows its form
+    case Json::value_t::discarded:
+      out.Append(value.dump(-1, ' ', false, Json::error_handler_t::replace));
+      return;
+  }
+}
+
+// Writes `value` in decimal, zero-padded to `width` digits.
+char* WriteDigits(char* p, uint64_t value, int width) {
+  char digits[20];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  for (int i = n; i < width; ++i) *p++ = '0';
+  while (n > 0) *p++ = digits[--n];
+  return p;
+}
+
+constexpr size_t kMaxTimeSize = 40;
+
+// FormatTime into `p`, as snprintf("%04d-%02u-%02uT%02d:%02d:%02d.%03dZ")
+// wrote it before: days become year/month/day by H. Hinnant's
+// civil_from_days.
+char* WriteTime(char* p, int64_t time_ms) {
+  constexpr int64_t kMsPerDay = 86'400'000;
+  int64_t days = time_ms / kMsPerDay;
+  int64_t ms_of_day = time_ms % kMsPerDay;
+  if (ms_of_day < 0) {
+    ms_of_day += kMsPerDay;
+    --days;
+  }
+  const int64_t z = days + 719'468;  // days since 0000-03-01
+  const int64_t era = (z >= 0 ? z : z - 146'096) / 146'097;
+  const auto day_of_era = static_cast<uint64_t>(z - era * 146'097);
+  const uint64_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36'524 - day_of_era / 146'096) / 365;
+  const uint64_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const uint64_t month_from_march = (5 * day_of_year + 2) / 153;
+  const uint64_t day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+  const uint64_t month = month_from_march < 10 ? month_from_march + 3 : month_from_march - 9;
+  const int64_t year = static_cast<int64_t>(year_of_era) + era * 400 + (month <= 2 ? 1 : 0);
+
+  if (year < 0) {
+    *p++ = '-';
+    p = WriteDigits(p, static_cast<uint64_t>(-year), 3);
+  } else {
+    p = WriteDigits(p, static_cast<uint64_t>(year), 4);
+  }
+  const auto ms = static_cast<uint64_t>(ms_of_day);
+  const std::pair<char, uint64_t> fields[] = {
+      {'-', month}, {'-', day}, {'T', ms / 3'600'000}, {':', ms / 60'000 % 60},
+      {':', ms / 1000 % 60}};
+  for (auto [separator, value] : fields) {
+    *p++ = separator;
+    p = WriteDigits(p, value, 2);
+  }
+  *p++ = '.';
+  p = WriteDigits(p, ms % 1000, 3);
+  *p++ = 'Z';
+  return p;
+}
+
+// Writes the canonical encoding of `e` without `hash` into `out` and returns
+// the offset where `"hash":"...",` belongs: `hash` sorts between
+// `datacontenttype` and `id`. Keys come in the order of nlohmann's std::map.
+size_t AppendWithoutHash(EncodingBuffer& out, const Event& e) {
+  out.Append(R"({"actor":)");
+  AppendString(out, e.actor);
+  if (!e.channel.empty()) {
+    out.Append(R"(,"channel":)");
+    AppendString(out, e.channel);
+  }
+  out.Append(R"(,"data":)");
+  AppendJson(out, e.data);
+  out.Append(R"(,"datacontenttype":)");
+  AppendString(out, e.datacontenttype);
+  out.Append(',');
+  const size_t hash_at = out.size();
+  out.Append(R"("id":)");
+  AppendString(out, e.id);
+  if (!e.prevhash.empty()) {
+    out.Append(R"(,"prevhash":)");
+    AppendString(out, e.prevhash);
+  }
+  out.Append(R"(,"sequence":)");
+  char* p = out.Room(24);
+  out.Commit(std::to_chars(p, p + 24, e.sequence).ptr);
+  out.Append(R"(,"source":)");
+  AppendString(out, e.source);
+  out.Append(R"(,"specversion":"1.0","subject":)");
+  AppendString(out, e.subject);
+  out.Append(R"(,"time":")");
+  out.Commit(WriteTime(out.Room(kMaxTimeSize), e.time_ms));  // nothing to escape
+  out.Append(R"(","type":)");
+  AppendString(out, e.type);
+  out.Append('}');
+  return hash_at;
+}
+
+// The canonical bytes: what AppendWithoutHash wrote into `buffer`, with
+// `hash` (if any) at `hash_at`.
+std::string WithHash(EncodingBuffer& buffer, size_t hash_at, std::string_view hash) {
+  const size_t end = buffer.size();
+  if (hash.empty()) return std::string(buffer.View(0, end));
+  buffer.Append(R"("hash":)");
+  AppendString(buffer, hash);
+  buffer.Append(',');
+  std::string out;
+  out.reserve(buffer.size());
+  out.append(buffer.View(0, hash_at))
+      .append(buffer.View(end, buffer.size()))
+      .append(buffer.View(hash_at, end));
+  return out;
+}
+
+std::string Sha256Hex(std::string_view bytes) {
+  static const bool sodium_ready = sodium_init() >= 0;
+  (void)sodium_ready;
+  std::array<unsigned char, crypto_hash_sha256_BYTES> digest;
+  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                     bytes.size());
+  std::string hex(digest.size() * 2, '\0');
+  sodium_bin2hex(hex.data(), hex.size() + 1, digest.data(), digest.size());
+  return hex;
+}
+
+}  // namespace
+
+std::string EncodeCanonical(const Event& event) {
+  EncodingBuffer& buffer = ClearedBuffer();
+  size_t hash_at = AppendWithoutHash(buffer, event);
+  return WithHash(buffer, hash_at, event.hash);
+}
+
+std::string ComputeHash(const Event& event) {
+  EncodingBuffer& buffer = ClearedBuffer();
+  AppendWithoutHash(buffer, event);
+  return Sha256Hex(buffer.View(0, buffer.size()));
+}
+
+void SealEvent(Event& event, std::string_view prevhash) {
+  event.prevhash = std::string(prevhash);
+  event.hash = ComputeHash(event);
+}
+
+std::string SealAndEncode(Event& event, std::string_view prevhash) {
+  event.prevhash = std::string(prevhash);
+  EncodingBuffer& buffer = ClearedBuffer();
+  size_t hash_at = AppendWithoutHash(buffer, event);
+  event.hash = Sha256Hex(buffer.View(0, buffer.size()));
+  return WithHash(buffer, hash_at, event.hash);
+}
+
+bool VerifyLink(const Event& event, std::string_view expected_prevhash) {
+  return event.prevhash == expected_prevhash && event.hash == ComputeHash(event);
+}
+
+std::string FormatTime(int64_t time_ms) {
+  char buf[kMaxTimeSize];
+  return std::string(buf, WriteTime(buf, time_ms));
+}
+
+}  // namespace ledger::events

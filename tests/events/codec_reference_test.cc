@@ -1,0 +1,387 @@
+// The hand-written canonical encoder, the simdjson decoder and FormatTime
+// against the nlohmann/snprintf code they replaced, kept here as the
+// reference: stored bytes and the hash chain must not change.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "events/event.h"
+#include "events/event_types.h"
+
+namespace ledger::events {
+namespace {
+
+// ---- The reference: the nlohmann-based codec as it was. ----
+
+std::string ReferenceFormatTime(int64_t time_ms) {
+  using namespace std::chrono;
+  sys_time<milliseconds> tp{milliseconds{time_ms}};
+  auto days = floor<std::chrono::days>(tp);
+  year_month_day ymd{days};
+  hh_mm_ss hms{tp - days};
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ", int(ymd.year()),
+                unsigned(ymd.month()), unsigned(ymd.day()), long(hms.hours().count()),
+                long(hms.minutes().count()), long(hms.seconds().count()),
+                long(hms.subseconds().count()));
+  return buf;
+}
+
+std::string ReferenceEncode(const Event& e) {
+  Json j = {{"specversion", "1.0"},
+            {"id", e.id},
+            {"source", e.source},
+            {"type", e.type},
+            {"time", ReferenceFormatTime(e.time_ms)},
+            {"subject", e.subject},
+            {"datacontenttype", e.datacontenttype},
+            {"data", e.data},
+            {"sequence", e.sequence},
+            {"actor", e.actor}};
+  if (!e.channel.empty()) j["channel"] = e.channel;
+  if (!e.prevhash.empty()) j["prevhash"] = e.prevhash;
+  if (!e.hash.empty()) j["hash"] = e.hash;
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Result<std::string> ReferenceRequired(const Json& j, const char* name) {
+  auto it = j.find(name);
+  if (it == j.end() || !it->is_string() || it->get_ref<const std::string&>().empty())
+    return MakeError(ErrorCode::kInvalidArgument,
+                     std::string("CloudEvent attribute '") + name + "' must be a non-empty string");
+  return it->get<std::string>();
+}
+
+std::string ReferenceOptional(const Json& j, const char* name) {
+  auto it = j.find(name);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Result<Event> ReferenceFromJson(const Json& j) {
+  if (!j.is_object())
+    return MakeError(ErrorCode::kInvalidArgument, "a CloudEvent must be a JSON object");
+  auto spec = ReferenceRequired(j, "specversion");
+  if (!spec) return spec.error();
+  if (*spec != "1.0")
+    return MakeError(ErrorCode::kInvalidArgument, "CloudEvent 'specversion' must be \"1.0\"");
+  Event e;
+  for (auto [field, name] : {std::pair{&e.id, "id"}, {&e.source, "source"}, {&e.type, "type"},
+                             {&e.subject, "subject"}, {&e.datacontenttype, "datacontenttype"}}) {
+    auto v = ReferenceRequired(j, name);
+    if (!v) return v.error();
+    *field = std::move(*v);
+  }
+  auto time = ReferenceRequired(j, "time");
+  if (!time) return time.error();
+  auto ms = ParseTime(*time);
+  if (!ms) return ms.error();
+  e.time_ms = *ms;
+  auto data = j.find("data");
+  if (data == j.end() || !data->is_object())
+    return MakeError(ErrorCode::kInvalidArgument, "CloudEvent attribute 'data' must be an object");
+  e.data = *data;
+  auto seq = j.find("sequence");
+  if (seq != j.end()) {
+    if (!seq->is_number_unsigned())
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "CloudEvent 'sequence' must be an unsigned integer");
+    e.sequence = seq->get<uint64_t>();
+  }
+  e.actor = ReferenceOptional(j, "actor");
+  e.channel = ReferenceOptional(j, "channel");
+  e.prevhash = ReferenceOptional(j, "prevhash");
+  e.hash = ReferenceOptional(j, "hash");
+  return e;
+}
+
+Result<Event> ReferenceDecode(std::string_view bytes) {
+  Json j = Json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return MakeError(ErrorCode::kCorruption, "stored event is not valid JSON");
+  auto e = ReferenceFromJson(j);
+  if (!e) return MakeError(ErrorCode::kCorruption, "stored event: " + e.error().message);
+  return e;
+}
+
+// ---- Random events. ----
+
+class RandomEvents {
+ public:
+  explicit RandomEvents(uint64_t seed) : rng_(seed) {}
+
+  // `finite`: no NaN or infinity, which encode as null and so do not
+  // decode back to the same event.
+  Event Next(bool finite) {
+    Event e;
+    e.id = NonEmpty();
+    e.source = NonEmpty();
+    e.type = Chance(0.5) ? std::string(types::kRequestSubmitted) : NonEmpty();
+    e.time_ms = Between(-62'167'219'200'000, 253'402'300'799'999);  // years 0000..9999
+    e.subject = NonEmpty();
+    if (Chance(0.2)) e.datacontenttype = NonEmpty();
+    e.data = Object(0, finite);
+    e.sequence = Chance(0.5) ? Between(0, 1000) : rng_();
+    e.actor = Chance(0.1) ? std::string() : Text();
+    if (Chance(0.5)) e.channel = NonEmpty();
+    if (Chance(0.7)) e.prevhash = Chance(0.8) ? Hex() : NonEmpty();
+    if (Chance(0.7)) e.hash = Chance(0.8) ? Hex() : NonEmpty();
+    return e;
+  }
+
+  // Strings of ASCII, escapes, multi-byte UTF-8 and, if `valid` is false,
+  // bytes that are not UTF-8.
+  std::string Text(bool valid = true) {
+    static const char* const kPieces[] = {
+        "a", "Z", "0", " ", "/", "-", ":", "\"", "\\", "\n", "\t", "\r", "\b", "\f", "\x01",
+        "\x1f", "\x7f", "é", "Zoë", "€", "中文", "😀", "\u2028", "SR-0A1B", "{}", "[,]"};
+    static const char* const kInvalid[] = {"\xC3", "\xff", "\xe2\x82", "\xed\xa0\x80",
+                                           "\xf0\x9f\x98"};
+    std::string s;
+    for (int n = static_cast<int>(Between(0, 12)); n > 0; --n) {
+      if (!valid && Chance(0.2))
+        s += kInvalid[Between(0, std::size(kInvalid) - 1)];
+      else
+        s += kPieces[Between(0, std::size(kPieces) - 1)];
+    }
+    return s;
+  }
+
+  Json Number(bool finite) {
+    switch (Between(0, finite ? 5 : 6)) {
+      case 0: return static_cast<int64_t>(rng_()) | std::numeric_limits<int64_t>::min();
+      case 1: return rng_();
+      case 2: return Between(0, 100);
+      case 3: return -static_cast<int64_t>(Between(1, 100));
+      case 4: return std::uniform_real_distribution<double>(-1e6, 1e6)(rng_);
+      case 5: {  // any finite bit pattern: subnormals, huge exponents, -0.0
+        double d;
+        do {
+          uint64_t bits = rng_();
+          std::memcpy(&d, &bits, sizeof d);
+        } while (!std::isfinite(d));
+        return d;
+      }
+      default: {
+        const double odd[] = {std::numeric_limits<double>::infinity(),
+                              -std::numeric_limits<double>::infinity(),
+                              std::numeric_limits<double>::quiet_NaN()};
+        return odd[Between(0, 2)];
+      }
+    }
+  }
+
+  Json Value(int depth, bool finite) {
+    switch (Between(0, depth >= 4 ? 4 : 6)) {
+      case 0: return Text(finite);
+      case 1: return Number(finite);
+      case 2: return Chance(0.5);
+      case 3: return nullptr;
+      case 4: return Text();
+      case 5: return Object(depth + 1, finite);
+      default: {
+        Json array = Json::array();
+        for (int n = static_cast<int>(Between(0, 4)); n > 0; --n)
+          array.push_back(Value(depth + 1, finite));
+        return array;
+      }
+    }
+  }
+
+  Json Object(int depth, bool finite) {
+    Json object = Json::object();
+    for (int n = static_cast<int>(Between(0, 6)); n > 0; --n)
+      object[Text(finite)] = Value(depth, finite);
+    return object;
+  }
+
+  bool Chance(double p) { return std::bernoulli_distribution(p)(rng_); }
+  uint64_t Between(int64_t lo, int64_t hi) {
+    return static_cast<uint64_t>(std::uniform_int_distribution<int64_t>(lo, hi)(rng_));
+  }
+
+ private:
+  std::string NonEmpty() {
+    std::string s = Text();
+    return s.empty() ? "x" : s;
+  }
+  std::string Hex() {
+    std::string s;
+    for (int i = 0; i < 64; ++i) s.push_back("0123456789abcdef"[rng_() % 16]);
+    return s;
+  }
+
+  std::mt19937_64 rng_;
+};
+
+// Json's == treats 1u and 1 as equal; the stored bytes and the consumers'
+// is_number_unsigned() checks do not, so types are compared too.
+void ExpectSameJson(const Json& actual, const Json& expected, const std::string& where) {
+  ASSERT_EQ(actual.type(), expected.type()) << where;
+  if (actual.is_object()) {
+    ASSERT_EQ(actual.size(), expected.size()) << where;
+    for (auto it = expected.begin(); it != expected.end(); ++it) {
+      ASSERT_TRUE(actual.contains(it.key())) << where << "." << it.key();
+      ExpectSameJson(actual[it.key()], *it, where + "." + it.key());
+    }
+  } else if (actual.is_array()) {
+    ASSERT_EQ(actual.size(), expected.size()) << where;
+    for (size_t i = 0; i < actual.size(); ++i)
+      ExpectSameJson(actual[i], expected[i], where + "[" + std::to_string(i) + "]");
+  } else {
+    ASSERT_EQ(actual, expected) << where;
+  }
+}
+
+void ExpectSameDecoding(std::string_view bytes) {
+  Result<Event> actual = DecodeEvent(bytes);
+  Result<Event> expected = ReferenceDecode(bytes);
+  ASSERT_EQ(actual.ok(), expected.ok())
+      << bytes << "\n" << (actual.ok() ? expected : actual).error().message;
+  if (!expected.ok()) {
+    EXPECT_EQ(actual.error().code, expected.error().code) << bytes;
+    EXPECT_EQ(actual.error().message, expected.error().message) << bytes;
+    return;
+  }
+  EXPECT_EQ(*actual, *expected) << bytes;
+  ExpectSameJson(actual->data, expected->data, "data");
+}
+
+// ---- Tests. ----
+
+TEST(CodecReference, CanonicalBytesMatchTheNlohmannEncoding) {
+  RandomEvents random(1);
+  for (int i = 0; i < 10'000; ++i) {
+    Event e = random.Next(/*finite=*/random.Chance(0.5));
+    if (random.Chance(0.3)) e.data["bad"] = random.Text(/*valid=*/false);
+    if (random.Chance(0.1)) e.actor = random.Text(/*valid=*/false);
+    ASSERT_EQ(EncodeCanonical(e), ReferenceEncode(e)) << "event " << i;
+  }
+}
+
+TEST(CodecReference, DecodeGivesBackTheEventWithNlohmannNumberTypes) {
+  RandomEvents random(2);
+  for (int i = 0; i < 10'000; ++i) {
+    Event e = random.Next(/*finite=*/true);
+    std::string bytes = EncodeCanonical(e);
+    Result<Event> back = DecodeEvent(bytes);
+    ASSERT_TRUE(back.ok()) << back.error().message << "\n" << bytes;
+    ASSERT_EQ(*back, e) << bytes;
+    ASSERT_NO_FATAL_FAILURE(ExpectSameDecoding(bytes)) << "event " << i;
+    ASSERT_EQ(EncodeCanonical(*back), bytes);
+  }
+}
+
+TEST(CodecReference, SealingHashesTheEncodingWithoutHash) {
+  RandomEvents random(3);
+  for (int i = 0; i < 1'000; ++i) {
+    Event e = random.Next(/*finite=*/true);
+    std::string prevhash = random.Chance(0.2) ? std::string() : random.Text();
+    Event sealed = e;
+    SealEvent(sealed, prevhash);
+    Event unhashed = sealed;
+    unhashed.hash.clear();
+    Result<Event> back = DecodeEvent(ReferenceEncode(unhashed));
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(sealed.hash, ComputeHash(*back));
+    EXPECT_TRUE(VerifyLink(sealed, prevhash));
+
+    Event sealed_and_encoded = e;
+    std::string bytes = SealAndEncode(sealed_and_encoded, prevhash);
+    EXPECT_EQ(sealed_and_encoded, sealed);
+    EXPECT_EQ(bytes, ReferenceEncode(sealed));
+  }
+}
+
+TEST(CodecReference, HashOfAKnownEventIsUnchanged) {
+  Event e;
+  e.id = "01KAQ6Z5X8V2D0M3N4P5Q6R7S8";
+  e.source = "/intake/http";
+  e.type = std::string(types::kRequestNoteAdded);
+  e.time_ms = 1795442880123;
+  e.subject = "SR-0A1B2C3D4E5F6";
+  e.data = {{"visibility", "public"}, {"text", "crew on site é \"/\\\n"}};
+  e.sequence = 2;
+  e.actor = "dept:DOT:lee";
+  e.channel = "phone";
+  // SHA-256 of the bytes the nlohmann-based codec wrote for this event.
+  std::string bytes = SealAndEncode(e, std::string(64, 'a'));
+  EXPECT_EQ(e.hash, "f9394dbf31a0029e37b74654da65337d52a74e7b64ea27ca910dee2277525df2");
+  EXPECT_EQ(bytes, ReferenceEncode(e));
+}
+
+TEST(CodecReference, DecodeAgreesWithNlohmannOnDamagedBytes) {
+  RandomEvents random(4);
+  const char kReplacements[] = "\"{}[],:x \\";
+  for (int i = 0; i < 3'000; ++i) {
+    Event e = random.Next(/*finite=*/true);
+    std::string bytes = EncodeCanonical(e);
+    for (int n = static_cast<int>(random.Between(1, 3)); n > 0 && !bytes.empty(); --n) {
+      size_t at = random.Between(0, static_cast<int64_t>(bytes.size()) - 1);
+      if (random.Chance(0.5))
+        bytes.erase(at, 1);
+      else
+        bytes[at] = kReplacements[random.Between(0, sizeof kReplacements - 2)];
+    }
+    ASSERT_NO_FATAL_FAILURE(ExpectSameDecoding(bytes)) << "event " << i;
+  }
+}
+
+TEST(CodecReference, DecodeAgreesWithNlohmannOnWrongAttributes) {
+  Event e = RandomEvents(5).Next(/*finite=*/true);
+  const Json valid = Json::parse(EncodeCanonical(e));
+  const Json replacements[] = {nullptr, "", "x", 1, -1, 1.5, true, Json::array(), Json::object(),
+                               "2026-11-23T14:08:00Z", "1.0"};
+  for (const auto& [key, value] : valid.items()) {
+    Json without = valid;
+    without.erase(key);
+    ASSERT_NO_FATAL_FAILURE(ExpectSameDecoding(without.dump())) << "without " << key;
+    for (const Json& replacement : replacements) {
+      Json changed = valid;
+      changed[key] = replacement;
+      ASSERT_NO_FATAL_FAILURE(ExpectSameDecoding(changed.dump())) << key << "=" << replacement;
+    }
+  }
+  for (std::string bytes : {"[]", "\"event\"", "1", "null", "{} {}", " {\"a\":1} ", "{\"a\":1}x"})
+    ASSERT_NO_FATAL_FAILURE(ExpectSameDecoding(bytes));
+}
+
+TEST(CodecReference, DecodeReadsAnyKeyOrderAndKeepsTheLastDuplicate) {
+  Event e = RandomEvents(6).Next(/*finite=*/true);
+  const Json j = Json::parse(EncodeCanonical(e));
+  std::string reversed = "{";
+  std::vector<std::string> members;
+  for (const auto& [key, value] : j.items()) members.push_back(Json(key).dump() + ":" + value.dump());
+  for (auto it = members.rbegin(); it != members.rend(); ++it)
+    reversed += (it == members.rbegin() ? "" : ",") + *it;
+  reversed += R"(,"subject":"first","extra":[1,{"x":null}],"subject":"last"})";
+  Result<Event> back = DecodeEvent(reversed);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->subject, "last");
+  back->subject = e.subject;
+  EXPECT_EQ(*back, e);
+  ASSERT_NO_FATAL_FAILURE(ExpectSameDecoding(reversed));
+  ASSERT_NO_FATAL_FAILURE(ExpectSameDecoding(j.dump(2)));
+}
+
+TEST(CodecReference, FormatTimeMatchesSnprintf) {
+  RandomEvents random(7);
+  for (int i = 0; i < 100'000; ++i) {
+    // Years -9999..9999 plus every millisecond boundary case nearby.
+    int64_t ms = static_cast<int64_t>(random.Between(-377'705'116'800'000, 253'402'300'799'999));
+    ASSERT_EQ(FormatTime(ms), ReferenceFormatTime(ms)) << ms;
+  }
+  for (int64_t ms : {int64_t{0}, int64_t{-1}, int64_t{86'399'999}, int64_t{-86'400'000},
+                     int64_t{-86'400'001}, int64_t{951'782'400'000}, int64_t{-62'167'219'200'000},
+                     int64_t{-62'167'219'200'001}, int64_t{253'402'300'799'999}})
+    EXPECT_EQ(FormatTime(ms), ReferenceFormatTime(ms)) << ms;
+}
+
+}  // namespace
+}  // namespace ledger::events
