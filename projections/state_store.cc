@@ -359,14 +359,16 @@ Result<std::string> RocksStateStore::Checksum() {
   if (!s.ok()) return FromRocks(s, "checksum");
   std::vector<std::unique_ptr<rocksdb::Iterator>> iterators(raw.begin(), raw.end());
 
-  crypto_hash_sha256_state sha;
-  crypto_hash_sha256_init(&sha);
+  // BLAKE2b-256: a checksum for comparing states, several times faster in
+  // software than SHA-256 over the gigabytes a long history holds.
+  crypto_generichash_state hash;
+  crypto_generichash_init(&hash, nullptr, 0, crypto_generichash_BYTES);
   auto feed = [&](char tag, std::string_view bytes) {
-    std::string head(1, tag);
-    head += layout::BigEndian64(bytes.size());
-    crypto_hash_sha256_update(&sha, reinterpret_cast<const unsigned char*>(head.data()),
-                              head.size());
-    crypto_hash_sha256_update(&sha, reinterpret_cast<const unsigned char*>(bytes.data()),
+    unsigned char head[9] = {static_cast<unsigned char>(tag)};
+    uint64_t size = bytes.size();
+    for (int i = 8; i >= 1; --i, size >>= 8) head[i] = static_cast<unsigned char>(size & 0xff);
+    crypto_generichash_update(&hash, head, sizeof head);
+    crypto_generichash_update(&hash, reinterpret_cast<const unsigned char*>(bytes.data()),
                               bytes.size());
   };
   for (size_t n = 0; n < order.size(); ++n) {
@@ -378,8 +380,8 @@ Result<std::string> RocksStateStore::Checksum() {
     }
     if (!it->status().ok()) return FromRocks(it->status(), "checksum");
   }
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&sha, digest);
+  unsigned char digest[crypto_generichash_BYTES];
+  crypto_generichash_final(&hash, digest, sizeof digest);
   std::string hex(sizeof digest * 2 + 1, '\0');
   sodium_bin2hex(hex.data(), hex.size(), digest, sizeof digest);
   hex.pop_back();

@@ -86,7 +86,7 @@ class StateStore {
   // index and department/service, or for limit 0.
   virtual Result<RequestPage> ListRequests(const RequestQuery& query) = 0;
 
-  // Hex SHA-256 over every key and value of every view and index (positions
+  // Hex BLAKE2b-256 over every key and value of every view and index (positions
   // excluded): equal checksums mean byte-identical state.
   virtual Result<std::string> Checksum() = 0;
 

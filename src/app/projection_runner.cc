@@ -1,6 +1,7 @@
 #include "src/app/projection_runner.h"
 
 #include <chrono>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -124,32 +125,94 @@ std::string ProjectionRunner::LastError() const {
   return last_error_;
 }
 
-events::Result<RebuildResult> Rebuild(events::EventLog& log, projections::StateStore& store,
-                                      const Positions& until, size_t batch_max) {
-  auto start = std::chrono::steady_clock::now();
-  RebuildResult result;
-  Positions next;
-  Positions end = until;
-  if (end.empty())
-    for (auto& tp : ProjectedTopics(log)) end[tp] = log.EndOffset(tp);
-  for (;;) {
+namespace {
+
+// Reads the log up to `end` batch by batch on its own thread, one batch
+// ahead of the fold, so decoding and folding use both cores.
+class BatchReader {
+ public:
+  using Batch = events::Result<std::vector<events::StoredEvent>>;
+
+  BatchReader(events::EventLog& log, Positions end, size_t batch_max)
+      : log_(log), end_(std::move(end)), batch_max_(batch_max), thread_([this] { Run(); }) {}
+
+  ~BatchReader() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  // The next batch; an empty one at the end of the log.
+  Batch Next() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return ready_.has_value(); });
+    Batch batch = std::move(*ready_);
+    ready_.reset();
+    cv_.notify_all();
+    return batch;
+  }
+
+ private:
+  void Run() {
+    for (bool more = true; more;) {
+      Batch batch = Read();
+      more = batch.ok() && !batch->empty();
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || !ready_.has_value(); });
+      if (stop_) return;
+      ready_.emplace(std::move(batch));
+      cv_.notify_all();
+    }
+  }
+
+  Batch Read() {
     std::vector<events::StoredEvent> batch;
-    for (auto& [tp, stop] : end) {
-      uint64_t from = next[tp];
+    for (auto& [tp, stop] : end_) {
+      uint64_t from = next_[tp];
       if (from >= stop) continue;
-      auto read = log.Read(tp, from, std::min<uint64_t>(batch_max, stop - from));
+      auto read = log_.Read(tp, from, std::min<uint64_t>(batch_max_, stop - from));
       if (!read.ok()) return read.error();
       if (read->empty())
         return events::MakeError(events::ErrorCode::kCorruption,
                                  tp.topic + " ends at offset " + std::to_string(from) +
                                      ", before its recorded end " + std::to_string(stop));
-      next[tp] = read->back().offset + 1;
+      next_[tp] = read->back().offset + 1;
       for (auto& e : *read) batch.push_back(std::move(e));
     }
-    if (batch.empty()) break;
-    auto applied = store.ApplyBatch(batch);
+    return batch;
+  }
+
+  events::EventLog& log_;
+  const Positions end_;
+  const size_t batch_max_;
+  Positions next_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<Batch> ready_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
+}  // namespace
+
+events::Result<RebuildResult> Rebuild(events::EventLog& log, projections::StateStore& store,
+                                      const Positions& until, size_t batch_max) {
+  auto start = std::chrono::steady_clock::now();
+  RebuildResult result;
+  Positions end = until;
+  if (end.empty())
+    for (auto& tp : ProjectedTopics(log)) end[tp] = log.EndOffset(tp);
+  BatchReader reader(log, std::move(end), batch_max);
+  for (;;) {
+    auto batch = reader.Next();
+    if (!batch.ok()) return batch.error();
+    if (batch->empty()) break;
+    auto applied = store.ApplyBatch(*batch);
     if (!applied.ok()) return applied.error();
-    result.events += batch.size();
+    result.events += batch->size();
   }
   auto checksum = store.Checksum();
   if (!checksum.ok()) return checksum.error();
