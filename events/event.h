@@ -45,6 +45,10 @@ Result<Event> FromJson(const Json& json);
 // byte string is what is stored and what the hash chain covers.
 std::string EncodeCanonical(const Event& event);
 // Parses a canonical (or any CloudEvents JSON) encoding; kCorruption on failure.
+// Numbers in `data` get the types nlohmann's parser gives them (unsigned for
+// non-negative integers), so the result re-encodes to the same bytes. Unlike
+// Json::parse it rejects integers beyond 64 bits and nesting deeper than 1024
+// levels, which no canonical encoding holds.
 Result<Event> DecodeEvent(std::string_view bytes);
 
 // Hash of `event` with its `hash` attribute left out (prevhash included):

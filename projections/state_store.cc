@@ -106,6 +106,7 @@ class RocksStateStore final : public StateStore {
   Status ApplyBatch(const std::vector<events::StoredEvent>& events) override;
   std::map<events::TopicPartition, uint64_t> Positions() override;
   Result<std::optional<RequestView>> GetRequest(const std::string& id) override;
+  Result<std::optional<StoredRequest>> GetStoredRequest(const std::string& id) override;
   Result<std::vector<events::Event>> History(const std::string& id) override;
   Result<RequestPage> ListRequests(const RequestQuery& query) override;
   Result<std::string> Checksum() override;
@@ -119,6 +120,10 @@ class RocksStateStore final : public StateStore {
 
   Result<std::map<events::TopicPartition, uint64_t>> ReadPositions();
   Result<std::optional<RequestState>> LoadRequest(std::string_view id);
+  Result<std::optional<std::string>> LoadRequestText(std::string_view id);
+  // Fills the contacts and duplicates of request `id`.
+  Status LoadLinks(const std::string& id, std::vector<std::string>& contacts,
+                   std::vector<std::string>& duplicates);
   Status ApplyRequestEvent(const events::StoredEvent& stored,
                            std::map<std::string, PendingRequest>& pending,
                            rocksdb::WriteBatch& batch);
@@ -234,12 +239,19 @@ void RocksStateStore::WritePending(const std::map<std::string, PendingRequest>& 
   }
 }
 
-Result<std::optional<RequestState>> RocksStateStore::LoadRequest(std::string_view id) {
+Result<std::optional<std::string>> RocksStateStore::LoadRequestText(std::string_view id) {
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions(), Handle(Column::kRequests), id, &value);
-  if (s.IsNotFound()) return std::optional<RequestState>();
+  if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s, "read request");
-  Json json = Json::parse(value, nullptr, /*allow_exceptions=*/false);
+  return std::optional<std::string>(std::move(value));
+}
+
+Result<std::optional<RequestState>> RocksStateStore::LoadRequest(std::string_view id) {
+  auto text = LoadRequestText(id);
+  if (!text) return text.error();
+  if (!*text) return std::optional<RequestState>();
+  Json json = Json::parse(**text, nullptr, /*allow_exceptions=*/false);
   if (!json.is_object())
     return MakeError(ErrorCode::kCorruption, "state store: request row '" + std::string(id) +
                                                  "' is not a JSON object");
@@ -290,18 +302,33 @@ Result<std::vector<std::string>> RocksStateStore::LinkedIds(Column column, const
   return ids;
 }
 
+Status RocksStateStore::LoadLinks(const std::string& id, std::vector<std::string>& contacts,
+                                  std::vector<std::string>& duplicates) {
+  auto linked_contacts = LinkedIds(Column::kRequestContacts, id);
+  if (!linked_contacts) return linked_contacts.error();
+  auto linked_duplicates = LinkedIds(Column::kRequestDuplicates, id);
+  if (!linked_duplicates) return linked_duplicates.error();
+  contacts = std::move(*linked_contacts);
+  duplicates = std::move(*linked_duplicates);
+  return {};
+}
+
 Result<std::optional<RequestView>> RocksStateStore::GetRequest(const std::string& id) {
   auto state = LoadRequest(id);
   if (!state) return state.error();
   if (!*state) return std::optional<RequestView>();
   RequestView view{std::move(**state), {}, {}};
-  auto contacts = LinkedIds(Column::kRequestContacts, id);
-  if (!contacts) return contacts.error();
-  auto duplicates = LinkedIds(Column::kRequestDuplicates, id);
-  if (!duplicates) return duplicates.error();
-  view.contacts = std::move(*contacts);
-  view.duplicates = std::move(*duplicates);
+  if (auto links = LoadLinks(id, view.contacts, view.duplicates); !links) return links.error();
   return std::optional<RequestView>(std::move(view));
+}
+
+Result<std::optional<StoredRequest>> RocksStateStore::GetStoredRequest(const std::string& id) {
+  auto text = LoadRequestText(id);
+  if (!text) return text.error();
+  if (!*text) return std::optional<StoredRequest>();
+  StoredRequest stored{std::move(**text), {}, {}};
+  if (auto links = LoadLinks(id, stored.contacts, stored.duplicates); !links) return links.error();
+  return std::optional<StoredRequest>(std::move(stored));
 }
 
 Result<std::vector<events::Event>> RocksStateStore::History(const std::string& id) {

@@ -58,6 +58,14 @@ struct RequestView {
 };
 
 // Thread-safe: reads may run beside one another and beside ApplyBatch.
+// A request as stored: the text of RequestState::ToJson() and its links,
+// for readers that serve the state as it is.
+struct StoredRequest {
+  std::string state_json;
+  std::vector<std::string> contacts;
+  std::vector<std::string> duplicates;
+};
+
 class StateStore {
  public:
   // Opens (creating in kReadWrite) the state directory at `path`.
@@ -80,6 +88,8 @@ class StateStore {
   virtual std::map<events::TopicPartition, uint64_t> Positions() = 0;
 
   virtual Result<std::optional<RequestView>> GetRequest(const std::string& id) = 0;
+  // GetRequest without decoding the state: for GET /v1/requests/{id}.
+  virtual Result<std::optional<StoredRequest>> GetStoredRequest(const std::string& id) = 0;
   // Every event of the request's stream in sequence order.
   virtual Result<std::vector<events::Event>> History(const std::string& id) = 0;
   // kInvalidArgument for a cursor this store did not make for the same

@@ -12,6 +12,7 @@
 #include "src/http/api.h"
 #include "src/http/server.h"
 #include "src/log/embedded_log.h"
+#include "src/log/embedded_log_stats.h"
 
 namespace ledger::app {
 namespace {
@@ -125,6 +126,15 @@ class RunningLedger : public Ledger {
     out += "# HELP ledger_projection_lag_events Events in the log not yet projected.\n";
     out += "# TYPE ledger_projection_lag_events gauge\n";
     out += "ledger_projection_lag_events " + std::to_string(Lag()) + "\n";
+    auto stats = log::ReadEmbeddedLogStats(*log_);
+    out += "# HELP ledger_log_group_commits_total Group commits of the embedded log (one fsync each).\n";
+    out += "# TYPE ledger_log_group_commits_total counter\n";
+    out += "ledger_log_group_commits_total " + std::to_string(stats.group_commits) + "\n";
+    out += "# HELP ledger_log_appends_total Append calls stored by the embedded log.\n";
+    out += "# TYPE ledger_log_appends_total counter\n";
+    out += "ledger_log_appends_total " + std::to_string(stats.appends_stored) + "\n";
+    out += "# HELP ledger_log_end_offset Next offset of each topic-partition.\n";
+    out += "# TYPE ledger_log_end_offset gauge\n";
     for (auto& tp : log_->TopicPartitions()) {
       out += "ledger_log_end_offset{topic=\"" + tp.topic + "\",partition=\"" +
              std::to_string(tp.partition) + "\"} " + std::to_string(log_->EndOffset(tp)) + "\n";

@@ -135,12 +135,16 @@ void LedgerApi::AddRoutes() {
                                  Answer(deps_, request, std::move(respond), 200));
   });
   router_.Add("GET", "/v1/requests/{id}", [this](HttpRequest& request, Responder respond) {
-    auto view = deps_.store->GetRequest(request.path_params["id"]);
-    if (!view.ok()) return respond(ErrorResponse(view.error()));
-    if (!*view)
+    auto stored = deps_.store->GetStoredRequest(request.path_params["id"]);
+    if (!stored.ok()) return respond(ErrorResponse(stored.error()));
+    if (!*stored)
       return respond(ErrorResponse(404, "not_found",
                                    "request '" + request.path_params["id"] + "' does not exist"));
-    respond(JsonResponse(200, RequestViewJson(**view, deps_.clock())));
+    auto body = StoredRequestJson(**stored, deps_.clock());
+    if (!body.ok()) return respond(ErrorResponse(body.error()));
+    HttpResponse r;
+    r.body = std::move(*body);
+    respond(std::move(r));
   });
   router_.Add("GET", "/v1/requests/{id}/history", [this](HttpRequest& request, Responder respond) {
     const std::string& id = request.path_params["id"];

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include <simdjson.h>
+
 namespace ledger::http {
 
 using events::ErrorCode;
@@ -21,6 +23,31 @@ Json RequestViewJson(const projections::RequestView& view, int64_t now_ms) {
   j["duplicates"] = view.duplicates;
   j["url"] = RequestUrl(view.state.id);
   return j;
+}
+
+events::Result<std::string> StoredRequestJson(projections::StoredRequest& stored, int64_t now_ms) {
+  static thread_local simdjson::dom::parser parser;
+  std::string& text = stored.state_json;
+  simdjson::dom::element doc;
+  if (text.size() < 2 || text.front() != '{' || parser.parse(text).get(doc))
+    return MakeError(ErrorCode::kCorruption, "stored request state is not a JSON object");
+  projections::RequestState state;  // just what OverdueAt reads
+  std::string_view status, deadline;
+  if (!doc["status"].get(status)) state.status = std::string(status);
+  if (!doc["sla_deadline"].get(deadline)) {
+    auto ms = events::ParseTime(deadline);
+    if (ms.ok()) state.deadline_ms = *ms;
+  }
+  std::string id;
+  std::string_view id_view;
+  if (!doc["id"].get(id_view)) id = std::string(id_view);
+  std::string out = "{\"contact_count\":" + std::to_string(stored.contacts.size()) +
+                    ",\"contacts\":" + Json(stored.contacts).dump() +
+                    ",\"duplicates\":" + Json(stored.duplicates).dump() +
+                    ",\"overdue\":" + (state.OverdueAt(now_ms) ? "true" : "false") +
+                    ",\"url\":" + Json(RequestUrl(id)).dump() + ",";
+  out.append(text, 1);
+  return out;
 }
 
 Json RequestPageJson(const projections::RequestPage& page, int64_t now_ms) {

@@ -15,6 +15,9 @@ std::string RequestUrl(const std::string& request_id);
 Json PositionJson(const events::StoredEvent& stored);
 // State plus overdue (at now_ms), contacts, contact_count, duplicates, url.
 Json RequestViewJson(const projections::RequestView& view, int64_t now_ms);
+// The same document as RequestViewJson, spliced around the stored state's
+// text instead of rebuilt from a decoded state: the hot read path.
+events::Result<std::string> StoredRequestJson(projections::StoredRequest& stored, int64_t now_ms);
 Json RequestPageJson(const projections::RequestPage& page, int64_t now_ms);
 
 // department, status, service_code, created_from, created_to, overdue,

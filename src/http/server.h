@@ -17,7 +17,7 @@ namespace ledger::http {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8311;  // 0 = any free port (see HttpServer::port)
-  int threads = 2;
+  int threads = 4;
   uint64_t body_limit_bytes = 1 << 20;  // larger bodies get 413
   uint32_t header_limit_bytes = 16 << 10;
   std::chrono::seconds read_timeout{30};     // idle keep-alive and slow clients

@@ -77,13 +77,7 @@ events::Result<SealedCall> SealCall(const PendingAppend& call, CallView& view) {
                            std::to_string(*record.expected_version));
     events::Event event = record.event;
     event.sequence = head->version + 1;
-    try {
-      events::SealEvent(event, head->hash);
-      sealed.encoded.push_back(events::EncodeCanonical(event));
-    } catch (const std::exception& e) {  // nlohmann refuses strings that are not UTF-8
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "event " + record.event.id + " cannot be encoded: " + e.what());
-    }
+    sealed.encoded.push_back(events::SealAndEncode(event, head->hash));
     view.Advance(key, StreamHead{event.sequence, event.hash});
     sealed.stored.push_back({{record.topic, 0}, 0, std::move(event)});
   }

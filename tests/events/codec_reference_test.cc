@@ -265,6 +265,19 @@ TEST(CodecReference, CanonicalBytesMatchTheNlohmannEncoding) {
   }
 }
 
+TEST(CodecReference, EveryByteIsEscapedAlikeAtEveryPositionOfAWord) {
+  Event e = RandomEvents(8).Next(/*finite=*/true);
+  for (int byte = 0; byte < 256; ++byte) {
+    for (size_t at = 0; at < 17; ++at) {
+      std::string s(17, 'a');
+      s[at] = static_cast<char>(byte);
+      e.actor = s;
+      e.data = {{s, s.substr(0, at + 1)}};
+      ASSERT_EQ(EncodeCanonical(e), ReferenceEncode(e)) << "byte " << byte << " at " << at;
+    }
+  }
+}
+
 TEST(CodecReference, DecodeGivesBackTheEventWithNlohmannNumberTypes) {
   RandomEvents random(2);
   for (int i = 0; i < 10'000; ++i) {
@@ -355,9 +368,10 @@ TEST(CodecReference, DecodeAgreesWithNlohmannOnWrongAttributes) {
 TEST(CodecReference, DecodeReadsAnyKeyOrderAndKeepsTheLastDuplicate) {
   Event e = RandomEvents(6).Next(/*finite=*/true);
   const Json j = Json::parse(EncodeCanonical(e));
-  std::string reversed = "{";
   std::vector<std::string> members;
-  for (const auto& [key, value] : j.items()) members.push_back(Json(key).dump() + ":" + value.dump());
+  for (const auto& [key, value] : j.items())
+    members.push_back(Json(key).dump() + ":" + value.dump());
+  std::string reversed = "{";
   for (auto it = members.rbegin(); it != members.rend(); ++it)
     reversed += (it == members.rbegin() ? "" : ",") + *it;
   reversed += R"(,"subject":"first","extra":[1,{"x":null}],"subject":"last"})";
@@ -368,6 +382,15 @@ TEST(CodecReference, DecodeReadsAnyKeyOrderAndKeepsTheLastDuplicate) {
   EXPECT_EQ(*back, e);
   ASSERT_NO_FATAL_FAILURE(ExpectSameDecoding(reversed));
   ASSERT_NO_FATAL_FAILURE(ExpectSameDecoding(j.dump(2)));
+
+  e.data = {{"z", 1}};
+  std::string bytes = EncodeCanonical(e);
+  bytes.replace(bytes.find(R"("data":{"z":1})"), 14,
+                R"("data":{"k":1,"k":[2],"n":{"x":1,"x":"y"},"z":1})");
+  back = DecodeEvent(bytes);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->data, Json::parse(R"({"k":[2],"n":{"x":"y"},"z":1})"));
+  ASSERT_NO_FATAL_FAILURE(ExpectSameDecoding(bytes));
 }
 
 TEST(CodecReference, FormatTimeMatchesSnprintf) {

@@ -42,6 +42,8 @@ TEST(RequestApi, SubmitAnswersWithStateUrlAndLogPositionAfterProjection) {
   ASSERT_EQ(got.status, 200);
   EXPECT_EQ(got.Json()["service_code"], "pothole");
   EXPECT_FALSE(got.Json()["sla_deadline"].is_null());
+  // The read path splices the stored state; it must equal the decoded view.
+  EXPECT_EQ(got.Json(), body["request"]);
 }
 
 TEST(RequestApi, PotholeWalksThroughRouteAssignCloseAndHistoryShowsTheChain) {
