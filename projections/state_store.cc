@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <unordered_map>
 
 #include "events/event_types.h"
 #include "projections/state_layout.h"
@@ -120,6 +121,8 @@ class RocksStateStore final : public StateStore {
 
   Result<std::map<events::TopicPartition, uint64_t>> ReadPositions();
   Result<std::optional<RequestState>> LoadRequest(std::string_view id);
+  Result<std::optional<RequestState>> LoadFoldedRequest(std::string_view id);
+  void RememberFolded(std::map<std::string, PendingRequest>& pending);
   Result<std::optional<std::string>> LoadRequestText(std::string_view id);
   // Fills the contacts and duplicates of request `id`.
   Status LoadLinks(const std::string& id, std::vector<std::string>& contacts,
@@ -140,6 +143,9 @@ class RocksStateStore final : public StateStore {
   std::string secondary_dir_;  // non-empty: opened read-only as a secondary
   std::mutex apply_mutex_;     // one ApplyBatch at a time: it reads, folds, writes
   const bool write_ahead_log_;  // false for kRebuild
+  // Last written state of recently folded requests; ApplyBatch only.
+  static constexpr size_t kMaxFoldedRequests = 200'000;
+  std::unordered_map<std::string, RequestState> folded_;
 };
 
 Status RocksStateStore::ApplyBatch(const std::vector<events::StoredEvent>& events) {
@@ -148,7 +154,7 @@ Status RocksStateStore::ApplyBatch(const std::vector<events::StoredEvent>& event
   auto positions = ReadPositions();
   if (!positions) return positions.error();
   std::map<events::TopicPartition, uint64_t> advanced;
-  std::map<std::string, PendingRequest> pending;
+  std::map<std::string, PendingRequest> pending;  // moved into folded_ once written
   rocksdb::WriteBatch batch;
   for (const auto& stored : events) {
     uint64_t& next = (*positions)[stored.where];
@@ -172,7 +178,23 @@ Status RocksStateStore::ApplyBatch(const std::vector<events::StoredEvent>& event
   options.disableWAL = !write_ahead_log_;
   auto s = db_->Write(options, &batch);
   if (!s.ok()) return FromRocks(s, "apply batch");
+  RememberFolded(pending);
   return {};
+}
+
+// The writer's own memory of the rows it wrote last, so that folding the
+// next events of a request skips reading and decoding its row.
+Result<std::optional<RequestState>> RocksStateStore::LoadFoldedRequest(std::string_view id) {
+  if (auto it = folded_.find(std::string(id)); it != folded_.end())
+    return std::optional<RequestState>(it->second);
+  return LoadRequest(id);
+}
+
+// REQUIRES: the states of `pending` are written.
+void RocksStateStore::RememberFolded(std::map<std::string, PendingRequest>& pending) {
+  if (folded_.size() + pending.size() > kMaxFoldedRequests) folded_.clear();
+  for (auto& [id, entry] : pending)
+    if (!entry.state.id.empty()) folded_[id] = std::move(entry.state);
 }
 
 Status RocksStateStore::ApplyRequestEvent(const events::StoredEvent& stored,
@@ -183,7 +205,7 @@ Status RocksStateStore::ApplyRequestEvent(const events::StoredEvent& stored,
   bool submitted = event.type == types::kRequestSubmitted;
   auto it = pending.find(event.subject);
   if (it == pending.end()) {
-    auto loaded = LoadRequest(event.subject);
+    auto loaded = LoadFoldedRequest(event.subject);
     if (!loaded) return loaded.error();
     if (!*loaded && !submitted) return {};  // not a request this store knows
     PendingRequest entry{*loaded, loaded->value_or(RequestState{})};
