@@ -35,21 +35,11 @@ std::string ReferenceFormatTime(int64_t time_ms) {
   return buf;
 }
 
+// The definition of the canonical encoding: nlohmann's compact dump of the
+// CloudEvents JSON (keys sorted by its std::map). FormatTime is checked
+// against snprintf on its own below.
 std::string ReferenceEncode(const Event& e) {
-  Json j = {{"specversion", "1.0"},
-            {"id", e.id},
-            {"source", e.source},
-            {"type", e.type},
-            {"time", ReferenceFormatTime(e.time_ms)},
-            {"subject", e.subject},
-            {"datacontenttype", e.datacontenttype},
-            {"data", e.data},
-            {"sequence", e.sequence},
-            {"actor", e.actor}};
-  if (!e.channel.empty()) j["channel"] = e.channel;
-  if (!e.prevhash.empty()) j["prevhash"] = e.prevhash;
-  if (!e.hash.empty()) j["hash"] = e.hash;
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return ToJson(e).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 Result<std::string> ReferenceRequired(const Json& j, const char* name) {
