@@ -12,30 +12,39 @@ namespace {
 using events::ErrorCode;
 using events::MakeError;
 
-// Answers a command's outcome: the request (re-read after projection), the
-// stored events and their log positions.
+// Answers a command's outcome: the stored events with their log positions,
+// and the request as projected. Built as text from the canonical encoding
+// (which is the CloudEvents JSON) and the stored state: the POST hot path.
 void AnswerCommand(const ApiDeps& deps, Responder respond, int status,
                    events::Result<commands::CommandOutcome> outcome) {
   if (!outcome.ok()) return respond(ErrorResponse(outcome.error()));
-  Json body = Json::object();
-  Json stored = Json::array();
+  HttpResponse r;
+  r.status = status;
+  std::string& out = r.body;
+  out = "{";
+  if (!outcome->contact_id.empty()) out += "\"contact_id\":" + Json(outcome->contact_id).dump() + ",";
+  out += "\"events\":[";
+  std::string position;
   for (const auto& e : outcome->stored) {
     if (e.where.topic.rfind(events::topics::kDeptPrefix, 0) == 0) continue;  // copies
-    stored.push_back({{"event", events::ToJson(e.event)}, {"position", PositionJson(e)}});
-    body["position"] = PositionJson(e);
+    position = PositionJson(e).dump();
+    if (out.back() != '[') out += ',';
+    out += "{\"event\":" + events::EncodeCanonical(e.event) + ",\"position\":" + position + "}";
   }
-  body["events"] = std::move(stored);
-  HttpResponse r;
-  if (!outcome->contact_id.empty()) body["contact_id"] = outcome->contact_id;
+  out += "]";
+  if (!position.empty()) out += ",\"position\":" + position;
   if (!outcome->request_id.empty()) {
-    auto view = deps.store->GetRequest(outcome->request_id);
-    if (!view.ok()) return respond(ErrorResponse(view.error()));
-    if (*view) body["request"] = RequestViewJson(**view, deps.clock());
-    body["url"] = RequestUrl(outcome->request_id);
+    auto stored = deps.store->GetStoredRequest(outcome->request_id);
+    if (!stored.ok()) return respond(ErrorResponse(stored.error()));
+    if (*stored) {
+      auto request = StoredRequestJson(**stored, deps.clock());
+      if (!request.ok()) return respond(ErrorResponse(request.error()));
+      out += ",\"request\":" + *request;
+    }
+    out += ",\"url\":" + Json(RequestUrl(outcome->request_id)).dump();
     r.headers["Location"] = RequestUrl(outcome->request_id);
   }
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  out += "}";
   respond(std::move(r));
 }
 

@@ -15,16 +15,6 @@ Json PositionJson(const events::StoredEvent& stored) {
   return {{"topic", stored.where.topic}, {"partition", stored.where.partition}, {"offset", stored.offset}};
 }
 
-Json RequestViewJson(const projections::RequestView& view, int64_t now_ms) {
-  Json j = view.state.ToJson();
-  j["overdue"] = view.state.OverdueAt(now_ms);
-  j["contacts"] = view.contacts;
-  j["contact_count"] = view.contacts.size();
-  j["duplicates"] = view.duplicates;
-  j["url"] = RequestUrl(view.state.id);
-  return j;
-}
-
 events::Result<std::string> StoredRequestJson(projections::StoredRequest& stored, int64_t now_ms) {
   static thread_local simdjson::dom::parser parser;
   std::string& text = stored.state_json;

@@ -13,10 +13,9 @@ namespace ledger::http {
 
 std::string RequestUrl(const std::string& request_id);
 Json PositionJson(const events::StoredEvent& stored);
-// State plus overdue (at now_ms), contacts, contact_count, duplicates, url.
-Json RequestViewJson(const projections::RequestView& view, int64_t now_ms);
-// The same document as RequestViewJson, spliced around the stored state's
-// text instead of rebuilt from a decoded state: the hot read path.
+// A request as the API shows it: the stored state's fields plus overdue (at
+// now_ms), contacts, contact_count, duplicates and url, spliced around the
+// stored text rather than rebuilt from a decoded state (the hot path).
 events::Result<std::string> StoredRequestJson(projections::StoredRequest& stored, int64_t now_ms);
 Json RequestPageJson(const projections::RequestPage& page, int64_t now_ms);
 

@@ -42,7 +42,7 @@ TEST(RequestApi, SubmitAnswersWithStateUrlAndLogPositionAfterProjection) {
   ASSERT_EQ(got.status, 200);
   EXPECT_EQ(got.Json()["service_code"], "pothole");
   EXPECT_FALSE(got.Json()["sla_deadline"].is_null());
-  // The read path splices the stored state; it must equal the decoded view.
+  // The command's answer shows the request as a read right after it does.
   EXPECT_EQ(got.Json(), body["request"]);
 }
 
