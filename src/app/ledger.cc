@@ -92,9 +92,11 @@ class RunningLedger : public Ledger {
 
   void Stop() override {
     if (server_) server_->Stop();
-    if (runner_) runner_->Stop();
-    runner_.reset();
+    if (runner_) runner_->Stop();  // the thread ends; waiters stay
+    // Closing the log completes pending appends; their callbacks still reach
+    // the command service and the (stopped) runner, so both must outlive it.
     log_.reset();
+    runner_.reset();  // drops the commands still waiting for projection
     store_.reset();
   }
 

@@ -1,9 +1,10 @@
 #pragma once
 // The wiring of one ledger instance and the offline operations of the
-// `ledger` command. Shutdown order (the reverse of start-up, written down
-// here and nowhere else): stop accepting HTTP, stop the projection runner
-// (dropping commands still waiting for projection), close the log (drains
-// and completes pending appends), close the state store.
+// `ledger` command. Shutdown order (written down here and nowhere else):
+// stop the HTTP server, stop the projection runner's thread, close the log
+// (it completes pending appends, whose callbacks reach the command service
+// and the stopped runner), destroy the runner (dropping commands still
+// waiting for projection), close the state store.
 
 #include <atomic>
 #include <cstdint>

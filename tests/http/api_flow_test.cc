@@ -1,7 +1,10 @@
 // The API as an intake agent and a department use it, over a real socket.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "events/event.h"
 #include "tests/support/test_ledger.h"
@@ -167,6 +170,39 @@ TEST(RequestApi, StartWithLostStateServesOnlyOnceTheLogIsProjected) {
   ASSERT_EQ(last.status, 200) << last.body;
   EXPECT_EQ(last.Json()["version"], 1);
   EXPECT_EQ(client.Get("/v1/requests?service_code=pothole&limit=500").Json()["requests"].size(), 300u);
+}
+
+TEST(RequestApi, StopDuringConcurrentIngestKeepsEveryAnsweredRequest) {
+  LedgerUnderTest ledger;
+  std::mutex mu;
+  std::vector<std::string> answered;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t)
+    clients.emplace_back([&] {
+      HttpClient client("127.0.0.1", ledger.port(), kTestKey);
+      while (!stop) {
+        auto r = client.Post("/v1/requests", PotholeRequest());
+        if (r.status == 0) return;  // the server went away
+        if (r.status == 201) {
+          std::lock_guard lock(mu);
+          answered.push_back(r.Json()["request"]["id"]);
+        }
+      }
+    });
+  for (;;) {
+    {
+      std::lock_guard lock(mu);
+      if (answered.size() >= 200) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ledger.Stop();  // with appends in flight: must neither crash nor lose an answered one
+  stop = true;
+  for (auto& c : clients) c.join();
+  ledger.Restart();
+  auto client = ledger.Client();
+  for (const auto& id : answered) EXPECT_EQ(client.Get("/v1/requests/" + id).status, 200) << id;
 }
 
 TEST(ServiceApi, CatalogHealthAndMetricsAnswer) {
