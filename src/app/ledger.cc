@@ -61,7 +61,7 @@ class RunningLedger : public Ledger {
     deps.append_metrics = [this](std::string& out) { AppendMetrics(out); };
     api_ = std::make_unique<http::LedgerApi>(std::move(deps));
     runner_->Start();
-    CatchUp();
+    if (auto caught_up = CatchUp(); !caught_up.ok()) return caught_up;
     auto server = http::HttpServer::Start(
         s.server, [this](http::HttpRequest& request, http::Responder respond) {
           api_->Dispatch(request, std::move(respond));
@@ -75,7 +75,9 @@ class RunningLedger : public Ledger {
 
   // Serving before the projections reflect the log at start would answer
   // 404 for requests that exist and decide commands on stale state.
-  void CatchUp() {
+  // A projection that cannot apply (a corrupt event, a full disk) stops the
+  // start with its error rather than hanging.
+  events::Status CatchUp() {
     Positions end;
     uint64_t behind = 0;
     auto projected = runner_->Projected();
@@ -83,11 +85,19 @@ class RunningLedger : public Ledger {
       end[tp] = log_->EndOffset(tp);
       behind += end[tp] - std::min(end[tp], projected.count(tp) ? projected.at(tp) : 0);
     }
-    if (behind == 0) return;
+    if (behind == 0) return {};
     spdlog::info("projecting {} events of the log before serving", behind);
-    std::promise<void> caught_up;
-    runner_->WhenProjected(end, [&caught_up] { caught_up.set_value(); });
-    caught_up.get_future().wait();
+    auto caught_up = std::make_shared<std::promise<void>>();
+    auto done = caught_up->get_future();
+    runner_->WhenProjected(end, [caught_up] { caught_up->set_value(); });
+    while (done.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+      std::string error = runner_->LastError();
+      if (!error.empty())
+        return MakeError(ErrorCode::kCorruption,
+                         "cannot project the log before serving: " + error +
+                             " (ledger verify / ledger replay rebuild the state from the log)");
+    }
+    return {};
   }
 
   void Stop() override {

@@ -9,7 +9,9 @@
 
 namespace ledger::app {
 namespace {
-constexpr auto kIdleWait = std::chrono::milliseconds(200);
+// Bounds the delay when an append lands between the runner's last look at
+// the log and the start of its wait (WaitForAppend takes its baseline then).
+constexpr auto kIdleWait = std::chrono::milliseconds(50);
 constexpr auto kErrorBackoff = std::chrono::milliseconds(500);
 }  // namespace
 
@@ -49,9 +51,12 @@ bool ProjectionRunner::ApplyOnce() {
     if (log_.EndOffset(tp) <= from) continue;
     auto read = log_.Read(tp, from, batch_max_);
     if (!read.ok()) {
-      std::lock_guard lock(mu_);
-      last_error_ = "reading " + tp.topic + ": " + read.error().message;
-      spdlog::error("projection: {}", last_error_);
+      std::string error = "reading " + tp.topic + ": " + read.error().message;
+      spdlog::error("projection: {}", error);
+      {
+        std::lock_guard lock(mu_);
+        last_error_ = std::move(error);
+      }
       std::this_thread::sleep_for(kErrorBackoff);
       return false;
     }

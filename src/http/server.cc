@@ -102,8 +102,12 @@ class Session : public std::enable_shared_from_this<Session> {
     uint64_t generation = ++generation_;
     timer_.expires_after(options_.handler_timeout);
     timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+      // The command may still complete: say so, rather than invite a retry
+      // that would submit it twice.
       if (!ec && self->generation_ == generation && !self->answered_)
-        self->Answer(ErrorResponse(503, "unavailable", "the request took too long; retry later"),
+        self->Answer(ErrorResponse(504, "timeout",
+                                   "no answer in time; a command may still be stored: read the "
+                                   "request (or its history) before sending it again"),
                      generation);
     });
     answered_ = false;
@@ -207,11 +211,14 @@ class BeastServer : public HttpServer {
 
   void Stop() override {
     if (stopped_.exchange(true)) return;
+    // Close the acceptor on an I/O thread (it is not thread-safe), and only
+    // then stop: new clients are refused rather than left hanging.
     net::post(acceptor_.get_executor(), [this] {
       beast::error_code ignored;
       acceptor_.close(ignored);
+      accept_retry_.cancel();
+      ioc_.stop();
     });
-    ioc_.stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
   }
@@ -220,8 +227,14 @@ class BeastServer : public HttpServer {
   void DoAccept() {
     acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
       if (ec) {
-        if (ec != net::error::operation_aborted) spdlog::warn("accept: {}", ec.message());
         if (!acceptor_.is_open()) return;
+        // Out of file descriptors and the like: back off instead of spinning.
+        spdlog::warn("accept: {}", ec.message());
+        accept_retry_.expires_after(std::chrono::milliseconds(100));
+        accept_retry_.async_wait([this](beast::error_code wait) {
+          if (!wait) DoAccept();
+        });
+        return;
       } else {
         socket.set_option(tcp::no_delay(true), ec);
         std::make_shared<Session>(std::move(socket), options_, dispatch_)->Run();
@@ -234,6 +247,7 @@ class BeastServer : public HttpServer {
   Handler dispatch_;
   net::io_context ioc_;
   tcp::acceptor acceptor_;
+  net::steady_timer accept_retry_{ioc_};
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
   std::atomic<bool> stopped_{false};

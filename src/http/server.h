@@ -21,7 +21,7 @@ struct ServerOptions {
   uint64_t body_limit_bytes = 1 << 20;  // larger bodies get 413
   uint32_t header_limit_bytes = 16 << 10;
   std::chrono::seconds read_timeout{30};     // idle keep-alive and slow clients
-  std::chrono::seconds handler_timeout{30};  // a request still unanswered gets 503
+  std::chrono::seconds handler_timeout{30};  // a request still unanswered gets 504
 };
 
 class HttpServer {

@@ -146,7 +146,8 @@ class EmbeddedLog final : public events::EventLog, private CommittedState {
       auto status = store_->db().Write(options, &group.batch);
       if (!status.ok()) {
         for (auto& call : calls)
-          call.done(MakeError(ErrorCode::kIo, "append not stored: " + status.ToString()));
+          call.done(MakeError(ErrorCode::kIo,
+                              "append may not be stored (the write failed): " + status.ToString()));
         return;
       }
       Publish(group);
