@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,9 +68,12 @@ class EventLog {
   // The offset the next event of `tp` will get (0 for an empty topic).
   virtual uint64_t EndOffset(const TopicPartition& tp) = 0;
 
-  // Returns once some topic-partition grows past what was seen, or after
-  // `timeout`. Spurious returns are allowed; callers re-check EndOffset.
-  virtual void WaitForAppend(std::chrono::milliseconds timeout) = 0;
+  // Waits until some topic-partition of `seen` ends past the offset given
+  // for it there (a caller names topics it has not seen yet with 0), at most
+  // `timeout`; true if one does. The check and the wait are one step, so an
+  // append that lands just before the call is not missed.
+  virtual bool WaitForAppend(const std::map<TopicPartition, uint64_t>& seen,
+                             std::chrono::milliseconds timeout) = 0;
 
   // Every topic-partition that holds at least one event.
   virtual std::vector<TopicPartition> TopicPartitions() = 0;

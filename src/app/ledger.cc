@@ -243,7 +243,7 @@ events::Status Tail(const Settings& s, const TailOptions& options, std::ostream&
     out.flush();
     if (!batch->empty()) continue;
     if (!options.follow) return {};
-    (*log)->WaitForAppend(std::chrono::milliseconds(200));
+    (*log)->WaitForAppend({{tp, next}}, std::chrono::milliseconds(200));
   }
   return {};
 }

@@ -9,9 +9,7 @@
 
 namespace ledger::app {
 namespace {
-// Bounds the delay when an append lands between the runner's last look at
-// the log and the start of its wait (WaitForAppend takes its baseline then).
-constexpr auto kIdleWait = std::chrono::milliseconds(50);
+constexpr auto kIdleWait = std::chrono::milliseconds(200);
 constexpr auto kErrorBackoff = std::chrono::milliseconds(500);
 }  // namespace
 
@@ -38,7 +36,12 @@ void ProjectionRunner::Stop() {
 
 void ProjectionRunner::Run() {
   while (!stop_) {
-    if (!ApplyOnce()) log_.WaitForAppend(kIdleWait);
+    if (ApplyOnce()) continue;
+    // Wait for anything past what is projected, the topics not yet seen included.
+    Positions seen = Projected();
+    for (auto topic : {events::topics::kRequests, events::topics::kContacts})
+      seen.try_emplace({std::string(topic), 0}, 0);
+    log_.WaitForAppend(seen, kIdleWait);
   }
 }
 

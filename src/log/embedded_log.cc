@@ -84,11 +84,17 @@ class EmbeddedLog final : public events::EventLog, private CommittedState {
     return it == ends_.end() ? 0 : it->second;
   }
 
-  void WaitForAppend(std::chrono::milliseconds timeout) override {
-    if (store_->secondary()) return WaitForPrimary(timeout);
+  bool WaitForAppend(const std::map<events::TopicPartition, uint64_t>& seen,
+                     std::chrono::milliseconds timeout) override {
+    if (store_->secondary()) return WaitForPrimary(seen, timeout);
     std::unique_lock lock(state_mu_);
-    uint64_t seen = group_commits_;
-    appended_cv_.wait_for(lock, timeout, [&] { return group_commits_ != seen; });
+    return appended_cv_.wait_for(lock, timeout, [&] {
+      for (const auto& [tp, offset] : seen) {
+        auto it = ends_.find(tp.topic);
+        if (tp.partition == 0 && it != ends_.end() && it->second > offset) return true;
+      }
+      return false;
+    });
   }
 
   std::vector<events::TopicPartition> TopicPartitions() override {
@@ -168,13 +174,18 @@ class EmbeddedLog final : public events::EventLog, private CommittedState {
     appended_cv_.notify_all();
   }
 
-  void WaitForPrimary(std::chrono::milliseconds timeout) {
+  bool WaitForPrimary(const std::map<events::TopicPartition, uint64_t>& seen,
+                      std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    // Baseline is what the caller last saw, so a write since then returns at once.
-    auto seen = store_->db().GetLatestSequenceNumber();
-    for (auto now = std::chrono::steady_clock::now(); now < deadline;
-         now = std::chrono::steady_clock::now()) {
-      if (store_->CatchUp() && store_->db().GetLatestSequenceNumber() != seen) return;
+    for (;;) {
+      if (store_->CatchUp()) {
+        for (const auto& [tp, offset] : seen) {
+          auto end = store_->ReadTopicEnd(tp.topic);
+          if (tp.partition == 0 && end && *end > offset) return true;
+        }
+      }
+      auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) return false;
       std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(kFollowPoll, deadline - now));
     }
   }

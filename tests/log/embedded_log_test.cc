@@ -234,3 +234,26 @@ TEST(EmbeddedLog, ClosingCompletesQueuedAppends) {
 
 }  // namespace
 }  // namespace ledger::log
+
+namespace ledger::log {
+namespace {
+
+// A reader that has seen offset N of a topic is woken by offset N+1 even if
+// it was appended before the reader started waiting, and is not woken by
+// other topics or by what it has already seen.
+TEST(EmbeddedLog, WaitForAppendSeesWhatLandedBeforeTheWaitAndNothingElse) {
+  testing::TempDir dir;
+  auto log = testing::OpenOrDie(dir.path());
+  ASSERT_TRUE(log);
+  events::TopicPartition requests{"311.requests", 0}, contacts{"311.contacts", 0};
+  ASSERT_TRUE(testing::AppendAndWait(*log, {testing::MakeRecord("311.requests", "SR-1")}).ok());
+  // Already there: true at once, however long the timeout.
+  EXPECT_TRUE(log->WaitForAppend({{requests, 0}}, std::chrono::hours(1)));
+  // Seen already, and a topic with nothing: false after the timeout.
+  EXPECT_FALSE(log->WaitForAppend({{requests, 1}, {contacts, 0}}, std::chrono::milliseconds(20)));
+  ASSERT_TRUE(testing::AppendAndWait(*log, {testing::MakeRecord("311.contacts", "CT-1")}).ok());
+  EXPECT_TRUE(log->WaitForAppend({{requests, 1}, {contacts, 0}}, std::chrono::hours(1)));
+}
+
+}  // namespace
+}  // namespace ledger::log

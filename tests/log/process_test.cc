@@ -164,7 +164,7 @@ TEST(EmbeddedLogProcess, ReadOnlyLogSeesEventsAppendedAfterItOpened) {
   record.copy_topics = {"311.dept.DOT"};
   ASSERT_TRUE(AppendAndWait(*writer, {record}).ok());
   ASSERT_TRUE(AppendAndWait(*writer, {MakeRecord(kRequests, "SR-2", 0)}).ok());
-  reader->WaitForAppend(std::chrono::milliseconds(1));
+  reader->WaitForAppend({{{kRequests, 0}, 1}}, std::chrono::milliseconds(1));
 
   EXPECT_EQ(reader->EndOffset({kRequests, 0}), 3u);
   EXPECT_EQ(reader->TopicPartitions(),
