@@ -78,13 +78,8 @@ class RunningLedger : public Ledger {
   // A projection that cannot apply (a corrupt event, a full disk) stops the
   // start with its error rather than hanging.
   events::Status CatchUp() {
-    Positions end;
-    uint64_t behind = 0;
-    auto projected = runner_->Projected();
-    for (auto& tp : ProjectedTopics(*log_)) {
-      end[tp] = log_->EndOffset(tp);
-      behind += end[tp] - std::min(end[tp], projected.count(tp) ? projected.at(tp) : 0);
-    }
+    Positions end = ProjectedEnds(*log_);
+    uint64_t behind = EventsBehind(end, runner_->Projected());
     if (behind == 0) return {};
     spdlog::info("projecting {} events of the log before serving", behind);
     auto caught_up = std::make_shared<std::promise<void>>();
@@ -113,15 +108,7 @@ class RunningLedger : public Ledger {
   ~RunningLedger() override { Stop(); }
 
  private:
-  uint64_t Lag() const {
-    uint64_t lag = 0;
-    auto projected = runner_->Projected();
-    for (auto& tp : ProjectedTopics(*log_)) {
-      uint64_t end = log_->EndOffset(tp), done = projected.count(tp) ? projected.at(tp) : 0;
-      lag += end > done ? end - done : 0;
-    }
-    return lag;
-  }
+  uint64_t Lag() const { return EventsBehind(ProjectedEnds(*log_), runner_->Projected()); }
 
   events::Json Health() const {
     std::string error = runner_->LastError();

@@ -13,13 +13,50 @@ constexpr auto kIdleWait = std::chrono::milliseconds(200);
 constexpr auto kErrorBackoff = std::chrono::milliseconds(500);
 }  // namespace
 
-std::vector<events::TopicPartition> ProjectedTopics(events::EventLog& log) {
-  std::vector<events::TopicPartition> out;
+Positions ProjectedEnds(events::EventLog& log) {
+  Positions ends;
   for (auto& tp : log.TopicPartitions())
     if (tp.topic == events::topics::kRequests || tp.topic == events::topics::kContacts)
-      out.push_back(tp);
-  return out;
+      ends[tp] = log.EndOffset(tp);
+  return ends;
 }
+
+uint64_t EventsBehind(const Positions& ends, const Positions& projected) {
+  uint64_t behind = 0;
+  for (const auto& [tp, end] : ends) {
+    auto it = projected.find(tp);
+    uint64_t done = it == projected.end() ? 0 : it->second;
+    behind += end > done ? end - done : 0;
+  }
+  return behind;
+}
+
+namespace {
+
+// Up to `max` events of each topic-partition of `until`, from its offset in
+// `from` (absent = 0) to its offset in `until` (exclusive). kCorruption if
+// the log holds fewer events than its recorded end.
+events::Result<std::vector<events::StoredEvent>> ReadBatch(events::EventLog& log,
+                                                           const Positions& from,
+                                                           const Positions& until, size_t max) {
+  std::vector<events::StoredEvent> batch;
+  for (const auto& [tp, stop] : until) {
+    auto it = from.find(tp);
+    uint64_t start = it == from.end() ? 0 : it->second;
+    if (start >= stop) continue;
+    auto read = log.Read(tp, start, std::min<uint64_t>(max, stop - start));
+    if (!read.ok())
+      return events::MakeError(read.error().code, "reading " + tp.topic + ": " + read.error().message);
+    if (read->empty())
+      return events::MakeError(events::ErrorCode::kCorruption,
+                               tp.topic + " ends at offset " + std::to_string(start) +
+                                   ", before its recorded end " + std::to_string(stop));
+    for (auto& e : *read) batch.push_back(std::move(e));
+  }
+  return batch;
+}
+
+}  // namespace
 
 ProjectionRunner::ProjectionRunner(events::EventLog& log, projections::StateStore& store,
                                    size_t batch_max)
@@ -46,25 +83,17 @@ void ProjectionRunner::Run() {
 }
 
 bool ProjectionRunner::ApplyOnce() {
-  std::vector<events::StoredEvent> batch;
-  Positions positions = Projected();
-  for (auto& tp : ProjectedTopics(log_)) {
-    auto it = positions.find(tp);
-    uint64_t from = it == positions.end() ? 0 : it->second;
-    if (log_.EndOffset(tp) <= from) continue;
-    auto read = log_.Read(tp, from, batch_max_);
-    if (!read.ok()) {
-      std::string error = "reading " + tp.topic + ": " + read.error().message;
-      spdlog::error("projection: {}", error);
-      {
-        std::lock_guard lock(mu_);
-        last_error_ = std::move(error);
-      }
-      std::this_thread::sleep_for(kErrorBackoff);
-      return false;
+  auto read = ReadBatch(log_, Projected(), ProjectedEnds(log_), batch_max_);
+  if (!read.ok()) {
+    spdlog::error("projection: {}", read.error().message);
+    {
+      std::lock_guard lock(mu_);
+      last_error_ = read.error().message;
     }
-    for (auto& e : *read) batch.push_back(std::move(e));
+    std::this_thread::sleep_for(kErrorBackoff);
+    return false;
   }
+  std::vector<events::StoredEvent>& batch = *read;
   if (batch.empty()) return false;
   auto applied = store_.ApplyBatch(batch);
   if (!applied.ok()) {
@@ -177,19 +206,9 @@ class BatchReader {
   }
 
   Batch Read() {
-    std::vector<events::StoredEvent> batch;
-    for (auto& [tp, stop] : end_) {
-      uint64_t from = next_[tp];
-      if (from >= stop) continue;
-      auto read = log_.Read(tp, from, std::min<uint64_t>(batch_max_, stop - from));
-      if (!read.ok()) return read.error();
-      if (read->empty())
-        return events::MakeError(events::ErrorCode::kCorruption,
-                                 tp.topic + " ends at offset " + std::to_string(from) +
-                                     ", before its recorded end " + std::to_string(stop));
-      next_[tp] = read->back().offset + 1;
-      for (auto& e : *read) batch.push_back(std::move(e));
-    }
+    auto batch = ReadBatch(log_, next_, end_, batch_max_);
+    if (batch.ok())
+      for (const auto& e : *batch) next_[e.where] = e.offset + 1;
     return batch;
   }
 
@@ -210,10 +229,7 @@ events::Result<RebuildResult> Rebuild(events::EventLog& log, projections::StateS
                                       const Positions& until, size_t batch_max) {
   auto start = std::chrono::steady_clock::now();
   RebuildResult result;
-  Positions end = until;
-  if (end.empty())
-    for (auto& tp : ProjectedTopics(log)) end[tp] = log.EndOffset(tp);
-  BatchReader reader(log, std::move(end), batch_max);
+  BatchReader reader(log, until.empty() ? ProjectedEnds(log) : until, batch_max);
   for (;;) {
     auto batch = reader.Next();
     if (!batch.ok()) return batch.error();

@@ -21,8 +21,10 @@ namespace ledger::app {
 
 using Positions = std::map<events::TopicPartition, uint64_t>;
 
-// The topics the projections read.
-std::vector<events::TopicPartition> ProjectedTopics(events::EventLog& log);
+// The end offset of each topic-partition the projections read.
+Positions ProjectedEnds(events::EventLog& log);
+// Events the projections are behind `ends`: the sum over topic-partitions.
+uint64_t EventsBehind(const Positions& ends, const Positions& projected);
 
 class ProjectionRunner {
  public:
