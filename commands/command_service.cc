@@ -1,6 +1,6 @@
 #include "commands/command_service.h"
 
-#include "events/event_types.h"
+#include "projections/projected_topics.h"
 
 namespace ledger::commands {
 namespace {
@@ -12,9 +12,6 @@ constexpr int kMaxAttempts = 5;
 using events::ErrorCode;
 using events::MakeError;
 
-bool IsProjectedTopic(const std::string& topic) {
-  return topic == events::topics::kRequests || topic == events::topics::kContacts;
-}
 }  // namespace
 
 enum class CommandKind { kSubmit, kContact, kRequestCommand };
@@ -98,17 +95,14 @@ void CommandService::OnAppended(std::shared_ptr<Attempt> attempt,
     if (result.error().code == ErrorCode::kConflict && !client_version &&
         attempt->tries < kMaxAttempts) {
       // Decide again once the projection has caught up with the log.
-      Positions end;
-      for (auto& tp : log_.TopicPartitions())
-        if (IsProjectedTopic(tp.topic)) end[tp] = log_.EndOffset(tp);
-      when_projected_(std::move(end), [this, attempt] { Run(attempt); });
+      when_projected_(projections::ProjectedEnds(log_), [this, attempt] { Run(attempt); });
       return;
     }
     return attempt->done(result.error());
   }
   Positions targets;
   for (auto& e : *result)
-    if (IsProjectedTopic(e.where.topic)) {
+    if (projections::IsProjectedTopic(e.where.topic)) {
       ++events_appended_;  // department copies are not new events
       auto& t = targets[e.where];
       t = std::max(t, e.offset + 1);

@@ -78,7 +78,7 @@ class RunningLedger : public Ledger {
   // A projection that cannot apply (a corrupt event, a full disk) stops the
   // start with its error rather than hanging.
   events::Status CatchUp() {
-    Positions end = ProjectedEnds(*log_);
+    Positions end = projections::ProjectedEnds(*log_);
     uint64_t behind = EventsBehind(end, runner_->Projected());
     if (behind == 0) return {};
     spdlog::info("projecting {} events of the log before serving", behind);
@@ -108,7 +108,7 @@ class RunningLedger : public Ledger {
   ~RunningLedger() override { Stop(); }
 
  private:
-  uint64_t Lag() const { return EventsBehind(ProjectedEnds(*log_), runner_->Projected()); }
+  uint64_t Lag() const { return EventsBehind(projections::ProjectedEnds(*log_), runner_->Projected()); }
 
   events::Json Health() const {
     std::string error = runner_->LastError();

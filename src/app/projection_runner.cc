@@ -5,21 +5,15 @@
 
 #include <spdlog/spdlog.h>
 
-#include "events/event_types.h"
 
 namespace ledger::app {
+
+using projections::ProjectedEnds;
+
 namespace {
 constexpr auto kIdleWait = std::chrono::milliseconds(200);
 constexpr auto kErrorBackoff = std::chrono::milliseconds(500);
 }  // namespace
-
-Positions ProjectedEnds(events::EventLog& log) {
-  Positions ends;
-  for (auto& tp : log.TopicPartitions())
-    if (tp.topic == events::topics::kRequests || tp.topic == events::topics::kContacts)
-      ends[tp] = log.EndOffset(tp);
-  return ends;
-}
 
 uint64_t EventsBehind(const Positions& ends, const Positions& projected) {
   uint64_t behind = 0;
@@ -76,7 +70,7 @@ void ProjectionRunner::Run() {
     if (ApplyOnce()) continue;
     // Wait for anything past what is projected, the topics not yet seen included.
     Positions seen = Projected();
-    for (auto topic : {events::topics::kRequests, events::topics::kContacts})
+    for (auto topic : projections::kProjectedTopics)
       seen.try_emplace({std::string(topic), 0}, 0);
     log_.WaitForAppend(seen, kIdleWait);
   }

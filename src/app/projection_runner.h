@@ -15,14 +15,13 @@
 #include <vector>
 
 #include "events/event_log.h"
+#include "projections/projected_topics.h"
 #include "projections/state_store.h"
 
 namespace ledger::app {
 
 using Positions = std::map<events::TopicPartition, uint64_t>;
 
-// The end offset of each topic-partition the projections read.
-Positions ProjectedEnds(events::EventLog& log);
 // Events the projections are behind `ends`: the sum over topic-partitions.
 uint64_t EventsBehind(const Positions& ends, const Positions& projected);
 
