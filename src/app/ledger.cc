@@ -159,28 +159,37 @@ events::Result<std::unique_ptr<Ledger>> Ledger::Start(const Settings& settings) 
   return std::unique_ptr<Ledger>(std::move(ledger));
 }
 
-events::Result<ReplayReport> Replay(const Settings& s) {
+namespace {
+
+// Folds the log up to `until` (empty: its end now) into a fresh state
+// directory at `dir`, replacing whatever is there; the store is closed
+// (flushed) on return.
+events::Result<RebuildResult> RebuildInto(events::EventLog& log, const std::string& dir,
+                                          const Positions& until) {
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  auto store = projections::StateStore::Open(dir, projections::OpenMode::kRebuild);
+  if (!store.ok()) return store.error();
+  return Rebuild(log, **store, until, kRebuildBatchEvents);
+}
+
+}  // namespace
+
+events::Result<RebuildResult> Replay(const Settings& s) {
   // Holding the log for writing proves no server runs on this data directory.
   auto log = OpenLog(s, false);
   if (!log.ok()) return log.error();
   std::string fresh = s.state_dir() + ".replay";
+  auto rebuilt = RebuildInto(**log, fresh, {});
+  if (!rebuilt.ok()) return rebuilt.error();
   std::error_code ec;
-  fs::remove_all(fresh, ec);
-  RebuildResult rebuilt;
-  {
-    auto store = projections::StateStore::Open(fresh, projections::OpenMode::kRebuild);
-    if (!store.ok()) return store.error();
-    auto result = Rebuild(**log, **store, {}, kRebuildBatchEvents);
-    if (!result.ok()) return result.error();
-    rebuilt = *result;
-  }
   std::string old = s.state_dir() + ".old";
   fs::remove_all(old, ec);
   if (fs::exists(s.state_dir())) fs::rename(s.state_dir(), old, ec);
   if (!ec) fs::rename(fresh, s.state_dir(), ec);
   if (ec) return MakeError(ErrorCode::kIo, "cannot swap in the rebuilt state: " + ec.message());
   fs::remove_all(old, ec);
-  return ReplayReport{rebuilt.events, rebuilt.seconds, rebuilt.checksum};
+  return rebuilt;
 }
 
 events::Result<VerifyReport> Verify(const Settings& s) {
@@ -193,21 +202,11 @@ events::Result<VerifyReport> Verify(const Settings& s) {
   auto live_sum = (*live)->Checksum();
   if (!live_sum.ok()) return live_sum.error();
   std::string temp = s.data_dir + "/verify-" + std::to_string(events::NowMs());
-  RebuildResult rebuilt;
-  {
-    auto store = projections::StateStore::Open(temp, projections::OpenMode::kRebuild);
-    if (!store.ok()) return store.error();
-    auto result = Rebuild(**log, **store, positions, kRebuildBatchEvents);
-    std::error_code ec;
-    if (!result.ok()) {
-      fs::remove_all(temp, ec);
-      return result.error();
-    }
-    rebuilt = *result;
-  }
+  auto rebuilt = RebuildInto(**log, temp, positions);
   std::error_code ec;
   fs::remove_all(temp, ec);
-  return VerifyReport{*live_sum == rebuilt.checksum, *live_sum, rebuilt.checksum, rebuilt.events};
+  if (!rebuilt.ok()) return rebuilt.error();
+  return VerifyReport{*live_sum == rebuilt->checksum, *live_sum, rebuilt->checksum, rebuilt->events};
 }
 
 events::Status Tail(const Settings& s, const TailOptions& options, std::ostream& out,

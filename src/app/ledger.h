@@ -14,6 +14,7 @@
 #include <string>
 
 #include "events/result.h"
+#include "src/app/projection_runner.h"
 #include "src/app/settings.h"
 
 namespace ledger::app {
@@ -28,16 +29,10 @@ class Ledger {
   virtual void Stop() = 0;
 };
 
-struct ReplayReport {
-  uint64_t events = 0;
-  double seconds = 0;
-  std::string checksum;
-};
-
 // Rebuilds every projection from offset 0 into a fresh state directory and
 // swaps it in place of the live one. kUnavailable while a server holds the
 // data directory.
-events::Result<ReplayReport> Replay(const Settings& settings);
+events::Result<RebuildResult> Replay(const Settings& settings);
 
 struct VerifyReport {
   bool match = false;
