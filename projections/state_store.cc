@@ -143,6 +143,9 @@ class RocksStateStore final : public StateStore {
   std::string secondary_dir_;  // non-empty: opened read-only as a secondary
   std::mutex apply_mutex_;     // one ApplyBatch at a time: it reads, folds, writes
   const bool write_ahead_log_;  // false for kRebuild
+  // The positions as last written, read once; ApplyBatch only. This store
+  // is their only writer.
+  std::optional<std::map<events::TopicPartition, uint64_t>> applied_positions_;
   // Last written state of recently folded requests; ApplyBatch only.
   static constexpr size_t kMaxFoldedRequests = 200'000;
   std::unordered_map<std::string, RequestState> folded_;
@@ -151,13 +154,17 @@ class RocksStateStore final : public StateStore {
 Status RocksStateStore::ApplyBatch(const std::vector<events::StoredEvent>& events) {
   if (read_only()) return MakeError(ErrorCode::kUnavailable, "state store is open read-only");
   std::lock_guard lock(apply_mutex_);
-  auto positions = ReadPositions();
-  if (!positions) return positions.error();
+  if (!applied_positions_) {
+    auto stored = ReadPositions();
+    if (!stored) return stored.error();
+    applied_positions_ = std::move(*stored);
+  }
+  auto positions = *applied_positions_;  // becomes applied_positions_ once written
   std::map<events::TopicPartition, uint64_t> advanced;
   std::map<std::string, PendingRequest> pending;  // moved into folded_ once written
   rocksdb::WriteBatch batch;
   for (const auto& stored : events) {
-    uint64_t& next = (*positions)[stored.where];
+    uint64_t& next = positions[stored.where];
     if (stored.offset < next) continue;
     next = stored.offset + 1;
     advanced[stored.where] = next;
@@ -178,6 +185,7 @@ Status RocksStateStore::ApplyBatch(const std::vector<events::StoredEvent>& event
   options.disableWAL = !write_ahead_log_;
   auto s = db_->Write(options, &batch);
   if (!s.ok()) return FromRocks(s, "apply batch");
+  applied_positions_ = std::move(positions);
   RememberFolded(pending);
   return {};
 }
