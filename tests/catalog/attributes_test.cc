@@ -9,15 +9,7 @@
 namespace ledger::catalog {
 namespace {
 
-constexpr const char* kCatalog = R"(
-[center]
-name = "Test County 311"
-time_zone = "America/New_York"
-[center.hours]
-open = "07:00"
-close = "19:00"
-weekdays = ["mon", "tue", "wed", "thu", "fri"]
-
+const std::string kCatalog = std::string(testing::kCenter) + R"(
 [[departments]]
 code = "DSW"
 name = "Solid Waste"

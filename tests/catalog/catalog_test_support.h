@@ -12,6 +12,16 @@
 
 namespace ledger::catalog::testing {
 
+// The [center] of every test catalog: Monday to Friday 07:00-19:00 in New York.
+inline constexpr const char* kCenter = R"([center]
+name = "Test County 311"
+time_zone = "America/New_York"
+[center.hours]
+open = "07:00"
+close = "19:00"
+weekdays = ["mon", "tue", "wed", "thu", "fri"]
+)";
+
 // Milliseconds since the epoch of the UTC time y-m-d h:min.
 inline int64_t UtcMs(int y, unsigned m, unsigned d, int h, int min = 0) {
   namespace chrono = std::chrono;

@@ -7,18 +7,12 @@
 #include <gtest/gtest.h>
 
 #include "catalog/catalog.h"
+#include "tests/catalog/catalog_test_support.h"
 
 namespace ledger::catalog {
 namespace {
 
-constexpr const char* kCenter = R"([center]
-name = "Test County 311"
-time_zone = "America/New_York"
-[center.hours]
-open = "07:00"
-close = "19:00"
-weekdays = ["mon", "tue", "wed", "thu", "fri"]
-)";
+using testing::kCenter;
 
 constexpr const char* kDepartments = R"([[departments]]
 code = "DOT"

@@ -13,15 +13,7 @@ namespace {
 using testing::ParseValid;
 using testing::UtcMs;
 
-constexpr const char* kCatalog = R"(
-[center]
-name = "Test County 311"
-time_zone = "America/New_York"
-[center.hours]
-open = "07:00"
-close = "19:00"
-weekdays = ["mon", "tue", "wed", "thu", "fri"]
-[[center.holidays]]
+const std::string kCatalog = std::string(testing::kCenter) + R"([[center.holidays]]
 date = 2026-11-26
 name = "Thanksgiving Day"
 [[center.holidays]]
