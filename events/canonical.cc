@@ -321,6 +321,12 @@ std::string EncodeCanonical(const Event& event) {
   return WithHash(buffer, hash_at, event.hash);
 }
 
+std::string EncodeCanonicalJson(const Json& value) {
+  EncodingBuffer& buffer = ClearedBuffer();
+  AppendJson(buffer, value);
+  return std::string(buffer.View(0, buffer.size()));
+}
+
 std::string ComputeHash(const Event& event) {
   EncodingBuffer& buffer = ClearedBuffer();
   AppendWithoutHash(buffer, event);

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <limits>
@@ -240,7 +241,67 @@ struct DomDecoder {
   }
 };
 
+// A CloudEvent in binary content mode: attributes from Kafka headers
+// (`ce_<name>`, `content-type`), `data` decoded from the message value.
+class HeaderEnvelope {
+ public:
+  HeaderEnvelope(const std::vector<std::pair<std::string, std::string>>& headers,
+                 std::optional<Json> data)
+      : data_(std::move(data)) {
+    for (const auto& [name, value] : headers) {
+      std::string_view attribute = name == "content-type" ? "datacontenttype" : std::string_view(name);
+      if (attribute == name && !attribute.starts_with("ce_")) continue;
+      if (attribute == name) attribute.remove_prefix(3);
+      for (size_t a = 0; a < kAttributeCount; ++a)
+        if (kAttributeNames[a] == attribute) attributes_[a] = value;
+    }
+  }
+  bool Has(Attribute a) const { return attributes_[a].has_value(); }
+  std::optional<std::string_view> String(Attribute a) const { return attributes_[a]; }
+  std::optional<Json> ObjectData() const {
+    if (!data_ || !data_->is_object()) return std::nullopt;
+    return data_;
+  }
+  std::optional<uint64_t> Unsigned(Attribute a) const {
+    if (!attributes_[a]) return std::nullopt;
+    std::string_view text = *attributes_[a];
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+    return n;
+  }
+
+ private:
+  std::array<std::optional<std::string_view>, kAttributeCount> attributes_;
+  std::optional<Json> data_;
+};
+
 }  // namespace
+
+BinaryMessage ToBinaryMessage(const Event& e) {
+  BinaryMessage m;
+  m.key = e.subject;
+  m.value = EncodeCanonicalJson(e.data);
+  m.headers = {{"ce_specversion", "1.0"}, {"ce_id", e.id},           {"ce_source", e.source},
+               {"ce_type", e.type},       {"ce_time", FormatTime(e.time_ms)},
+               {"ce_subject", e.subject}, {"content-type", e.datacontenttype},
+               {"ce_sequence", std::to_string(e.sequence)}, {"ce_actor", e.actor}};
+  if (!e.channel.empty()) m.headers.emplace_back("ce_channel", e.channel);
+  if (!e.prevhash.empty()) m.headers.emplace_back("ce_prevhash", e.prevhash);
+  if (!e.hash.empty()) m.headers.emplace_back("ce_hash", e.hash);
+  return m;
+}
+
+Result<Event> FromBinaryMessage(const std::vector<std::pair<std::string, std::string>>& headers,
+                                std::string_view value) {
+  static thread_local DomDecoder decoder;
+  simdjson::dom::element root;
+  std::optional<Json> data;
+  if (decoder.Parse(value).get(root) == simdjson::SUCCESS) data = ToJsonValue(root);
+  Result<Event> e = BuildEvent(HeaderEnvelope(headers, std::move(data)));
+  if (!e) return MakeError(ErrorCode::kCorruption, "Kafka message: " + e.error().message);
+  return e;
+}
 
 const char* ErrorCodeName(ErrorCode code) {
   switch (code) {

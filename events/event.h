@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -50,6 +52,26 @@ std::string EncodeCanonical(const Event& event);
 // Json::parse it rejects integers beyond 64 bits and nesting deeper than 1024
 // levels, which no canonical encoding holds.
 Result<Event> DecodeEvent(std::string_view bytes);
+
+// The canonical encoding of one JSON value (as `data` sits inside
+// EncodeCanonical): keys sorted, no whitespace.
+std::string EncodeCanonicalJson(const Json& value);
+
+// CloudEvents Kafka protocol binding, binary content mode: every attribute
+// but `data` is a header (`ce_<name>`; `datacontenttype` is `content-type`),
+// the value is the canonical encoding of `data`, the key is the subject.
+// Absent optional extensions (channel, prevhash) have no header.
+struct BinaryMessage {
+  std::string key;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string value;
+};
+BinaryMessage ToBinaryMessage(const Event& event);
+// Inverse of ToBinaryMessage; headers it does not know are ignored. The
+// event re-encodes canonically to the bytes its hash covers. kCorruption
+// naming the bad attribute or header.
+Result<Event> FromBinaryMessage(const std::vector<std::pair<std::string, std::string>>& headers,
+                                std::string_view value);
 
 // Hash of `event` with its `hash` attribute left out (prevhash included):
 // lower-case hex SHA-256 of that canonical encoding.

@@ -78,6 +78,10 @@ class EventLog {
   // Every topic-partition that holds at least one event.
   virtual std::vector<TopicPartition> TopicPartitions() = 0;
 
+  // What keeps the log from storing appends now, for /healthz ("" when
+  // nothing does): a broker out of reach, a failed write being resolved.
+  virtual std::string Problem() = 0;
+
 };
 
 }  // namespace ledger::events

@@ -18,11 +18,17 @@ std::atomic<bool> g_stop{false};
 struct CommonOptions {
   std::string config = "config/ledger.toml";
   std::string data_dir;
+  std::string log_backend;
+  std::string brokers;
 };
 
 void AddCommon(CLI::App& cmd, CommonOptions& common) {
   cmd.add_option("-c,--config", common.config, "settings file")->capture_default_str();
   cmd.add_option("-d,--data-dir", common.data_dir, "data directory (overrides storage.data_dir)");
+  cmd.add_option("--log", common.log_backend, "log backend: embedded or kafka (overrides log.backend)")
+      ->check(CLI::IsMember({"embedded", "kafka"}));
+  cmd.add_option("--brokers", common.brokers,
+                 "Kafka bootstrap servers, e.g. 127.0.0.1:9092 (overrides kafka.brokers)");
   cmd.set_version_flag("--version", std::string("ledger ") + LEDGER_VERSION);
 }
 
@@ -34,12 +40,19 @@ Settings LoadOrExit(const CommonOptions& common) {
     std::exit(2);
   }
   if (!common.data_dir.empty()) settings->data_dir = common.data_dir;
+  if (!common.log_backend.empty()) settings->log_backend = common.log_backend;
+  if (!common.brokers.empty()) settings->kafka.brokers = common.brokers;
   return *settings;
 }
 
 int Fail(const ledger::events::Error& error) {
   std::fprintf(stderr, "ledger: %s\n", error.message.c_str());
   return 1;
+}
+
+std::string LogDescription(const Settings& s) {
+  if (s.log_backend == "kafka") return "Kafka log at " + s.kafka.brokers;
+  return "embedded log in " + s.log_dir();
 }
 
 int Serve(Settings settings) {
@@ -52,10 +65,10 @@ int Serve(Settings settings) {
   if (!ledger.ok()) return Fail(ledger.error());
   std::string key = settings.api_keys.empty() ? "<none configured>" : settings.api_keys.front().key;
   std::printf(
-      "311 Ledger serving on http://%s:%u (embedded log in %s)\n"
+      "311 Ledger serving on http://%s:%u (%s)\n"
       "Authenticate with: -H 'Authorization: Bearer %s'\n"
       "Try: curl -H 'Authorization: Bearer %s' http://%s:%u/v1/catalog\n",
-      settings.server.host.c_str(), (*ledger)->port(), settings.log_dir().c_str(), key.c_str(),
+      settings.server.host.c_str(), (*ledger)->port(), LogDescription(settings).c_str(), key.c_str(),
       key.c_str(), settings.server.host.c_str(), (*ledger)->port());
   std::fflush(stdout);
   int sig = 0;
@@ -73,7 +86,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   CommonOptions common;
-  auto* serve = app.add_subcommand("serve", "serve the HTTP API on the embedded log");
+  auto* serve = app.add_subcommand("serve", "serve the HTTP API (on the embedded log, or Kafka with --log kafka)");
   AddCommon(*serve, common);
   std::string host, catalog;
   int port = -1, threads = 0;

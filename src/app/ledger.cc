@@ -11,7 +11,7 @@
 #include "src/app/projection_runner.h"
 #include "src/http/api.h"
 #include "src/http/server.h"
-#include "src/log/embedded_log.h"
+#include "src/app/log_backend.h"
 #include "src/log/embedded_log_stats.h"
 
 namespace ledger::app {
@@ -25,10 +25,6 @@ constexpr size_t kRebuildBatchEvents = 32768;
 using events::ErrorCode;
 using events::MakeError;
 
-events::Result<std::unique_ptr<events::EventLog>> OpenLog(const Settings& s, bool read_only) {
-  return log::OpenEmbeddedLog({s.log_dir(), read_only, s.max_group_events});
-}
-
 class RunningLedger : public Ledger {
  public:
   events::Status Open(const Settings& s) {
@@ -39,7 +35,9 @@ class RunningLedger : public Ledger {
     std::error_code ec;
     fs::create_directories(s.data_dir, ec);
     if (ec) return MakeError(ErrorCode::kIo, "cannot create data directory " + s.data_dir + ": " + ec.message());
-    auto log = OpenLog(s, false);
+    ServingState serving{[this]() -> projections::StateStore& { return *store_; },
+                         [this] { return runner_->Projected(); }};
+    auto log = OpenLog(s, false, catalog_.get(), serving);
     if (!log.ok()) return log.error();
     log_ = std::move(*log);
     auto store = projections::StateStore::Open(s.state_dir(), projections::OpenMode::kReadWrite);
@@ -112,8 +110,10 @@ class RunningLedger : public Ledger {
 
   events::Json Health() const {
     std::string error = runner_->LastError();
-    events::Json j = {{"status", error.empty() ? "ok" : "degraded"},
-                      {"log", {{"backend", settings_.log_backend}, {"status", "ok"}}},
+    std::string log_problem = log_->Problem();
+    bool ok = error.empty() && log_problem.empty();
+    events::Json j = {{"status", ok ? "ok" : "degraded"},
+                      {"log", {{"backend", settings_.log_backend}, {"status", log_problem.empty() ? "ok" : log_problem}}},
                       {"projections", {{"lag_events", Lag()}, {"status", error.empty() ? "ok" : error}}}};
     return j;
   }
@@ -176,12 +176,23 @@ events::Result<RebuildResult> RebuildInto(events::EventLog& log, const std::stri
 }  // namespace
 
 events::Result<RebuildResult> Replay(const Settings& s) {
-  // Holding the log for writing proves no server runs on this data directory.
-  auto log = OpenLog(s, false);
+  // Holding the data directory proves no server runs on it: the embedded log
+  // for writing, or on Kafka (a log shared with others) the live state.
+  std::unique_ptr<projections::StateStore> held;
+  if (s.log_backend == "kafka") {
+    auto live = projections::StateStore::Open(s.state_dir(), projections::OpenMode::kReadWrite);
+    if (!live.ok())
+      return MakeError(live.error().code, "data directory " + s.data_dir +
+                                              " is in use by another process, or unreadable (" +
+                                              live.error().message + ")");
+    held = std::move(*live);
+  }
+  auto log = OpenLog(s, s.log_backend == "kafka", nullptr);
   if (!log.ok()) return log.error();
   std::string fresh = s.state_dir() + ".replay";
   auto rebuilt = RebuildInto(**log, fresh, {});
   if (!rebuilt.ok()) return rebuilt.error();
+  held.reset();
   std::error_code ec;
   std::string old = s.state_dir() + ".old";
   fs::remove_all(old, ec);
@@ -195,7 +206,7 @@ events::Result<RebuildResult> Replay(const Settings& s) {
 events::Result<VerifyReport> Verify(const Settings& s) {
   auto live = projections::StateStore::Open(s.state_dir(), projections::OpenMode::kReadOnly);
   if (!live.ok()) return live.error();
-  auto log = OpenLog(s, true);
+  auto log = OpenLog(s, true, nullptr);
   if (!log.ok()) return log.error();
   // Positions and checksum from one view of the live state.
   auto positions = (*live)->Positions();
@@ -211,25 +222,33 @@ events::Result<VerifyReport> Verify(const Settings& s) {
 
 events::Status Tail(const Settings& s, const TailOptions& options, std::ostream& out,
                     const std::atomic<bool>& stop_requested) {
-  auto log = OpenLog(s, true);
+  auto log = OpenLog(s, true, nullptr, {}, {options.topic});
   if (!log.ok()) return log.error();
-  events::TopicPartition tp{options.topic, 0};
-  uint64_t next = options.from, printed = 0;
+  Positions next;  // per partition of the topic
+  uint64_t printed = 0;
   while (!stop_requested) {
-    auto batch = (*log)->Read(tp, next, 1024);
-    if (!batch.ok()) return batch.error();
-    for (auto& e : *batch) {
-      if (options.limit && printed >= *options.limit) return {};
-      events::Json j = events::ToJson(e.event);
-      j["position"] = {{"topic", e.where.topic}, {"partition", e.where.partition}, {"offset", e.offset}};
-      out << j.dump() << '\n';
-      ++printed;
-      next = e.offset + 1;
+    for (const auto& tp : (*log)->TopicPartitions())
+      if (tp.topic == options.topic) next.try_emplace(tp, options.from);
+    bool printed_any = false;
+    for (auto& [tp, offset] : next) {
+      auto batch = (*log)->Read(tp, offset, 1024);
+      if (!batch.ok()) return batch.error();
+      for (auto& e : *batch) {
+        if (options.limit && printed >= *options.limit) return {};
+        events::Json j = events::ToJson(e.event);
+        j["position"] = {{"topic", e.where.topic}, {"partition", e.where.partition}, {"offset", e.offset}};
+        out << j.dump() << '\n';
+        ++printed;
+        offset = e.offset + 1;
+      }
+      printed_any = printed_any || !batch->empty();
     }
     out.flush();
-    if (!batch->empty()) continue;
+    if (printed_any) continue;
     if (!options.follow) return {};
-    (*log)->WaitForAppend({{tp, next}}, std::chrono::milliseconds(200));
+    Positions seen = next;
+    seen.try_emplace({options.topic, 0}, options.from);
+    (*log)->WaitForAppend(seen, std::chrono::milliseconds(200));
   }
   return {};
 }

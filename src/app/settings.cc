@@ -49,6 +49,12 @@ class TableReader {
   const toml::table* table_ = nullptr;
 };
 
+events::Status CheckBackend(const std::string& backend) {
+  if (backend == "embedded" || backend == "kafka") return {};
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "log.backend: '" + backend + "' is not a log backend (use \"embedded\" or \"kafka\")");
+}
+
 }  // namespace
 
 events::Result<Settings> LoadSettings(const std::string& path) {
@@ -77,17 +83,24 @@ events::Result<Settings> LoadSettings(const std::string& path) {
   TableReader log(root, path, "log");
   log.String("backend", s.log_backend);
   log.Integer("max_group_events", s.max_group_events, 1, 1 << 20);
+  TableReader kafka(root, path, "kafka");
+  kafka.String("brokers", s.kafka.brokers);
+  kafka.Integer("requests_partitions", s.kafka.requests_partitions, 6, 10'000);
+  kafka.Integer("contacts_partitions", s.kafka.contacts_partitions, 1, 10'000);
+  kafka.Integer("department_partitions", s.kafka.department_partitions, 1, 10'000);
+  kafka.Integer("replication_factor", s.kafka.replication_factor, 1, 32);
+  kafka.Integer("produce_timeout_ms", s.kafka.produce_timeout_ms, 100, 600'000);
+  kafka.Integer("broker_timeout_ms", s.kafka.broker_timeout_ms, 100, 600'000);
+  kafka.String("topic_prefix", s.kafka.topic_prefix);
   TableReader projections(root, path, "projections");
   projections.Integer("batch_events", s.projection_batch_events, 1, 1 << 20);
   TableReader catalog(root, path, "catalog");
   catalog.String("path", s.catalog_path);
-  for (TableReader* r : {&server, &storage, &log, &projections, &catalog})
+  for (TableReader* r : {&server, &storage, &log, &kafka, &projections, &catalog})
     if (r->error) return *r->error;
   s.server.read_timeout = std::chrono::seconds(read_timeout);
   s.server.handler_timeout = std::chrono::seconds(handler_timeout);
-  if (s.log_backend != "embedded")
-    return MakeError(ErrorCode::kInvalidArgument,
-                     path + ": log.backend: '" + s.log_backend + "' is not supported (use \"embedded\")");
+  if (auto valid = CheckBackend(s.log_backend); !valid) return MakeError(valid.error().code, path + ": " + valid.error().message);
   if (auto* keys = root["api_keys"].as_array()) {
     for (auto& node : *keys) {
       auto* t = node.as_table();

@@ -11,11 +11,24 @@
 
 namespace ledger::app {
 
+// The Kafka backend ([kafka] in the settings file).
+struct KafkaSettings {
+  std::string brokers = "127.0.0.1:9092";
+  int requests_partitions = 6;    // 311.requests, keyed by request id
+  int contacts_partitions = 3;    // 311.contacts, keyed by contact id
+  int department_partitions = 1;  // each 311.dept.<code>: one keeps a department's order total
+  int replication_factor = 1;
+  int produce_timeout_ms = 10'000;  // an append not confirmed by then answers 503
+  int broker_timeout_ms = 15'000;   // start-up waits this long for a broker
+  std::string topic_prefix;  // before every topic name: several ledgers on one cluster
+};
+
 struct Settings {
   http::ServerOptions server;
   int max_json_depth = 32;
   std::string data_dir = "data";
-  std::string log_backend = "embedded";
+  std::string log_backend = "embedded";  // or "kafka"
+  KafkaSettings kafka;
   size_t max_group_events = 4096;
   size_t projection_batch_events = 2048;
   std::string catalog_path = "config/catalog.toml";

@@ -112,6 +112,8 @@ class EmbeddedLog final : public events::EventLog, private CommittedState {
     return out;
   }
 
+  std::string Problem() override { return store_->secondary() ? "the log is open read-only" : ""; }
+
   EmbeddedLogStats Stats() const {
     std::lock_guard lock(state_mu_);
     return {group_commits_, appends_stored_};

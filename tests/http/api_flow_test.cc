@@ -24,8 +24,12 @@ HttpReply Command(HttpClient& client, const std::string& id, json body) {
   return client.Post("/v1/requests/" + id + "/events", body);
 }
 
-TEST(RequestApi, SubmitAnswersWithStateUrlAndLogPositionAfterProjection) {
-  LedgerUnderTest ledger;
+class RequestApi : public ::testing::TestWithParam<Backend> {};
+class ContactApi : public ::testing::TestWithParam<Backend> {};
+class ServiceApi : public ::testing::TestWithParam<Backend> {};
+
+TEST_P(RequestApi, SubmitAnswersWithStateUrlAndLogPositionAfterProjection) {
+  LedgerUnderTest ledger(GetParam());
   auto client = ledger.Client();
   auto r = client.Post("/v1/requests", PotholeRequest());
   ASSERT_EQ(r.status, 201) << r.body;
@@ -49,8 +53,8 @@ TEST(RequestApi, SubmitAnswersWithStateUrlAndLogPositionAfterProjection) {
   EXPECT_EQ(got.Json(), body["request"]);
 }
 
-TEST(RequestApi, PotholeWalksThroughRouteAssignCloseAndHistoryShowsTheChain) {
-  LedgerUnderTest ledger;
+TEST_P(RequestApi, PotholeWalksThroughRouteAssignCloseAndHistoryShowsTheChain) {
+  LedgerUnderTest ledger(GetParam());
   auto client = ledger.Client();
   std::string id = Submit(client);
   auto routed = Command(client, id, {{"command", "route"}, {"to_department", "DSW"},
@@ -85,8 +89,8 @@ TEST(RequestApi, PotholeWalksThroughRouteAssignCloseAndHistoryShowsTheChain) {
                                              "gov311.request.assigned.v1", "gov311.request.closed.v1"}));
 }
 
-TEST(RequestApi, StaleExpectedVersionGets409AndAppendsNothing) {
-  LedgerUnderTest ledger;
+TEST_P(RequestApi, StaleExpectedVersionGets409AndAppendsNothing) {
+  LedgerUnderTest ledger(GetParam());
   auto client = ledger.Client();
   std::string id = Submit(client);
   ASSERT_EQ(Command(client, id, {{"command", "assign"}, {"assignee", "crew-1"}}).status, 200);
@@ -99,8 +103,8 @@ TEST(RequestApi, StaleExpectedVersionGets409AndAppendsNothing) {
   EXPECT_EQ(client.Get("/v1/requests/" + id + "/history").Json()["events"].size(), 2u);
 }
 
-TEST(ContactApi, PhoneCallCreatesRequestAndASecondCallLinksToIt) {
-  LedgerUnderTest ledger;
+TEST_P(ContactApi, PhoneCallCreatesRequestAndASecondCallLinksToIt) {
+  LedgerUnderTest ledger(GetParam());
   auto client = ledger.Client();
   auto first = client.Post("/v1/contacts", {{"channel", "phone"}, {"language", "es"},
                                             {"agent", "ana"}, {"wait_seconds", 42},
@@ -120,8 +124,8 @@ TEST(ContactApi, PhoneCallCreatesRequestAndASecondCallLinksToIt) {
   EXPECT_FALSE(info.Json().contains("request"));
 }
 
-TEST(RequestApi, DuplicateShowsOnParentAndReopenCountsAfterClose) {
-  LedgerUnderTest ledger;
+TEST_P(RequestApi, DuplicateShowsOnParentAndReopenCountsAfterClose) {
+  LedgerUnderTest ledger(GetParam());
   auto client = ledger.Client();
   std::string parent = Submit(client), child = Submit(client);
   auto marked = Command(client, child, {{"command", "mark_duplicate"}, {"parent_id", parent}});
@@ -139,8 +143,8 @@ TEST(RequestApi, DuplicateShowsOnParentAndReopenCountsAfterClose) {
   EXPECT_EQ(survey.Json()["request"]["survey_score"], 4);
 }
 
-TEST(RequestApi, EventsSurviveARestartOfTheServer) {
-  LedgerUnderTest ledger;
+TEST_P(RequestApi, EventsSurviveARestartOfTheServer) {
+  LedgerUnderTest ledger(GetParam());
   std::string id;
   {
     auto client = ledger.Client();
@@ -155,8 +159,8 @@ TEST(RequestApi, EventsSurviveARestartOfTheServer) {
   EXPECT_EQ(state.Json()["version"], 2);
 }
 
-TEST(RequestApi, StartWithLostStateServesOnlyOnceTheLogIsProjected) {
-  LedgerUnderTest ledger;
+TEST_P(RequestApi, StartWithLostStateServesOnlyOnceTheLogIsProjected) {
+  LedgerUnderTest ledger(GetParam());
   std::vector<std::string> ids;
   {
     auto client = ledger.Client();
@@ -172,8 +176,8 @@ TEST(RequestApi, StartWithLostStateServesOnlyOnceTheLogIsProjected) {
   EXPECT_EQ(client.Get("/v1/requests?service_code=pothole&limit=500").Json()["requests"].size(), 300u);
 }
 
-TEST(RequestApi, StopDuringConcurrentIngestKeepsEveryAnsweredRequest) {
-  LedgerUnderTest ledger;
+TEST_P(RequestApi, StopDuringConcurrentIngestKeepsEveryAnsweredRequest) {
+  LedgerUnderTest ledger(GetParam());
   std::mutex mu;
   std::vector<std::string> answered;
   std::atomic<bool> stop{false};
@@ -205,8 +209,8 @@ TEST(RequestApi, StopDuringConcurrentIngestKeepsEveryAnsweredRequest) {
   for (const auto& id : answered) EXPECT_EQ(client.Get("/v1/requests/" + id).status, 200) << id;
 }
 
-TEST(ServiceApi, CatalogHealthAndMetricsAnswer) {
-  LedgerUnderTest ledger;
+TEST_P(ServiceApi, CatalogHealthAndMetricsAnswer) {
+  LedgerUnderTest ledger(GetParam());
   auto client = ledger.Client();
   auto catalog = client.Get("/v1/catalog");
   ASSERT_EQ(catalog.status, 200);
@@ -226,6 +230,13 @@ TEST(ServiceApi, CatalogHealthAndMetricsAnswer) {
   EXPECT_NE(metrics.body.find("ledger_http_request_duration_seconds_bucket{method=\"POST\",route=\"/v1/requests\""),
             std::string::npos);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, RequestApi, ::testing::Values(Backend::kEmbedded, Backend::kKafka),
+                         [](const auto& info) { return BackendName(info.param); });
+INSTANTIATE_TEST_SUITE_P(Backends, ContactApi, ::testing::Values(Backend::kEmbedded, Backend::kKafka),
+                         [](const auto& info) { return BackendName(info.param); });
+INSTANTIATE_TEST_SUITE_P(Backends, ServiceApi, ::testing::Values(Backend::kEmbedded, Backend::kKafka),
+                         [](const auto& info) { return BackendName(info.param); });
 
 }  // namespace
 }  // namespace ledger::testing

@@ -11,7 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-struct BadInput {
+struct BadInputCase {
   std::string name;
   std::string method;
   std::string target;  // "{open}" and "{closed}" stand for request ids made in set-up
@@ -33,7 +33,7 @@ std::string Nested(int depth) {
   return std::string(depth, '[') + std::string(depth, ']');
 }
 
-std::vector<BadInput> Cases() {
+std::vector<BadInputCase> Cases() {
   return {
       {"malformed JSON", "POST", "/v1/requests", R"({"service_code": "pothole",)", 400,
        "invalid_argument", "body is not valid JSON"},
@@ -151,8 +151,10 @@ std::string Replace(std::string s, const std::string& from, const std::string& t
   return s;
 }
 
-TEST(BadInput, EachCaseGetsItsStatusAClearJsonErrorAndAppendsNothing) {
-  LedgerUnderTest ledger;
+class BadInput : public ::testing::TestWithParam<Backend> {};
+
+TEST_P(BadInput, EachCaseGetsItsStatusAClearJsonErrorAndAppendsNothing) {
+  LedgerUnderTest ledger(GetParam());
   auto client = ledger.Client();
   std::string open = client.Post("/v1/requests", PotholeRequest()).Json()["request"]["id"];
   std::string closed = client.Post("/v1/requests", PotholeRequest()).Json()["request"]["id"];
@@ -177,14 +179,17 @@ TEST(BadInput, EachCaseGetsItsStatusAClearJsonErrorAndAppendsNothing) {
   }
 }
 
-TEST(BadInput, MalformedHttpGets400AndTheServerKeepsServing) {
-  LedgerUnderTest ledger;
+TEST_P(BadInput, MalformedHttpGets400AndTheServerKeepsServing) {
+  LedgerUnderTest ledger(GetParam());
   auto client = ledger.Client();
   auto reply = client.SendRaw("THIS IS NOT HTTP\r\n\r\n");
   EXPECT_EQ(reply.status, 400);
   EXPECT_EQ(reply.Json()["error"]["code"], "bad_request");
   EXPECT_EQ(client.Get("/v1/catalog").status, 200);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, BadInput, ::testing::Values(Backend::kEmbedded, Backend::kKafka),
+                         [](const auto& info) { return BackendName(info.param); });
 
 }  // namespace
 }  // namespace ledger::testing

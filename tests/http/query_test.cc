@@ -28,8 +28,10 @@ std::set<std::string> Ids(const json& page) {
   return ids;
 }
 
-TEST(RequestQueryApi, OverdueListsOpenRequestsPastTheirDeadlineOnly) {
-  LedgerUnderTest ledger;
+class RequestQueryApi : public ::testing::TestWithParam<Backend> {};
+
+TEST_P(RequestQueryApi, OverdueListsOpenRequestsPastTheirDeadlineOnly) {
+  LedgerUnderTest ledger(GetParam());
   auto client = ledger.Client();
   std::string late = Submit(client, "pothole", 40);
   std::string late_closed = Submit(client, "pothole", 40);
@@ -42,8 +44,8 @@ TEST(RequestQueryApi, OverdueListsOpenRequestsPastTheirDeadlineOnly) {
   EXPECT_FALSE(client.Get("/v1/requests/" + fresh).Json()["overdue"].get<bool>());
 }
 
-TEST(RequestQueryApi, DepartmentAndStatusFollowRoutingAndStatusChanges) {
-  LedgerUnderTest ledger;
+TEST_P(RequestQueryApi, DepartmentAndStatusFollowRoutingAndStatusChanges) {
+  LedgerUnderTest ledger(GetParam());
   auto client = ledger.Client();
   std::string a = Submit(client, "pothole", 0), b = Submit(client, "pothole", 0);
   ASSERT_EQ(client.Post("/v1/requests/" + b + "/events",
@@ -58,8 +60,8 @@ TEST(RequestQueryApi, DepartmentAndStatusFollowRoutingAndStatusChanges) {
   EXPECT_EQ(Ids(client.Get("/v1/requests?service_code=pothole").Json()), (std::set<std::string>{a, b}));
 }
 
-TEST(RequestQueryApi, CursorPagesCoverEveryRequestOnceAndCreatedRangeFilters) {
-  LedgerUnderTest ledger;
+TEST_P(RequestQueryApi, CursorPagesCoverEveryRequestOnceAndCreatedRangeFilters) {
+  LedgerUnderTest ledger(GetParam());
   auto client = ledger.Client();
   std::set<std::string> all;
   for (int i = 0; i < 23; ++i) all.insert(Submit(client, "pothole", i % 2 ? 10 : 0));
@@ -80,6 +82,9 @@ TEST(RequestQueryApi, CursorPagesCoverEveryRequestOnceAndCreatedRangeFilters) {
   auto recent = client.Get("/v1/requests?created_from=" + from + "&limit=100").Json();
   EXPECT_EQ(recent["requests"].size(), 12u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, RequestQueryApi, ::testing::Values(Backend::kEmbedded, Backend::kKafka),
+                         [](const auto& info) { return BackendName(info.param); });
 
 }  // namespace
 }  // namespace ledger::testing

@@ -1,13 +1,34 @@
 #include "tests/support/test_ledger.h"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdlib>
+#include <random>
 #include <filesystem>
 #include <stdexcept>
 
 namespace ledger::testing {
 
-app::Settings TestSettings(const std::string& data_dir) {
+std::string BackendName(Backend backend) {
+  return backend == Backend::kKafka ? "Kafka" : "Embedded";
+}
+
+std::string TestBrokers() {
+  const char* env = std::getenv("LEDGER_TEST_BROKERS");
+  return env && *env ? env : "127.0.0.1:9092";
+}
+
+app::Settings TestSettings(const std::string& data_dir, Backend backend) {
   app::Settings s;
+  if (backend == Backend::kKafka) {
+    static std::atomic<int> ledgers{0};
+    std::random_device random;
+    s.log_backend = "kafka";
+    s.kafka.brokers = TestBrokers();
+    s.kafka.topic_prefix = "test-" + std::to_string(getpid()) + "-" + std::to_string(++ledgers) +
+                           "-" + std::to_string(random() % 1'000'000) + ".";
+  }
   s.server.host = "127.0.0.1";
   s.server.port = 0;
   s.server.threads = 2;
@@ -17,8 +38,8 @@ app::Settings TestSettings(const std::string& data_dir) {
   return s;
 }
 
-LedgerUnderTest::LedgerUnderTest() : dir_(std::make_unique<TempDir>()) {
-  settings_ = TestSettings(dir_->path() + "/data");
+LedgerUnderTest::LedgerUnderTest(Backend backend) : dir_(std::make_unique<TempDir>()) {
+  settings_ = TestSettings(dir_->path() + "/data", backend);
   Restart();
 }
 

@@ -4,6 +4,7 @@
 // shipped catalog, and an in-process ledger behind a real socket.
 
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -19,13 +20,24 @@ inline constexpr const char* kTestKey = "test-key-0123456789abcdef";
 inline constexpr const char* kSourceDir = LEDGER_SOURCE_DIR;
 
 
-// Settings: data in `data_dir`, port 0, shipped catalog, one admin key kTestKey.
-app::Settings TestSettings(const std::string& data_dir);
+// The log backends every HTTP test runs against.
+enum class Backend { kEmbedded, kKafka };
+std::string BackendName(Backend backend);  // "Embedded", "Kafka": test name suffixes
+inline void PrintTo(Backend backend, std::ostream* os) { *os << BackendName(backend); }
 
-// A ledger serving on loopback with its own data directory.
+// The test broker: $LEDGER_TEST_BROKERS, else 127.0.0.1:9092 (scripts/test
+// starts it with scripts/kafka).
+std::string TestBrokers();
+
+// Settings: data in `data_dir`, port 0, shipped catalog, one admin key
+// kTestKey; on Kafka, topics under a prefix no other ledger uses.
+app::Settings TestSettings(const std::string& data_dir, Backend backend = Backend::kEmbedded);
+
+// A ledger serving on loopback with its own data directory (and on Kafka
+// its own topics).
 class LedgerUnderTest {
  public:
-  LedgerUnderTest();
+  explicit LedgerUnderTest(Backend backend = Backend::kEmbedded);
   explicit LedgerUnderTest(const app::Settings& settings);
   ~LedgerUnderTest();
   uint16_t port() const;

@@ -1,0 +1,78 @@
+#include "src/app/log_backend.h"
+
+#include "commands/decide.h"
+#include "events/event_types.h"
+#include "projections/projected_topics.h"
+#include "src/log/embedded_log.h"
+#include "src/log/kafka_log.h"
+
+namespace ledger::app {
+namespace {
+
+// Events are the truth: Kafka must never delete them by age or size.
+std::map<std::string, std::string> KeepForever(int replication_factor) {
+  return {{"retention.ms", "-1"},
+          {"retention.bytes", "-1"},
+          {"unclean.leader.election.enable", "false"},
+          {"min.insync.replicas", replication_factor > 1 ? "2" : "1"}};
+}
+
+std::vector<log::KafkaTopicSpec> LedgerTopics(const KafkaSettings& k, const catalog::Catalog* catalog) {
+  auto rf = static_cast<int16_t>(k.replication_factor);
+  std::vector<log::KafkaTopicSpec> topics = {
+      {std::string(events::topics::kRequests), k.requests_partitions, rf, KeepForever(rf)},
+      {std::string(events::topics::kContacts), k.contacts_partitions, rf, KeepForever(rf)},
+      {std::string(events::topics::kPerformance), k.department_partitions, rf,
+       {{"cleanup.policy", "compact"}, {"min.insync.replicas", rf > 1 ? "2" : "1"}}}};
+  if (catalog)
+    for (const auto& d : catalog->departments())
+      topics.push_back({commands::DepartmentTopic(d.code), k.department_partitions, rf, KeepForever(rf)});
+  return topics;
+}
+
+log::KafkaLogOptions KafkaOptions(const Settings& s, bool read_only, const catalog::Catalog* catalog,
+                                  const ServingState& serving, const std::vector<std::string>& also_known) {
+  log::KafkaLogOptions o;
+  o.brokers = s.kafka.brokers;
+  o.read_only = read_only;
+  o.produce_timeout = std::chrono::milliseconds(s.kafka.produce_timeout_ms);
+  o.broker_timeout = std::chrono::milliseconds(s.kafka.broker_timeout_ms);
+  o.topic_prefix = s.kafka.topic_prefix;
+  if (!read_only) o.topics = LedgerTopics(s.kafka, catalog);
+  for (const auto& t : LedgerTopics(s.kafka, catalog)) o.known_topics.push_back(t.name);
+  for (const auto& t : also_known) o.known_topics.push_back(t);
+  if (!serving.store) return o;
+  o.head_of = [store = serving.store](const std::string& topic,
+                      const std::string& subject) -> events::Result<log::StreamHeadView> {
+    // Contacts have no stream in the projections: a contact id is new with
+    // each contact and its one event is sequence 1.
+    if (topic != events::topics::kRequests) return log::StreamHeadView{};
+    auto request = store().GetRequest(subject);
+    if (!request) return request.error();
+    if (!*request) return log::StreamHeadView{};
+    return log::StreamHeadView{(*request)->state.version, (*request)->state.last_hash};
+  };
+  o.projected_past = [projected_now = serving.projected](const Positions& ends) {
+    auto projected = projected_now();
+    for (const auto& [tp, end] : ends) {
+      if (!projections::IsProjectedTopic(tp.topic) || end == 0) continue;
+      auto it = projected.find(tp);
+      if (it == projected.end() || it->second < end) return false;
+    }
+    return true;
+  };
+  return o;
+}
+
+}  // namespace
+
+events::Result<std::unique_ptr<events::EventLog>> OpenLog(const Settings& s, bool read_only,
+                                                          const catalog::Catalog* catalog,
+                                                          const ServingState& serving,
+                                                          const std::vector<std::string>& also_known) {
+  if (s.log_backend == "kafka")
+    return log::OpenKafkaLog(KafkaOptions(s, read_only, catalog, serving, also_known));
+  return log::OpenEmbeddedLog({s.log_dir(), read_only, s.max_group_events});
+}
+
+}  // namespace ledger::app

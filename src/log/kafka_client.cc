@@ -1,0 +1,191 @@
+#include "log/kafka_client.h"
+
+#include <algorithm>
+#include <thread>
+
+namespace ledger::log {
+namespace {
+
+using events::ErrorCode;
+using events::MakeError;
+
+struct MetadataDeleter {
+  void operator()(const rd_kafka_metadata_t* md) const { rd_kafka_metadata_destroy(md); }
+};
+using Metadata = std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter>;
+
+int TimeoutMs(std::chrono::milliseconds timeout) { return static_cast<int>(timeout.count()); }
+
+// Metadata of every topic the cluster has.
+events::Result<Metadata> AllTopics(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, nullptr, &md, TimeoutMs(timeout));
+  if (err)
+    return MakeError(ErrorCode::kUnavailable, "Kafka metadata: " + KafkaErrorText(err));
+  return Metadata(md);
+}
+
+struct AdminOptionsDeleter {
+  void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
+};
+struct QueueDeleter {
+  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
+};
+struct EventDeleter {
+  void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
+};
+struct NewTopicDeleter {
+  void operator()(rd_kafka_NewTopic_t* t) const { rd_kafka_NewTopic_destroy(t); }
+};
+
+}  // namespace
+
+std::string KafkaErrorText(rd_kafka_resp_err_t err) { return rd_kafka_err2str(err); }
+
+events::Result<KafkaClient> NewKafkaClient(rd_kafka_type_t type,
+                                           const std::map<std::string, std::string>& settings,
+                                           const std::map<std::string, std::string>& extra,
+                                           const std::function<void(rd_kafka_conf_t*)>& prepare) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char errstr[512];
+  for (const auto* group : {&settings, &extra}) {
+    for (const auto& [name, value] : *group) {
+      if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) !=
+          RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "Kafka setting " + name + "=" + value + ": " + errstr);
+      }
+    }
+  }
+  if (prepare) prepare(conf);
+  rd_kafka_t* rk = rd_kafka_new(type, conf, errstr, sizeof errstr);  // owns conf on success
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return MakeError(ErrorCode::kInvalidArgument, std::string("Kafka client: ") + errstr);
+  }
+  return KafkaClient(rk);
+}
+
+events::Status AwaitBroker(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string last;
+  for (;;) {
+    const rd_kafka_metadata_t* md = nullptr;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, nullptr, &md, 1000);
+    if (!err) {
+      rd_kafka_metadata_destroy(md);
+      return {};
+    }
+    last = KafkaErrorText(err);
+    if (std::chrono::steady_clock::now() >= deadline)
+      return MakeError(ErrorCode::kUnavailable,
+                       "no Kafka broker answered within " + std::to_string(timeout.count()) +
+                           " ms (" + last + ")");
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+events::Status CreateMissingTopics(rd_kafka_t* rk, const std::vector<KafkaTopicSpec>& topics,
+                                   std::chrono::milliseconds timeout) {
+  auto existing = ListPartitions(rk, {}, timeout);  // warms the metadata cache
+  (void)existing;
+  std::vector<std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter>> owned;
+  std::vector<rd_kafka_NewTopic_t*> requests;
+  char errstr[512];
+  for (const auto& spec : topics) {
+    rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions,
+                                                   spec.replication_factor, errstr, sizeof errstr);
+    if (t == nullptr) return MakeError(ErrorCode::kInvalidArgument, "topic " + spec.name + ": " + errstr);
+    owned.emplace_back(t);
+    for (const auto& [name, value] : spec.config)
+      if (auto err = rd_kafka_NewTopic_set_config(t, name.c_str(), value.c_str()))
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "topic " + spec.name + ": " + name + ": " + KafkaErrorText(err));
+    requests.push_back(t);
+  }
+  if (requests.empty()) return {};
+  std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
+      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS));
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), TimeoutMs(timeout), errstr, sizeof errstr);
+  rd_kafka_AdminOptions_set_operation_timeout(options.get(), TimeoutMs(timeout), errstr, sizeof errstr);
+  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(rk));
+  rd_kafka_CreateTopics(rk, requests.data(), requests.size(), options.get(), queue.get());
+  std::unique_ptr<rd_kafka_event_t, EventDeleter> event(
+      rd_kafka_queue_poll(queue.get(), TimeoutMs(timeout) + 2000));
+  if (!event) return MakeError(ErrorCode::kUnavailable, "creating Kafka topics timed out");
+  if (rd_kafka_event_error(event.get()))
+    return MakeError(ErrorCode::kUnavailable,
+                     std::string("creating Kafka topics: ") + rd_kafka_event_error_string(event.get()));
+  const rd_kafka_CreateTopics_result_t* result = rd_kafka_event_CreateTopics_result(event.get());
+  size_t count = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
+  for (size_t i = 0; i < count; ++i) {
+    rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
+    if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      const char* why = rd_kafka_topic_result_error_string(results[i]);
+      return MakeError(ErrorCode::kUnavailable, std::string("creating topic ") +
+                                                    rd_kafka_topic_result_name(results[i]) + ": " +
+                                                    (why ? why : KafkaErrorText(err)));
+    }
+  }
+  return {};
+}
+
+events::Result<std::vector<events::TopicPartition>> ListPartitions(
+    rd_kafka_t* rk, const std::vector<std::string>& topics, std::chrono::milliseconds timeout) {
+  auto md = AllTopics(rk, timeout);
+  if (!md) return md.error();
+  std::vector<events::TopicPartition> out;
+  for (int t = 0; t < (*md)->topic_cnt; ++t) {
+    const rd_kafka_metadata_topic_t& topic = (*md)->topics[t];
+    if (topic.err) continue;
+    bool wanted = false;
+    for (const auto& name : topics) wanted = wanted || name == topic.topic;
+    if (!wanted) continue;
+    for (int p = 0; p < topic.partition_cnt; ++p) out.push_back({topic.topic, topic.partitions[p].id});
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+events::Result<uint64_t> QueryEnd(rd_kafka_t* rk, const events::TopicPartition& tp,
+                                  std::chrono::milliseconds timeout) {
+  int64_t low = 0, high = 0;
+  rd_kafka_resp_err_t err =
+      rd_kafka_query_watermark_offsets(rk, tp.topic.c_str(), tp.partition, &low, &high, TimeoutMs(timeout));
+  if (err)
+    return MakeError(ErrorCode::kUnavailable, "end of " + tp.topic + "[" +
+                                                  std::to_string(tp.partition) + "]: " + KafkaErrorText(err));
+  return static_cast<uint64_t>(high);
+}
+
+std::vector<std::pair<std::string, std::string>> MessageHeaders(const rd_kafka_message_t* m) {
+  std::vector<std::pair<std::string, std::string>> out;
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) return out;
+  const char* name;
+  const void* value;
+  size_t size;
+  for (size_t i = 0; !rd_kafka_header_get_all(headers, i, &name, &value, &size); ++i)
+    out.emplace_back(name, value ? std::string(static_cast<const char*>(value), size) : std::string());
+  return out;
+}
+
+events::Result<events::StoredEvent> DecodeMessage(const rd_kafka_message_t* m) {
+  events::StoredEvent stored;
+  stored.where = {rd_kafka_topic_name(m->rkt), m->partition};
+  stored.offset = static_cast<uint64_t>(m->offset);
+  auto event = events::FromBinaryMessage(
+      MessageHeaders(m), std::string_view(static_cast<const char*>(m->payload), m->payload ? m->len : 0));
+  if (!event)
+    return MakeError(ErrorCode::kCorruption, stored.where.topic + "[" +
+                                                 std::to_string(stored.where.partition) + "]@" +
+                                                 std::to_string(stored.offset) + ": " +
+                                                 event.error().message);
+  stored.event = std::move(*event);
+  stored.encoded = events::EncodeCanonical(stored.event);
+  return stored;
+}
+
+}  // namespace ledger::log

@@ -1,0 +1,64 @@
+#pragma once
+// librdkafka plumbing shared by the Kafka log and the department router
+// (internal to ledger_log): client handles, topic creation, metadata, and
+// turning messages into stored events.
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "events/event_log.h"
+#include "events/result.h"
+#include "log/kafka_log.h"
+
+namespace ledger::log {
+
+struct KafkaClientDeleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+};
+using KafkaClient = std::unique_ptr<rd_kafka_t, KafkaClientDeleter>;
+
+struct KafkaTopicDeleter {
+  void operator()(rd_kafka_topic_t* rkt) const { rd_kafka_topic_destroy(rkt); }
+};
+using KafkaTopic = std::unique_ptr<rd_kafka_topic_t, KafkaTopicDeleter>;
+
+// A client of `type` with `settings` (then `extra`) applied. `prepare` may set
+// callbacks and the opaque on the configuration before the client is made.
+// kInvalidArgument naming a setting librdkafka refuses.
+events::Result<KafkaClient> NewKafkaClient(rd_kafka_type_t type,
+                                           const std::map<std::string, std::string>& settings,
+                                           const std::map<std::string, std::string>& extra,
+                                           const std::function<void(rd_kafka_conf_t*)>& prepare = {});
+
+// Waits until a broker answers a metadata request; kUnavailable after `timeout`.
+events::Status AwaitBroker(rd_kafka_t* rk, std::chrono::milliseconds timeout);
+
+// Creates the topics that do not exist yet; an existing one is left as it is.
+events::Status CreateMissingTopics(rd_kafka_t* rk, const std::vector<KafkaTopicSpec>& topics,
+                                   std::chrono::milliseconds timeout);
+
+// The partitions of each of `topics` that exists (missing topics are left out).
+events::Result<std::vector<events::TopicPartition>> ListPartitions(
+    rd_kafka_t* rk, const std::vector<std::string>& topics, std::chrono::milliseconds timeout);
+
+// The high watermark (next offset) of `tp`, asked of its leader.
+events::Result<uint64_t> QueryEnd(rd_kafka_t* rk, const events::TopicPartition& tp,
+                                  std::chrono::milliseconds timeout);
+
+// The message's headers in order; empty values for null ones.
+std::vector<std::pair<std::string, std::string>> MessageHeaders(const rd_kafka_message_t* m);
+
+// The event a message holds, with its position and canonical encoding.
+// kCorruption naming the topic, partition and offset.
+events::Result<events::StoredEvent> DecodeMessage(const rd_kafka_message_t* m);
+
+// "Broker: Leader not available" and the like, for error messages.
+std::string KafkaErrorText(rd_kafka_resp_err_t err);
+
+}  // namespace ledger::log

@@ -1,0 +1,607 @@
+#include "log/kafka_log.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "log/kafka_client.h"
+#include "log/log_format.h"
+
+namespace ledger::log {
+namespace {
+
+using events::ErrorCode;
+using events::MakeError;
+using Positions = std::map<events::TopicPartition, uint64_t>;
+
+// Past this many cached stream heads, heads the projections already hold are dropped.
+constexpr size_t kPruneHeadsAbove = 100'000;
+constexpr auto kPollInterval = std::chrono::milliseconds(100);
+constexpr auto kProbeInterval = std::chrono::milliseconds(1000);
+constexpr auto kFollowPoll = std::chrono::milliseconds(100);
+
+std::string ToString(std::chrono::milliseconds ms) { return std::to_string(ms.count()); }
+
+std::map<std::string, std::string> ProducerSettings(const KafkaLogOptions& o) {
+  return {{"bootstrap.servers", o.brokers},
+          {"client.id", o.client_id},
+          {"enable.idempotence", "true"},  // retries neither duplicate nor reorder
+          {"acks", "all"},
+          {"max.in.flight.requests.per.connection", "5"},
+          {"message.timeout.ms", ToString(o.produce_timeout)},
+          {"linger.ms", "1"},
+          {"compression.type", "lz4"},
+          {"partitioner", "murmur2_random"},  // the Java client's: same key, same partition
+          {"reconnect.backoff.ms", "100"},
+          {"reconnect.backoff.max.ms", "1000"},
+          {"socket.keepalive.enable", "true"}};
+}
+
+// The reader decides every position: nothing is committed or stored by the
+// client, and an offset Kafka no longer has is an error, never a silent jump.
+std::map<std::string, std::string> ConsumerSettings(const KafkaLogOptions& o) {
+  return {{"bootstrap.servers", o.brokers},
+          {"client.id", o.client_id + "-reader"},
+          {"enable.auto.commit", "false"},
+          {"enable.auto.offset.store", "false"},
+          {"enable.partition.eof", "true"},
+          {"isolation.level", "read_committed"},
+          {"check.crcs", "true"},
+          {"fetch.message.max.bytes", "4194304"},
+          {"queued.max.messages.kbytes", "131072"},
+          {"reconnect.backoff.ms", "100"},
+          {"reconnect.backoff.max.ms", "1000"}};
+}
+
+struct CachedHead {
+  uint64_t version = 0;
+  std::string hash;
+  uint64_t generation = 0;  // the prune generation it was written in
+};
+
+// One Append call on its way through the producer.
+struct Call {
+  std::vector<events::AppendRecord> records;
+  events::EventLog::AppendCallback done;
+  std::vector<std::string> stream_keys;  // distinct, of its records
+  std::vector<events::StoredEvent> stored;
+  size_t outstanding = 0;  // messages produced, delivery not reported yet
+  std::optional<events::Error> failure;
+};
+
+struct Delivery {
+  std::shared_ptr<Call> call;
+  size_t index = 0;
+};
+
+class KafkaLog final : public events::EventLog {
+ public:
+  explicit KafkaLog(KafkaLogOptions options) : options_(std::move(options)) {}
+
+  ~KafkaLog() override {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    if (producer_) rd_kafka_flush(producer_.get(), static_cast<int>(options_.produce_timeout.count()));
+    if (poller_.joinable()) poller_.join();
+    std::deque<std::shared_ptr<Call>> blocked;
+    {
+      std::lock_guard lock(mu_);
+      blocked.swap(blocked_);
+    }
+    for (auto& call : blocked) call->done(MakeError(ErrorCode::kUnavailable, "the log is closing"));
+    std::lock_guard lock(reader_mu_);
+    for (const auto& [tp, next] : started_) rd_kafka_consume_stop(topics_.at(tp.topic).get(), tp.partition);
+    topics_.clear();
+  }
+
+  events::Status Open() {
+    if (!options_.read_only) {
+      auto producer = NewProducer();
+      if (!producer) return producer.error();
+      producer_ = std::move(*producer);
+      if (auto up = AwaitBroker(producer_.get(), options_.broker_timeout); !up) return up;
+      std::vector<KafkaTopicSpec> topics = options_.topics;
+      for (auto& t : topics) t.name = options_.topic_prefix + t.name;
+      if (auto made = CreateMissingTopics(producer_.get(), topics, options_.broker_timeout); !made)
+        return made;
+    }
+    auto consumer = NewKafkaClient(RD_KAFKA_CONSUMER, ConsumerSettings(options_), options_.extra_config);
+    if (!consumer) return consumer.error();
+    consumer_ = std::move(*consumer);
+    if (options_.read_only)
+      if (auto up = AwaitBroker(consumer_.get(), options_.broker_timeout); !up) return up;
+    // Topics just created answer "not leader" until their leaders are elected.
+    auto deadline = std::chrono::steady_clock::now() + options_.broker_timeout;
+    auto ends = QueryEnds();
+    while (!ends && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      ends = QueryEnds();
+    }
+    if (!ends) return ends.error();
+    std::lock_guard lock(mu_);
+    ends_ = *ends;
+    barrier_ = *ends;  // heads come from the projections once they reach here
+    barrier_pending_ = true;
+    if (!options_.read_only) poller_ = std::thread([this] { PollLoop(); });
+    return {};
+  }
+
+  void Append(std::vector<events::AppendRecord> records, AppendCallback done) override {
+    auto call = std::make_shared<Call>();
+    call->records = std::move(records);
+    call->done = std::move(done);
+    std::set<std::string> keys;
+    for (const auto& r : call->records) keys.insert(StreamKey(r.topic, r.event.subject));
+    call->stream_keys.assign(keys.begin(), keys.end());
+    Dispatch(std::move(call));
+  }
+
+  events::Result<std::vector<events::StoredEvent>> Read(const events::TopicPartition& tp,
+                                                        uint64_t from, size_t max) override;
+
+  uint64_t EndOffset(const events::TopicPartition& tp) override {
+    std::lock_guard lock(mu_);
+    auto it = ends_.find(tp);
+    return it == ends_.end() ? 0 : it->second;
+  }
+
+  bool WaitForAppend(const Positions& seen, std::chrono::milliseconds timeout) override {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::unique_lock lock(mu_);
+    for (;;) {
+      for (const auto& [tp, offset] : seen) {
+        auto it = ends_.find(tp);
+        if (it != ends_.end() && it->second > offset) return true;
+      }
+      auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) return false;
+      if (!options_.read_only) {
+        appended_cv_.wait_until(lock, deadline);
+        continue;
+      }
+      // Another process writes: ask the broker now and then.
+      lock.unlock();
+      std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(kFollowPoll, deadline - now));
+      for (const auto& [tp, offset] : seen) {
+        auto end = QueryEnd(consumer_.get(), Physical(tp), options_.broker_timeout);
+        if (end) RaiseEnd(tp, *end);
+      }
+      lock.lock();
+    }
+  }
+
+  std::vector<events::TopicPartition> TopicPartitions() override {
+    if (options_.read_only) {
+      auto ends = QueryEnds();
+      if (ends)
+        for (const auto& [tp, end] : *ends) RaiseEnd(tp, end);
+    }
+    std::lock_guard lock(mu_);
+    std::vector<events::TopicPartition> out;
+    for (const auto& [tp, end] : ends_)
+      if (end > 0) out.push_back(tp);
+    return out;
+  }
+
+  std::string Problem() override {
+    std::lock_guard lock(mu_);
+    if (options_.read_only) return "the log is open read-only";
+    return problem_;
+  }
+
+ private:
+  events::Result<KafkaClient> NewProducer() {
+    return NewKafkaClient(RD_KAFKA_PRODUCER, ProducerSettings(options_), options_.extra_config,
+                          [this](rd_kafka_conf_t* conf) {
+                            rd_kafka_conf_set_opaque(conf, this);
+                            rd_kafka_conf_set_dr_msg_cb(conf, &KafkaLog::OnDeliveryReport);
+                            rd_kafka_conf_set_error_cb(conf, &KafkaLog::OnClientError);
+                          });
+  }
+
+  rd_kafka_t* Admin() { return producer_ ? producer_.get() : consumer_.get(); }
+
+  events::TopicPartition Physical(const events::TopicPartition& tp) const {
+    return {options_.topic_prefix + tp.topic, tp.partition};
+  }
+
+  // The end of every partition of the known topics, asked of the brokers.
+  events::Result<Positions> QueryEnds() {
+    std::vector<std::string> names;
+    for (const auto& t : options_.known_topics) names.push_back(options_.topic_prefix + t);
+    auto partitions = ListPartitions(Admin(), names, options_.broker_timeout);
+    if (!partitions) return partitions.error();
+    Positions ends;
+    for (const auto& tp : *partitions) {
+      auto end = QueryEnd(Admin(), tp, options_.broker_timeout);
+      if (!end) return end.error();
+      ends[{tp.topic.substr(options_.topic_prefix.size()), tp.partition}] = *end;
+    }
+    return ends;
+  }
+
+  void RaiseEnd(const events::TopicPartition& tp, uint64_t end) {
+    {
+      std::lock_guard lock(mu_);
+      auto& known = ends_[tp];
+      if (end <= known) return;
+      known = end;
+    }
+    appended_cv_.notify_all();
+  }
+
+  // Why appends are refused now, or "". REQUIRES: mu_ held.
+  std::string Refusal() const {
+    if (stopping_) return "the log is closing";
+    if (options_.read_only) return "the log is open read-only";
+    return problem_;
+  }
+
+  void Dispatch(std::shared_ptr<Call> call);
+  events::Status Produce(const std::shared_ptr<Call>& call);  // REQUIRES: mu_ held
+  void Finish(const std::shared_ptr<Call>& call);
+  void PollLoop();
+  void Maintain();
+  void RebuildProducer();
+  void PruneHeads();  // REQUIRES: mu_ held
+
+  static void OnDeliveryReport(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    static_cast<KafkaLog*>(opaque)->Delivered(m);
+  }
+  static void OnClientError(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    static_cast<KafkaLog*>(opaque)->ClientError(static_cast<rd_kafka_resp_err_t>(err), reason);
+  }
+  void Delivered(const rd_kafka_message_t* m);
+  void ClientError(rd_kafka_resp_err_t err, const char* reason);
+
+  const KafkaLogOptions options_;
+  KafkaClient producer_;  // swapped only by the poll thread, under mu_
+  KafkaClient consumer_;
+
+  std::mutex mu_;
+  std::condition_variable appended_cv_;
+  Positions ends_;  // next offset per topic-partition, as known to be stored
+  bool stopping_ = false;
+  std::string problem_;          // why appends are refused ("" = they are not)
+  bool broker_down_ = false;     // the client reported every broker down
+  bool fatal_ = false;           // the producer raised a fatal error
+  bool resync_needed_ = false;   // a write failed: heads are unknown
+  Positions barrier_;            // the projections must reach this before heads are asked of them
+  bool barrier_pending_ = false;
+  size_t calls_in_flight_ = 0;
+  std::unordered_map<std::string, CachedHead> heads_;  // by StreamKey
+  std::set<std::string> busy_;                         // stream keys with an append in flight
+  std::deque<std::shared_ptr<Call>> blocked_;          // waiting for a busy stream
+  uint64_t generation_ = 1;
+  Positions prune_mark_;  // ends when generation_ began
+
+  std::mutex reader_mu_;
+  std::map<std::string, KafkaTopic> topics_;  // consumer's topic handles
+  Positions started_;                         // partitions being fetched -> next offset
+
+  std::thread poller_;  // last: starts once everything above is constructed
+};
+
+void KafkaLog::Dispatch(std::shared_ptr<Call> call) {
+  Positions barrier;
+  {
+    std::lock_guard lock(mu_);
+    if (barrier_pending_ && Refusal().empty()) barrier = barrier_;
+  }
+  // Asked without mu_: the projections read this log while answering.
+  bool passed = barrier.empty() || options_.projected_past(barrier);
+  std::unique_lock lock(mu_);
+  if (passed && barrier_pending_ && barrier == barrier_) barrier_pending_ = false;
+  std::string refusal = Refusal();
+  if (refusal.empty() && barrier_pending_)
+    refusal = "the projections are catching up with the log; appends resume when they have";
+  if (!refusal.empty()) {
+    lock.unlock();
+    return call->done(MakeError(ErrorCode::kUnavailable, refusal));
+  }
+  for (const auto& key : call->stream_keys)
+    if (busy_.count(key)) {
+      blocked_.push_back(std::move(call));
+      return;
+    }
+  auto produced = Produce(call);
+  if (produced.ok()) return;
+  lock.unlock();
+  call->done(produced.error());
+}
+
+// Seals every record onto its stream's head and hands it to the producer.
+events::Status KafkaLog::Produce(const std::shared_ptr<Call>& call) {
+  if (call->records.empty()) return MakeError(ErrorCode::kInvalidArgument, "append has no records");
+  std::unordered_map<std::string, CachedHead> staged;
+  std::vector<std::pair<std::string, events::BinaryMessage>> messages;
+  for (const auto& record : call->records) {
+    if (record.event.subject.empty())
+      return MakeError(ErrorCode::kInvalidArgument, "event " + record.event.id + " has no subject");
+    std::string key = StreamKey(record.topic, record.event.subject);
+    CachedHead head;
+    if (auto s = staged.find(key); s != staged.end()) {
+      head = s->second;
+    } else if (auto c = heads_.find(key); c != heads_.end()) {
+      head = c->second;
+    } else {
+      auto stored = options_.head_of(record.topic, record.event.subject);
+      if (!stored) return stored.error();
+      head = {stored->version, stored->hash, 0};
+    }
+    if (record.expected_version && *record.expected_version != head.version)
+      return MakeError(ErrorCode::kConflict, "request " + record.event.subject + " is at version " +
+                                                 std::to_string(head.version) + ", expected " +
+                                                 std::to_string(*record.expected_version));
+    events::Event event = record.event;
+    event.sequence = head.version + 1;
+    events::SealEvent(event, head.hash);
+    staged[key] = {event.sequence, event.hash, generation_};
+    events::BinaryMessage message = events::ToBinaryMessage(event);
+    std::string copies;
+    for (const auto& topic : record.copy_topics) copies += (copies.empty() ? "" : ",") + topic;
+    if (!copies.empty()) message.headers.emplace_back(kCopyTopicsHeader, copies);
+    messages.emplace_back(record.topic, std::move(message));
+    call->stored.push_back({{record.topic, 0}, 0, std::move(event), {}});
+  }
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const auto& [logical, m] = messages[i];
+    std::string topic = options_.topic_prefix + logical;
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(m.headers.size());
+    for (const auto& [name, value] : m.headers)
+      rd_kafka_header_add(headers, name.data(), name.size(), value.data(), value.size());
+    auto* delivery = new Delivery{call, i};
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+        RD_KAFKA_V_KEY(m.key.data(), m.key.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(m.value.data()), m.value.size()),
+        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_TIMESTAMP(call->stored[i].event.time_ms),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(delivery), RD_KAFKA_V_END);
+    if (err) {
+      rd_kafka_headers_destroy(headers);
+      delete delivery;
+      events::Error error{ErrorCode::kUnavailable, "the event was not handed to Kafka: " + KafkaErrorText(err)};
+      if (i == 0) return error;
+      // Earlier records of the call may be stored: their streams are unknown now.
+      call->failure = error;
+      resync_needed_ = true;
+      break;
+    }
+    ++call->outstanding;
+  }
+  ++calls_in_flight_;
+  for (const auto& key : call->stream_keys) busy_.insert(key);
+  for (auto& [key, head] : staged) heads_[key] = std::move(head);
+  return {};
+}
+
+void KafkaLog::Delivered(const rd_kafka_message_t* m) {
+  std::unique_ptr<Delivery> delivery(static_cast<Delivery*>(m->_private));
+  auto& call = delivery->call;
+  {
+    std::lock_guard lock(mu_);
+    if (m->err) {
+      if (!call->failure)
+        call->failure = events::Error{ErrorCode::kUnavailable,
+                                      "Kafka did not confirm the event (it may or may not be "
+                                      "stored): " + KafkaErrorText(m->err)};
+    } else {
+      auto& stored = call->stored[delivery->index];
+      stored.where.partition = m->partition;
+      stored.offset = static_cast<uint64_t>(m->offset);
+      auto& end = ends_[stored.where];
+      end = std::max(end, stored.offset + 1);
+      broker_down_ = false;
+    }
+    if (--call->outstanding > 0) return;
+  }
+  appended_cv_.notify_all();
+  Finish(call);
+}
+
+// The call's last delivery is in: release its streams, answer it, and run
+// the calls that waited for them.
+void KafkaLog::Finish(const std::shared_ptr<Call>& call) {
+  std::vector<std::shared_ptr<Call>> runnable;
+  {
+    std::lock_guard lock(mu_);
+    --calls_in_flight_;
+    for (const auto& key : call->stream_keys) {
+      busy_.erase(key);
+      if (call->failure) heads_.erase(key);
+    }
+    if (call->failure) {
+      resync_needed_ = true;
+      problem_ = "a write to Kafka failed (" + call->failure->message +
+                 "); appends resume once the projections have read the log to its end";
+    }
+    for (auto it = blocked_.begin(); it != blocked_.end();) {
+      bool free = true;
+      for (const auto& key : (*it)->stream_keys) free = free && !busy_.count(key);
+      if (free) {
+        runnable.push_back(std::move(*it));
+        it = blocked_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (heads_.size() > kPruneHeadsAbove) PruneHeads();
+  }
+  if (call->failure)
+    call->done(*call->failure);
+  else
+    call->done(std::move(call->stored));
+  for (auto& next : runnable) Dispatch(std::move(next));
+}
+
+// Drops the heads written before the last mark once the projections are
+// past it: the projections answer for those streams now.
+void KafkaLog::PruneHeads() {
+  if (!prune_mark_.empty() && options_.projected_past(prune_mark_)) {
+    for (auto it = heads_.begin(); it != heads_.end();)
+      it = it->second.generation < generation_ && !busy_.count(it->first) ? heads_.erase(it) : std::next(it);
+    prune_mark_.clear();
+  }
+  if (prune_mark_.empty()) {
+    prune_mark_ = ends_;
+    ++generation_;
+  }
+}
+
+void KafkaLog::ClientError(rd_kafka_resp_err_t err, const char* reason) {
+  std::lock_guard lock(mu_);
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char why[512];
+    rd_kafka_fatal_error(producer_.get(), why, sizeof why);
+    fatal_ = true;
+    problem_ = std::string("the Kafka producer failed (") + why + "); it is being rebuilt";
+  } else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+    broker_down_ = true;
+    problem_ = "no Kafka broker is reachable at " + options_.brokers + " (" + reason + ")";
+  }
+}
+
+void KafkaLog::PollLoop() {
+  auto next_probe = std::chrono::steady_clock::now();
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+    rd_kafka_poll(producer_.get(), static_cast<int>(kPollInterval.count()));
+    if (std::chrono::steady_clock::now() >= next_probe) {
+      Maintain();
+      next_probe = std::chrono::steady_clock::now() + kProbeInterval;
+    }
+  }
+}
+
+// Brings the log back to taking appends: a rebuilt producer after a fatal
+// error, a broker that answers again, known heads after a failed write.
+void KafkaLog::Maintain() {
+  bool fatal, down, resync;
+  {
+    std::lock_guard lock(mu_);
+    fatal = fatal_;
+    down = broker_down_;
+    resync = resync_needed_ && calls_in_flight_ == 0;
+    if (!fatal && !down && !resync_needed_ && !barrier_pending_) problem_.clear();
+  }
+  if (fatal) return RebuildProducer();
+  if (down) {
+    if (AwaitBroker(producer_.get(), std::chrono::milliseconds(0)).ok()) {
+      std::lock_guard lock(mu_);
+      broker_down_ = false;
+      if (!resync_needed_) problem_.clear();
+    }
+    return;
+  }
+  if (!resync) return;
+  auto ends = QueryEnds();  // everything stored by now, whatever the failed writes did
+  if (!ends) return;
+  std::lock_guard lock(mu_);
+  for (const auto& [tp, end] : *ends) ends_[tp] = std::max(ends_[tp], end);
+  barrier_ = *ends;
+  barrier_pending_ = true;
+  heads_.clear();
+  prune_mark_.clear();
+  resync_needed_ = false;
+  problem_.clear();
+}
+
+void KafkaLog::RebuildProducer() {
+  auto fresh = NewProducer();
+  if (!fresh) return;  // tried again at the next probe
+  KafkaClient old;
+  {
+    std::lock_guard lock(mu_);
+    old = std::move(producer_);
+    producer_ = std::move(*fresh);
+    fatal_ = false;
+    resync_needed_ = true;
+  }
+  // Every message the old producer holds fails its call.
+  rd_kafka_purge(old.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_flush(old.get(), static_cast<int>(options_.produce_timeout.count()));
+}
+
+events::Result<std::vector<events::StoredEvent>> KafkaLog::Read(const events::TopicPartition& tp,
+                                                                uint64_t from, size_t max) {
+  if (max == 0 || from >= EndOffset(tp)) return std::vector<events::StoredEvent>{};
+  std::lock_guard lock(reader_mu_);
+  auto topic = topics_.find(tp.topic);
+  if (topic == topics_.end()) {
+    rd_kafka_topic_conf_t* conf = rd_kafka_topic_conf_new();
+    char errstr[256];
+    rd_kafka_topic_conf_set(conf, "auto.offset.reset", "error", errstr, sizeof errstr);
+    rd_kafka_topic_t* rkt =
+        rd_kafka_topic_new(consumer_.get(), (options_.topic_prefix + tp.topic).c_str(), conf);
+    if (rkt == nullptr)
+      return MakeError(ErrorCode::kUnavailable, "topic " + tp.topic + ": " +
+                                                    KafkaErrorText(rd_kafka_last_error()));
+    topic = topics_.emplace(tp.topic, KafkaTopic(rkt)).first;
+  }
+  rd_kafka_topic_t* rkt = topic->second.get();
+  auto started = started_.find(tp);
+  if (started == started_.end() || started->second != from) {
+    if (started != started_.end()) rd_kafka_consume_stop(rkt, tp.partition);
+    started_.erase(tp);
+    if (rd_kafka_consume_start(rkt, tp.partition, static_cast<int64_t>(from)) == -1)
+      return MakeError(ErrorCode::kUnavailable, "reading " + tp.topic + ": " +
+                                                    KafkaErrorText(rd_kafka_last_error()));
+    started = started_.emplace(tp, from).first;
+  }
+  std::vector<events::StoredEvent> out;
+  // An end-of-partition event may predate the appends that moved the end:
+  // until the first event arrives, only the deadline ends the wait.
+  auto deadline = std::chrono::steady_clock::now() + options_.broker_timeout;
+  while (out.size() < max) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    rd_kafka_message_t* m = rd_kafka_consume(rkt, tp.partition, out.empty() ? std::max<int>(0, left.count()) : 0);
+    if (m == nullptr) {
+      if (!out.empty()) break;
+      return MakeError(ErrorCode::kUnavailable, "no answer from Kafka reading " + tp.topic + "[" +
+                                                    std::to_string(tp.partition) + "]");
+    }
+    std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> owned(m, rd_kafka_message_destroy);
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      if (out.empty() && left.count() > 0) continue;
+      break;
+    }
+    if (m->err) {
+      rd_kafka_consume_stop(rkt, tp.partition);
+      started_.erase(tp);
+      ErrorCode code = m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
+                               m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE
+                           ? ErrorCode::kCorruption
+                           : ErrorCode::kUnavailable;
+      return MakeError(code, "reading " + tp.topic + "[" + std::to_string(tp.partition) +
+                                 "] at " + std::to_string(from) + ": " + KafkaErrorText(m->err));
+    }
+    auto stored = DecodeMessage(m);
+    if (!stored) return stored.error();
+    stored->where.topic = tp.topic;
+    started->second = stored->offset + 1;
+    out.push_back(std::move(*stored));
+  }
+  if (!out.empty()) RaiseEnd(tp, out.back().offset + 1);
+  return out;
+}
+
+}  // namespace
+
+events::Result<std::unique_ptr<events::EventLog>> OpenKafkaLog(const KafkaLogOptions& options) {
+  if (!options.read_only && (!options.head_of || !options.projected_past))
+    return MakeError(ErrorCode::kInvalidArgument, "a writing Kafka log needs head_of and projected_past");
+  auto log = std::make_unique<KafkaLog>(options);
+  if (auto opened = log->Open(); !opened) return opened.error();
+  return std::unique_ptr<events::EventLog>(std::move(log));
+}
+
+}  // namespace ledger::log

@@ -1,0 +1,85 @@
+#pragma once
+// The Kafka EventLog: Apache Kafka through librdkafka. Every event is one
+// message in CloudEvents binary content mode (events::ToBinaryMessage), key =
+// subject, timestamp = event time.
+//
+// Appends go through an idempotent producer with acks=all; a call is told
+// its events are stored only by their delivery reports. This instance is the
+// single writer of every stream it appends to: it seals each event onto the
+// stream's head, which it keeps for its own appends and otherwise asks
+// `head_of` (the projections) for. At most one append per stream is in
+// flight, so a failed write never leaves a later event chained onto it. A
+// failed or unknown delivery makes the log refuse appends (kUnavailable)
+// until the projections have read up to the log's end again.
+//
+// Department copies (AppendRecord::copy_topics) are not written here: the
+// record carries them in the `ledger_copy_topics` header (comma-separated)
+// and the department router (dept_router.h) copies the event in a Kafka
+// transaction. The append result lists primary records only.
+//
+// Reads use one consumer per log with explicit offsets (no group, no
+// commits, auto.offset.reset=error, read_committed): the reader decides
+// where to start, from the positions stored with the projections.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "events/event_log.h"
+#include "events/result.h"
+
+namespace ledger::log {
+
+inline constexpr char kCopyTopicsHeader[] = "ledger_copy_topics";
+
+struct KafkaTopicSpec {
+  std::string name;
+  int32_t partitions = 1;
+  int16_t replication_factor = 1;
+  std::map<std::string, std::string> config;  // topic-level settings
+};
+
+struct StreamHeadView {
+  uint64_t version = 0;  // 0 = the stream has no events
+  std::string hash;      // hash of its last event
+};
+
+struct KafkaLogOptions {
+  std::string brokers;  // bootstrap servers, "127.0.0.1:9092"
+  bool read_only = false;
+  // Created at open if missing (not in read_only). An existing topic is kept
+  // as it is.
+  std::vector<KafkaTopicSpec> topics;
+  // Topics whose partitions the log reads and reports (TopicPartitions).
+  std::vector<std::string> known_topics;
+  // Bounds how long an append waits for its delivery report (message.timeout.ms).
+  std::chrono::milliseconds produce_timeout{10'000};
+  // Bounds how long Open waits for the broker, and a Read for its first message.
+  std::chrono::milliseconds broker_timeout{15'000};
+  std::string client_id = "311-ledger";
+  // Put before every topic name in Kafka ("" in production; tests give each
+  // ledger its own); the EventLog's callers see names without it.
+  std::string topic_prefix;
+  // The stored head of a stream (topic, subject), from the projections. Asked
+  // only for streams this log has not appended to since the projections
+  // passed `projected_past`. REQUIRES for writers: set.
+  std::function<events::Result<StreamHeadView>(const std::string& topic,
+                                               const std::string& subject)>
+      head_of;
+  // True once the projections have read every topic-partition up to the
+  // given end offsets. REQUIRES for writers: set.
+  std::function<bool(const std::map<events::TopicPartition, uint64_t>& ends)> projected_past;
+  // librdkafka settings applied last (tests: "test.mock.num.brokers", ...).
+  std::map<std::string, std::string> extra_config;
+};
+
+// Opens the log: connects (kUnavailable if no broker answers within
+// broker_timeout), creates missing topics, reads the end of every known
+// topic-partition.
+events::Result<std::unique_ptr<events::EventLog>> OpenKafkaLog(const KafkaLogOptions& options);
+
+}  // namespace ledger::log
