@@ -60,6 +60,7 @@ class RunningLedger : public Ledger {
     api_ = std::make_unique<http::LedgerApi>(std::move(deps));
     runner_->Start();
     if (auto caught_up = CatchUp(); !caught_up.ok()) return caught_up;
+    router_ = StartDepartmentRouter(s);
     auto server = http::HttpServer::Start(
         s.server, [this](http::HttpRequest& request, http::Responder respond) {
           api_->Dispatch(request, std::move(respond));
@@ -95,6 +96,7 @@ class RunningLedger : public Ledger {
 
   void Stop() override {
     if (server_) server_->Stop();
+    router_.reset();
     if (runner_) runner_->Stop();  // the thread ends; waiters stay
     // Closing the log completes pending appends; their callbacks still reach
     // the command service and the (stopped) runner, so both must outlive it.
@@ -111,10 +113,14 @@ class RunningLedger : public Ledger {
   events::Json Health() const {
     std::string error = runner_->LastError();
     std::string log_problem = log_->Problem();
-    bool ok = error.empty() && log_problem.empty();
+    std::string router_problem = router_ ? router_->Problem() : "";
+    bool ok = error.empty() && log_problem.empty() && router_problem.empty();
     events::Json j = {{"status", ok ? "ok" : "degraded"},
                       {"log", {{"backend", settings_.log_backend}, {"status", log_problem.empty() ? "ok" : log_problem}}},
                       {"projections", {{"lag_events", Lag()}, {"status", error.empty() ? "ok" : error}}}};
+    if (router_)
+      j["department_router"] = {{"status", router_problem.empty() ? "ok" : router_problem},
+                                {"events_routed", router_->routed()}};
     return j;
   }
 
@@ -148,6 +154,7 @@ class RunningLedger : public Ledger {
   std::unique_ptr<commands::CommandService> commands_;
   std::unique_ptr<http::LedgerApi> api_;
   std::unique_ptr<http::HttpServer> server_;
+  std::unique_ptr<log::DepartmentRouter> router_;  // Kafka only
 };
 
 }  // namespace

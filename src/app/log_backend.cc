@@ -31,7 +31,7 @@ std::vector<log::KafkaTopicSpec> LedgerTopics(const KafkaSettings& k, const cata
 }
 
 log::KafkaLogOptions KafkaOptions(const Settings& s, bool read_only, const catalog::Catalog* catalog,
-                                  const ServingState& serving, const std::vector<std::string>& also_known) {
+                                  const ServingState& serving, const std::vector<std::string>& only_topics) {
   log::KafkaLogOptions o;
   o.brokers = s.kafka.brokers;
   o.read_only = read_only;
@@ -40,7 +40,7 @@ log::KafkaLogOptions KafkaOptions(const Settings& s, bool read_only, const catal
   o.topic_prefix = s.kafka.topic_prefix;
   if (!read_only) o.topics = LedgerTopics(s.kafka, catalog);
   for (const auto& t : LedgerTopics(s.kafka, catalog)) o.known_topics.push_back(t.name);
-  for (const auto& t : also_known) o.known_topics.push_back(t);
+  if (read_only && !only_topics.empty()) o.known_topics = only_topics;
   if (!serving.store) return o;
   o.head_of = [store = serving.store](const std::string& topic,
                       const std::string& subject) -> events::Result<log::StreamHeadView> {
@@ -69,10 +69,21 @@ log::KafkaLogOptions KafkaOptions(const Settings& s, bool read_only, const catal
 events::Result<std::unique_ptr<events::EventLog>> OpenLog(const Settings& s, bool read_only,
                                                           const catalog::Catalog* catalog,
                                                           const ServingState& serving,
-                                                          const std::vector<std::string>& also_known) {
+                                                          const std::vector<std::string>& only_topics) {
   if (s.log_backend == "kafka")
-    return log::OpenKafkaLog(KafkaOptions(s, read_only, catalog, serving, also_known));
+    return log::OpenKafkaLog(KafkaOptions(s, read_only, catalog, serving, only_topics));
   return log::OpenEmbeddedLog({s.log_dir(), read_only, s.max_group_events});
+}
+
+std::unique_ptr<log::DepartmentRouter> StartDepartmentRouter(const Settings& s) {
+  if (s.log_backend != "kafka") return nullptr;
+  log::DepartmentRouterOptions o;
+  o.brokers = s.kafka.brokers;
+  o.topic_prefix = s.kafka.topic_prefix;
+  // Ledgers that share a cluster under different prefixes route apart.
+  o.group_id = s.kafka.topic_prefix + o.group_id;
+  o.transactional_id = s.kafka.topic_prefix + o.transactional_id;
+  return log::DepartmentRouter::Start(o);
 }
 
 }  // namespace ledger::app

@@ -12,6 +12,7 @@
 #include "projections/state_store.h"
 #include "src/app/projection_runner.h"
 #include "src/app/settings.h"
+#include "src/log/dept_router.h"
 
 namespace ledger::app {
 
@@ -24,11 +25,15 @@ struct ServingState {
 };
 
 // The log for the serving instance (read_only false) or for an offline
-// command. On Kafka, `catalog` names the department topics to create and
-// `also_known` adds topics the caller reads (ledger tail's).
+// command. On Kafka, `catalog` names the department topics to create, and
+// `only_topics` (if not empty) limits a read-only log to the topics it names.
 events::Result<std::unique_ptr<events::EventLog>> OpenLog(const Settings& settings, bool read_only,
                                                           const catalog::Catalog* catalog,
                                                           const ServingState& serving = {},
-                                                          const std::vector<std::string>& also_known = {});
+                                                          const std::vector<std::string>& only_topics = {});
+
+// The department router for a Kafka ledger (nullptr on the embedded log,
+// which writes department copies itself).
+std::unique_ptr<log::DepartmentRouter> StartDepartmentRouter(const Settings& settings);
 
 }  // namespace ledger::app

@@ -51,6 +51,7 @@ std::map<std::string, std::string> ConsumerSettings(const KafkaLogOptions& o) {
           {"enable.partition.eof", "true"},
           {"isolation.level", "read_committed"},
           {"check.crcs", "true"},
+          {"fetch.wait.max.ms", "100"},  // bounds a metadata query queued behind a fetch
           {"fetch.message.max.bytes", "4194304"},
           {"queued.max.messages.kbytes", "131072"},
           {"reconnect.backoff.ms", "100"},
@@ -169,7 +170,7 @@ class KafkaLog final : public events::EventLog {
       lock.unlock();
       std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(kFollowPoll, deadline - now));
       for (const auto& [tp, offset] : seen) {
-        auto end = QueryEnd(consumer_.get(), Physical(tp), options_.broker_timeout);
+        auto end = AskEnd(tp);
         if (end) RaiseEnd(tp, *end);
       }
       lock.lock();
@@ -219,11 +220,27 @@ class KafkaLog final : public events::EventLog {
     if (!partitions) return partitions.error();
     Positions ends;
     for (const auto& tp : *partitions) {
-      auto end = QueryEnd(Admin(), tp, options_.broker_timeout);
+      events::TopicPartition logical{tp.topic.substr(options_.topic_prefix.size()), tp.partition};
+      auto end = AskEnd(logical);
       if (!end) return end.error();
-      ends[{tp.topic.substr(options_.topic_prefix.size()), tp.partition}] = *end;
+      ends[logical] = *end;
     }
     return ends;
+  }
+
+  // The end of `tp`: as the last fetch saw it while the reader fetches `tp`
+  // (a query would queue behind the fetch's long poll), else asked of its leader.
+  events::Result<uint64_t> AskEnd(const events::TopicPartition& tp) {
+    {
+      std::lock_guard lock(reader_mu_);
+      int64_t low = 0, high = -1;
+      if (started_.count(tp) &&
+          !rd_kafka_get_watermark_offsets(consumer_.get(), Physical(tp).topic.c_str(), tp.partition,
+                                          &low, &high) &&
+          high >= 0)
+        return static_cast<uint64_t>(high);
+    }
+    return QueryEnd(Admin(), Physical(tp), options_.broker_timeout);
   }
 
   void RaiseEnd(const events::TopicPartition& tp, uint64_t end) {
@@ -571,7 +588,11 @@ events::Result<std::vector<events::StoredEvent>> KafkaLog::Read(const events::To
     }
     std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> owned(m, rd_kafka_message_destroy);
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      if (out.empty() && left.count() > 0) continue;
+      // Past `from` the fetcher skipped transaction markers: the real end.
+      // At `from` it may be an end seen before the latest appends.
+      started->second = std::max<uint64_t>(started->second, m->offset);
+      bool stale = static_cast<uint64_t>(m->offset) <= from && from < EndOffset(tp);
+      if (out.empty() && stale && left.count() > 0) continue;
       break;
     }
     if (m->err) {
