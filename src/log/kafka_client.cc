@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 namespace ledger::log {
 namespace {
 
@@ -58,6 +60,11 @@ events::Result<KafkaClient> NewKafkaClient(rd_kafka_type_t type,
       }
     }
   }
+  // The client's own log lines go to the ledger's log, in its format.
+  rd_kafka_conf_set_log_cb(conf, [](const rd_kafka_t* rk, int level, const char* facility, const char* line) {
+    auto severity = level <= 3 ? spdlog::level::err : level == 4 ? spdlog::level::warn : spdlog::level::info;
+    spdlog::log(severity, "kafka {} {}: {}", rd_kafka_name(rk), facility, line);
+  });
   if (prepare) prepare(conf);
   rd_kafka_t* rk = rd_kafka_new(type, conf, errstr, sizeof errstr);  // owns conf on success
   if (rk == nullptr) {
