@@ -266,7 +266,7 @@ class KafkaLog final : public events::EventLog {
   void PollLoop();
   void Maintain();
   void RebuildProducer();
-  void PruneHeads();  // REQUIRES: mu_ held
+  void PruneHeads();
 
   static void OnDeliveryReport(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     static_cast<KafkaLog*>(opaque)->Delivered(m);
@@ -448,8 +448,8 @@ void KafkaLog::Finish(const std::shared_ptr<Call>& call) {
         ++it;
       }
     }
-    if (heads_.size() > kPruneHeadsAbove) PruneHeads();
   }
+  PruneHeads();
   if (call->failure)
     call->done(*call->failure);
   else
@@ -457,18 +457,26 @@ void KafkaLog::Finish(const std::shared_ptr<Call>& call) {
   for (auto& next : runnable) Dispatch(std::move(next));
 }
 
-// Drops the heads written before the last mark once the projections are
-// past it: the projections answer for those streams now.
+// Once many heads are cached: drops those written before the last mark if
+// the projections are past it (they answer for those streams now), and sets
+// a new mark. Asks the projections without mu_.
 void KafkaLog::PruneHeads() {
-  if (!prune_mark_.empty() && options_.projected_past(prune_mark_)) {
-    for (auto it = heads_.begin(); it != heads_.end();)
-      it = it->second.generation < generation_ && !busy_.count(it->first) ? heads_.erase(it) : std::next(it);
-    prune_mark_.clear();
+  Positions mark;
+  {
+    std::lock_guard lock(mu_);
+    if (heads_.size() <= kPruneHeadsAbove) return;
+    mark = prune_mark_;
   }
-  if (prune_mark_.empty()) {
-    prune_mark_ = ends_;
-    ++generation_;
-  }
+  if (!mark.empty() && !options_.projected_past(mark)) return;
+  std::lock_guard lock(mu_);
+  if (mark != prune_mark_) return;  // a resync started over meanwhile
+  for (auto it = heads_.begin(); it != heads_.end();)
+    it = it->second.generation < generation_ && !busy_.count(it->first) ? heads_.erase(it) : std::next(it);
+  // Heads still in flight are not below the new mark: they join the new generation.
+  prune_mark_ = ends_;
+  ++generation_;
+  for (const auto& key : busy_)
+    if (auto it = heads_.find(key); it != heads_.end()) it->second.generation = generation_;
 }
 
 void KafkaLog::ClientError(rd_kafka_resp_err_t err, const char* reason) {
