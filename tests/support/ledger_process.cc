@@ -8,15 +8,41 @@
 
 namespace ledger::testing {
 
-std::string WriteSettingsFile(const std::string& dir, const std::string& data_dir) {
+namespace {
+
+// A TOML basic string: JSON's escapes are valid in it.
+std::string Quoted(const std::string& text) { return nlohmann::json(text).dump(); }
+
+}  // namespace
+
+std::string WriteSettingsFile(const std::string& dir, const app::Settings& s) {
   std::string path = dir + "/ledger.toml";
   std::ofstream out(path);
-  out << "[server]\nhost = \"127.0.0.1\"\nport = 0\nthreads = 2\n\n"
-      << "[storage]\ndata_dir = \"" << data_dir << "\"\n\n"
-      << "[catalog]\npath = \"" << kSourceDir << "/config/catalog.toml\"\n\n"
-      << "[[api_keys]]\nkey = \"" << kTestKey << "\"\nname = \"tester\"\nrole = \"admin\"\n";
+  out << "[server]\nhost = " << Quoted(s.server.host) << "\nport = " << s.server.port
+      << "\nthreads = " << s.server.threads << "\n\n"
+      << "[storage]\ndata_dir = " << Quoted(s.data_dir) << "\n\n"
+      << "[log]\nbackend = " << Quoted(s.log_backend) << "\n\n";
+  if (s.log_backend == "kafka") {
+    const app::KafkaSettings& k = s.kafka;
+    out << "[kafka]\nbrokers = " << Quoted(k.brokers)
+        << "\nrequests_partitions = " << k.requests_partitions
+        << "\ncontacts_partitions = " << k.contacts_partitions
+        << "\ndepartment_partitions = " << k.department_partitions
+        << "\nreplication_factor = " << k.replication_factor
+        << "\nproduce_timeout_ms = " << k.produce_timeout_ms
+        << "\nbroker_timeout_ms = " << k.broker_timeout_ms
+        << "\ntopic_prefix = " << Quoted(k.topic_prefix) << "\n\n";
+  }
+  out << "[catalog]\npath = " << Quoted(s.catalog_path) << "\n";
+  for (const auto& key : s.api_keys)
+    out << "\n[[api_keys]]\nkey = " << Quoted(key.key) << "\nname = " << Quoted(key.name)
+        << "\nrole = " << Quoted(key.role) << "\n";
   if (!out.flush()) throw std::runtime_error("cannot write " + path);
   return path;
+}
+
+std::string WriteSettingsFile(const std::string& dir, const std::string& data_dir) {
+  return WriteSettingsFile(dir, TestSettings(data_dir));
 }
 
 std::vector<nlohmann::json> JsonLines(const std::string& text) {

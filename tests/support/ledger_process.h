@@ -13,9 +13,14 @@
 
 namespace ledger::testing {
 
-// Writes `dir`/ledger.toml in the shape of config/ledger.toml: loopback,
-// port 0, data in `data_dir`, the shipped catalog (absolute path), one
-// admin key kTestKey. Returns the file's path.
+// Writes `dir`/ledger.toml in the shape of config/ledger.toml from
+// `settings`: [server] host, port and threads, [storage], [log] backend,
+// [kafka] (every field) on the Kafka backend, [catalog], [[api_keys]].
+// Returns the file's path; throws std::runtime_error if it cannot write.
+std::string WriteSettingsFile(const std::string& dir, const app::Settings& settings);
+
+// The same for TestSettings(data_dir): loopback, port 0, data in
+// `data_dir`, the shipped catalog (absolute path), one admin key kTestKey.
 std::string WriteSettingsFile(const std::string& dir, const std::string& data_dir);
 
 // The JSON value of each non-empty line of `text` (`ledger tail` output);

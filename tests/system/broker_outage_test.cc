@@ -1,0 +1,155 @@
+// The Kafka broker goes away under a running `ledger serve` during
+// concurrent ingest, once cleanly (scripts/kafka stop) and once with
+// SIGKILL (scripts/kafka kill), and comes back. Meanwhile writes are
+// refused quickly with 503 and Retry-After, reads are served from the
+// projections and /healthz names the problem; afterwards writes succeed
+// without a restart of the ledger, and every acknowledged event is in the
+// log once, at its acknowledged position.
+//
+// The broker is a private one (its own ports and state directory): the
+// shared test broker is never stopped.
+
+#include <functional>
+#include <iostream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/private_broker.h"
+#include "tests/system/audit.h"
+
+namespace ledger::testing {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kProduceTimeoutMs = 3000;
+// A write the broker cannot take is answered within this: never a hang.
+constexpr auto kRefusalBound = std::chrono::milliseconds(3 * kProduceTimeoutMs);
+constexpr auto kRecoveryBound = std::chrono::seconds(120);
+constexpr int kClients = 3;
+constexpr int kAcksAroundOutage = 40;  // acknowledged writes before the outage and after it
+
+// Polls `done` every 100 ms until it is true or `bound` has passed.
+bool Eventually(std::chrono::milliseconds bound, const std::function<bool()>& done) {
+  for (auto until = Clock::now() + bound; Clock::now() < until;
+       std::this_thread::sleep_for(std::chrono::milliseconds(100)))
+    if (done()) return true;
+  return done();
+}
+
+class BrokerOutage : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ProcessResult started = broker_.Start();
+    ASSERT_EQ(started.exit_code, 0) << "the private broker did not start on ports "
+                                    << broker_.port() << "/" << broker_.controller_port() << "\n"
+                                    << started.out << started.err;
+    settings_ = TestSettings(dir_.Sub("data"), Backend::kKafka);
+    settings_.kafka.brokers = broker_.address();
+    settings_.kafka.produce_timeout_ms = kProduceTimeoutMs;
+    ledger_ = std::make_unique<LedgerCommand>(WriteSettingsFile(dir_.path(), settings_), settings_);
+    for (int i = 0; i < kClients; ++i) clients_.emplace_back(i);
+  }
+
+  void TearDown() override {
+    ProcessResult wiped = broker_.Wipe();
+    EXPECT_EQ(wiped.exit_code, 0) << wiped.out << wiped.err;
+  }
+
+  // While the broker is down: POSTs get a well-formed 503 within the
+  // bound, GETs of a known request still answer, /healthz names the broker.
+  void ExpectDegradedService(ServedLedger& server, const std::string& outage) {
+    SCOPED_TRACE(outage);
+    auto probe = server.Client();
+    for (int i = 0; i < 3; ++i) {
+      auto sent = Clock::now();
+      HttpReply refused = probe.Post("/v1/requests", PotholeRequest());
+      auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sent);
+      EXPECT_TRUE(IsWellFormedRefusal(refused.status, refused.headers, refused.Json()))
+          << refused.status << " " << refused.body;
+      EXPECT_LE(took, kRefusalBound) << "a write hung while the broker was down";
+    }
+    auto known = probe.Get("/v1/requests/" + known_request_);
+    EXPECT_EQ(known.status, 200) << known.body;
+    EXPECT_EQ(known.Json()["id"], known_request_);
+    json health;
+    bool named = Eventually(std::chrono::seconds(15), [&] {
+      health = probe.Get("/healthz").Json();
+      return health.is_object() && health["status"] == "degraded" &&
+             health["log"]["status"].get<std::string>().find(broker_.address()) != std::string::npos;
+    });
+    EXPECT_TRUE(named) << "/healthz does not name the unreachable broker: " << health.dump();
+  }
+
+  // Ingest from every client; `take_down` the broker once some writes are
+  // acknowledged, check the degraded service, start the broker again and
+  // wait until writes are acknowledged again.
+  void OutageDuringIngest(ServedLedger& server, const std::string& outage,
+                          const std::function<ProcessResult()>& take_down) {
+    SCOPED_TRACE(outage);
+    AnswerCounts counts;
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> threads;
+    for (auto& c : clients_) {
+      uint64_t seed = rng_();
+      threads.emplace_back([&, seed] { c.Run(server.port(), seed, acks_, counts, stop); });
+    }
+    EXPECT_TRUE(Eventually(std::chrono::seconds(60), [&] { return counts.acked >= kAcksAroundOutage; }));
+    ProcessResult down = take_down();
+    EXPECT_EQ(down.exit_code, 0) << down.out << down.err;
+    ExpectDegradedService(server, outage);
+    ProcessResult up = broker_.Start();
+    EXPECT_EQ(up.exit_code, 0) << up.out << up.err;
+    auto probe = server.Client();
+    bool recovered = Eventually(kRecoveryBound, [&] {
+      HttpReply created = probe.Post("/v1/requests", PotholeRequest());
+      if (created.status == 201) acks_.Record(created.Json());
+      return created.status == 201;
+    });
+    EXPECT_TRUE(recovered) << "writes still fail after the broker came back";
+    int acked_recovered = counts.acked;
+    EXPECT_TRUE(Eventually(std::chrono::seconds(60), [&] {
+      return counts.acked >= acked_recovered + kAcksAroundOutage;
+    })) << "the clients' writes did not resume";
+    stop = true;
+    for (auto& t : threads) t.join();
+    counts.ReportUnexpected(outage);
+    // The probe above proved the refusals; the clients may all have been
+    // between writes or waiting on one (their refusals are counted, not required).
+    EXPECT_LE(counts.slowest_refusal_ms, kRefusalBound.count()) << "a refusal took too long";
+    std::cout << outage << ": " << counts.acked << " acknowledged, " << counts.unavailable
+              << " refused (slowest " << counts.slowest_refusal_ms << " ms), " << counts.conflicts
+              << " conflicts, " << counts.no_answer << " unanswered\n";
+  }
+
+  PrivateBroker broker_;
+  TempDir dir_;
+  app::Settings settings_;
+  std::unique_ptr<LedgerCommand> ledger_;
+  std::mt19937_64 rng_{SeedFromEnvironmentOrRandom()};
+  std::vector<IntakeClient> clients_;
+  Acknowledgements acks_;
+  std::string known_request_;
+};
+
+TEST_F(BrokerOutage, StopAndKillOfTheBrokerRefuseWritesBrieflyAndLoseNothingAcknowledged) {
+  ServedLedger server(LEDGER_BINARY, ledger_->settings_path());
+  auto client = server.Client();
+  HttpReply known = client.Post("/v1/requests", PotholeRequest());
+  ASSERT_EQ(known.status, 201) << known.body;
+  acks_.Record(known.Json());
+  known_request_ = known.Json()["request"]["id"];
+
+  OutageDuringIngest(server, "broker stopped", [&] { return broker_.Stop(); });
+  OutageDuringIngest(server, "broker killed", [&] { return broker_.Kill(); });
+
+  ExpectLedgerHoldsAcknowledged(server, *ledger_, acks_);
+  ProcessResult stopped = server.Terminate();
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+  ExpectRebuildEqualsLiveState(*ledger_);
+}
+
+}  // namespace
+}  // namespace ledger::testing
