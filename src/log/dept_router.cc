@@ -17,21 +17,10 @@ using events::MakeError;
 constexpr int kTransactionTimeoutMs = 30'000;
 constexpr int kPollMs = 100;
 
-struct ErrorDeleter {
-  void operator()(rd_kafka_error_t* e) const { rd_kafka_error_destroy(e); }
-};
-using KafkaError = std::unique_ptr<rd_kafka_error_t, ErrorDeleter>;
-
-struct PartitionListDeleter {
-  void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
-};
-struct GroupMetadataDeleter {
-  void operator()(rd_kafka_consumer_group_metadata_t* m) const { rd_kafka_consumer_group_metadata_destroy(m); }
-};
-struct MessageDeleter {
-  void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
-};
-using Message = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+using KafkaError = KafkaOwned<rd_kafka_error_t, rd_kafka_error_destroy>;
+using PartitionList = KafkaOwned<rd_kafka_topic_partition_list_t, rd_kafka_topic_partition_list_destroy>;
+using GroupMetadata = KafkaOwned<rd_kafka_consumer_group_metadata_t, rd_kafka_consumer_group_metadata_destroy>;
+using Message = KafkaOwned<rd_kafka_message_t, rd_kafka_message_destroy>;
 
 events::Error TransactionError(const std::string& step, rd_kafka_error_t* error) {
   return MakeError(ErrorCode::kUnavailable, "department router: " + step + ": " + rd_kafka_error_string(error));
@@ -126,7 +115,7 @@ class Router final : public DepartmentRouter {
     auto consumer = NewConsumer();
     if (!consumer) return consumer.error();
     rd_kafka_poll_set_consumer(consumer->get());
-    std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter> subscription(
+    PartitionList subscription(
         rd_kafka_topic_partition_list_new(1));
     std::string requests = options_.topic_prefix + std::string(events::topics::kRequests);
     rd_kafka_topic_partition_list_add(subscription.get(), requests.c_str(), RD_KAFKA_PARTITION_UA);
@@ -160,11 +149,11 @@ class Router final : public DepartmentRouter {
       ++count;
     }
     if (count == 0) return {};
-    std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter> offsets(
+    PartitionList offsets(
         rd_kafka_topic_partition_list_new(static_cast<int>(next.size())));
     for (const auto& [tp, offset] : next)
       rd_kafka_topic_partition_list_add(offsets.get(), tp.first.c_str(), tp.second)->offset = offset;
-    std::unique_ptr<rd_kafka_consumer_group_metadata_t, GroupMetadataDeleter> group(
+    GroupMetadata group(
         rd_kafka_consumer_group_metadata(consumer));
     if (KafkaError e{rd_kafka_send_offsets_to_transaction(producer, offsets.get(), group.get(),
                                                           kTransactionTimeoutMs)})

@@ -11,10 +11,7 @@ namespace {
 using events::ErrorCode;
 using events::MakeError;
 
-struct MetadataDeleter {
-  void operator()(const rd_kafka_metadata_t* md) const { rd_kafka_metadata_destroy(md); }
-};
-using Metadata = std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter>;
+using Metadata = KafkaOwned<const rd_kafka_metadata_t, rd_kafka_metadata_destroy>;
 
 int TimeoutMs(std::chrono::milliseconds timeout) { return static_cast<int>(timeout.count()); }
 
@@ -27,18 +24,6 @@ events::Result<Metadata> AllTopics(rd_kafka_t* rk, std::chrono::milliseconds tim
   return Metadata(md);
 }
 
-struct AdminOptionsDeleter {
-  void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
-};
-struct QueueDeleter {
-  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
-};
-struct EventDeleter {
-  void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
-};
-struct NewTopicDeleter {
-  void operator()(rd_kafka_NewTopic_t* t) const { rd_kafka_NewTopic_destroy(t); }
-};
 
 }  // namespace
 
@@ -97,7 +82,7 @@ events::Status CreateMissingTopics(rd_kafka_t* rk, const std::vector<KafkaTopicS
                                    std::chrono::milliseconds timeout) {
   auto existing = ListPartitions(rk, {}, timeout);  // warms the metadata cache
   (void)existing;
-  std::vector<std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter>> owned;
+  std::vector<KafkaOwned<rd_kafka_NewTopic_t, rd_kafka_NewTopic_destroy>> owned;
   std::vector<rd_kafka_NewTopic_t*> requests;
   char errstr[512];
   for (const auto& spec : topics) {
@@ -112,13 +97,13 @@ events::Status CreateMissingTopics(rd_kafka_t* rk, const std::vector<KafkaTopicS
     requests.push_back(t);
   }
   if (requests.empty()) return {};
-  std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
+  KafkaOwned<rd_kafka_AdminOptions_t, rd_kafka_AdminOptions_destroy> options(
       rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS));
   rd_kafka_AdminOptions_set_request_timeout(options.get(), TimeoutMs(timeout), errstr, sizeof errstr);
   rd_kafka_AdminOptions_set_operation_timeout(options.get(), TimeoutMs(timeout), errstr, sizeof errstr);
-  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(rk));
+  KafkaOwned<rd_kafka_queue_t, rd_kafka_queue_destroy> queue(rd_kafka_queue_new(rk));
   rd_kafka_CreateTopics(rk, requests.data(), requests.size(), options.get(), queue.get());
-  std::unique_ptr<rd_kafka_event_t, EventDeleter> event(
+  KafkaOwned<rd_kafka_event_t, rd_kafka_event_destroy> event(
       rd_kafka_queue_poll(queue.get(), TimeoutMs(timeout) + 2000));
   if (!event) return MakeError(ErrorCode::kUnavailable, "creating Kafka topics timed out");
   if (rd_kafka_event_error(event.get()))

@@ -18,15 +18,17 @@
 
 namespace ledger::log {
 
-struct KafkaClientDeleter {
-  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+// Owns a librdkafka object and frees it with `Destroy`.
+template <auto Destroy>
+struct KafkaDeleter {
+  template <typename T>
+  void operator()(T* object) const { Destroy(object); }
 };
-using KafkaClient = std::unique_ptr<rd_kafka_t, KafkaClientDeleter>;
+template <typename T, auto Destroy>
+using KafkaOwned = std::unique_ptr<T, KafkaDeleter<Destroy>>;
 
-struct KafkaTopicDeleter {
-  void operator()(rd_kafka_topic_t* rkt) const { rd_kafka_topic_destroy(rkt); }
-};
-using KafkaTopic = std::unique_ptr<rd_kafka_topic_t, KafkaTopicDeleter>;
+using KafkaClient = KafkaOwned<rd_kafka_t, rd_kafka_destroy>;
+using KafkaTopic = KafkaOwned<rd_kafka_topic_t, rd_kafka_topic_destroy>;
 
 // A client of `type` with `settings` (then `extra`) applied. `prepare` may set
 // callbacks and the opaque on the configuration before the client is made.

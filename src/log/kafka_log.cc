@@ -594,7 +594,7 @@ events::Result<std::vector<events::StoredEvent>> KafkaLog::Read(const events::To
       return MakeError(ErrorCode::kUnavailable, "no answer from Kafka reading " + tp.topic + "[" +
                                                     std::to_string(tp.partition) + "]");
     }
-    std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> owned(m, rd_kafka_message_destroy);
+    KafkaOwned<rd_kafka_message_t, rd_kafka_message_destroy> owned(m);
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       // Past `from` the fetcher skipped transaction markers: the real end.
       // At `from` it may be an end seen before the latest appends.
