@@ -80,8 +80,6 @@ events::Status AwaitBroker(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
 
 events::Status CreateMissingTopics(rd_kafka_t* rk, const std::vector<KafkaTopicSpec>& topics,
                                    std::chrono::milliseconds timeout) {
-  auto existing = ListPartitions(rk, {}, timeout);  // warms the metadata cache
-  (void)existing;
   std::vector<KafkaOwned<rd_kafka_NewTopic_t, rd_kafka_NewTopic_destroy>> owned;
   std::vector<rd_kafka_NewTopic_t*> requests;
   char errstr[512];
