@@ -2,7 +2,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <algorithm>
 #include <deque>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -261,6 +263,12 @@ class KafkaLog final : public events::EventLog {
   }
 
   void Dispatch(std::shared_ptr<Call> call);
+  // Whether `call` must wait: a stream of it is busy, or has a waiting call
+  // before it. REQUIRES: mu_ held.
+  bool WaitsForEarlier(const Call& call) const;
+  // Refuses `call` (the error, to answer outside mu_) or hands it to the
+  // producer. REQUIRES: mu_ held.
+  std::optional<events::Error> StartLocked(const std::shared_ptr<Call>& call);
   events::Status Produce(const std::shared_ptr<Call>& call);  // REQUIRES: mu_ held
   void Finish(const std::shared_ptr<Call>& call);
   void PollLoop();
@@ -315,22 +323,34 @@ void KafkaLog::Dispatch(std::shared_ptr<Call> call) {
   bool passed = barrier.empty() || options_.projected_past(barrier);
   std::unique_lock lock(mu_);
   if (passed && barrier_pending_ && barrier == barrier_) barrier_pending_ = false;
+  if (WaitsForEarlier(*call)) {
+    blocked_.push_back(std::move(call));
+    return;
+  }
+  auto refused = StartLocked(call);
+  lock.unlock();
+  if (refused) call->done(*refused);
+}
+
+bool KafkaLog::WaitsForEarlier(const Call& call) const {
+  for (const auto& key : call.stream_keys) {
+    if (busy_.count(key)) return true;
+    for (const auto& waiting : blocked_)
+      if (std::find(waiting->stream_keys.begin(), waiting->stream_keys.end(), key) !=
+          waiting->stream_keys.end())
+        return true;
+  }
+  return false;
+}
+
+std::optional<events::Error> KafkaLog::StartLocked(const std::shared_ptr<Call>& call) {
   std::string refusal = Refusal();
   if (refusal.empty() && barrier_pending_)
     refusal = "the projections are catching up with the log; appends resume when they have";
-  if (!refusal.empty()) {
-    lock.unlock();
-    return call->done(MakeError(ErrorCode::kUnavailable, refusal));
-  }
-  for (const auto& key : call->stream_keys)
-    if (busy_.count(key)) {
-      blocked_.push_back(std::move(call));
-      return;
-    }
+  if (!refusal.empty()) return events::Error{ErrorCode::kUnavailable, refusal};
   auto produced = Produce(call);
-  if (produced.ok()) return;
-  lock.unlock();
-  call->done(produced.error());
+  if (!produced.ok()) return produced.error();
+  return std::nullopt;
 }
 
 // Seals every record onto its stream's head and hands it to the producer.
@@ -425,7 +445,7 @@ void KafkaLog::Delivered(const rd_kafka_message_t* m) {
 // The call's last delivery is in: release its streams, answer it, and run
 // the calls that waited for them.
 void KafkaLog::Finish(const std::shared_ptr<Call>& call) {
-  std::vector<std::shared_ptr<Call>> runnable;
+  std::vector<std::pair<std::shared_ptr<Call>, events::Error>> refused;
   {
     std::lock_guard lock(mu_);
     --calls_in_flight_;
@@ -438,15 +458,19 @@ void KafkaLog::Finish(const std::shared_ptr<Call>& call) {
       problem_ = "a write to Kafka failed (" + call->failure->message +
                  "); appends resume once the projections have read the log to its end";
     }
+    // Waiting calls start in arrival order: one waits while its stream is
+    // busy or an earlier waiting call has it.
+    std::set<std::string> claimed;
     for (auto it = blocked_.begin(); it != blocked_.end();) {
-      bool free = true;
-      for (const auto& key : (*it)->stream_keys) free = free && !busy_.count(key);
-      if (free) {
-        runnable.push_back(std::move(*it));
-        it = blocked_.erase(it);
-      } else {
+      bool waits = false;
+      for (const auto& key : (*it)->stream_keys) waits = waits || busy_.count(key) || claimed.count(key);
+      if (waits) {
+        claimed.insert((*it)->stream_keys.begin(), (*it)->stream_keys.end());
         ++it;
+        continue;
       }
+      if (auto error = StartLocked(*it)) refused.emplace_back(*it, *error);
+      it = blocked_.erase(it);
     }
   }
   PruneHeads();
@@ -454,7 +478,7 @@ void KafkaLog::Finish(const std::shared_ptr<Call>& call) {
     call->done(*call->failure);
   else
     call->done(std::move(call->stored));
-  for (auto& next : runnable) Dispatch(std::move(next));
+  for (auto& [next, error] : refused) next->done(error);
 }
 
 // Once many heads are cached: drops those written before the last mark if
