@@ -6,14 +6,12 @@
 // appends in flight; the log's writer thread seals them and commits them in
 // groups (one fsync each). A single producer keeps every stream in order.
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
-#include <mutex>
-#include <optional>
 
 #include <CLI/CLI.hpp>
 
+#include "bench/append_window.h"
 #include "bench/traffic.h"
 #include "events/event_types.h"
 #include "events/schema.h"
@@ -32,50 +30,6 @@ struct SeedOptions {
   size_t in_flight = 4;  // appends queued at the log at once
 };
 
-// Appends from one producer with at most `limit` appends outstanding.
-class AppendWindow {
- public:
-  AppendWindow(events::EventLog& log, size_t limit) : log_(log), limit_(limit) {}
-
-  // Blocks while the window is full. False once an append has failed.
-  bool Append(std::vector<events::AppendRecord> records) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return outstanding_ < limit_ || failure_; });
-      if (failure_) return false;
-      ++outstanding_;
-    }
-    log_.Append(std::move(records), [this](events::Result<std::vector<events::StoredEvent>> r) {
-      std::lock_guard lock(mu_);
-      --outstanding_;
-      if (r.ok())
-        stored_ += r->size();
-      else if (!failure_)
-        failure_ = r.error().message;
-      cv_.notify_all();
-    });
-    return true;
-  }
-
-  // Waits for every append; the first failure, if any.
-  std::optional<std::string> Drain() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return outstanding_ == 0; });
-    return failure_;
-  }
-
-  uint64_t stored() const { return stored_; }  // REQUIRES: drained
-
- private:
-  events::EventLog& log_;
-  const size_t limit_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  size_t outstanding_ = 0;
-  uint64_t stored_ = 0;
-  std::optional<std::string> failure_;
-};
-
 int Fail(const std::string& message, int status = 1) {
   std::fprintf(stderr, "bench_seed_log: %s\n", message.c_str());
   return status;
@@ -92,7 +46,7 @@ int Seed(const SeedOptions& o) {
   if (!log.ok()) return Fail(log.error().message);
   if (!(*log)->TopicPartitions().empty()) return Fail("the log in " + o.data_dir + "/log already holds events");
   bench::Traffic traffic(**catalog, {.seed = o.seed});
-  AppendWindow window(**log, o.in_flight);
+  bench::AppendWindow window(**log, o.in_flight);
   auto start = std::chrono::steady_clock::now();
   std::string invalid;
   for (uint64_t done = 0; done < o.events && invalid.empty();) {
