@@ -39,7 +39,9 @@ log::KafkaLogOptions KafkaOptions(const Settings& s, bool read_only, const catal
   o.broker_timeout = std::chrono::milliseconds(s.kafka.broker_timeout_ms);
   o.topic_prefix = s.kafka.topic_prefix;
   if (!read_only) o.topics = LedgerTopics(s.kafka, catalog);
-  for (const auto& t : LedgerTopics(s.kafka, catalog)) o.known_topics.push_back(t.name);
+  // The log reports the ends of what it reads: department topics are the
+  // router's output, and ends read once at start would only go stale.
+  for (auto topic : projections::kProjectedTopics) o.known_topics.emplace_back(topic);
   if (read_only && !only_topics.empty()) o.known_topics = only_topics;
   if (!serving.store) return o;
   o.head_of = [store = serving.store](const std::string& topic,
