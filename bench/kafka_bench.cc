@@ -170,9 +170,9 @@ int ReadBack(const app::Settings& s, size_t read_batch, uint64_t expected) {
     for (uint64_t from = 0, end = (*log)->EndOffset(tp); from < end;) {
       auto read = (*log)->Read(tp, from, read_batch);
       if (!read.ok()) return Fail("reading " + tp.topic + ": " + read.error().message);
-      if (read->empty()) return Fail(tp.topic + " ends before its recorded end");
-      from = read->back().offset + 1;
-      for (const auto& e : *read)
+      if (read->next == from) return Fail(tp.topic + " ends before its recorded end");
+      from = read->next;
+      for (const auto& e : read->events)
         if (events++ % stride == 0) {
           bytes += MessageBytes(e.event);
           ++sampled;

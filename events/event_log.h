@@ -45,6 +45,16 @@ struct StoredEvent {
   std::string encoded;
 };
 
+// What one Read found.
+struct LogSlice {
+  std::vector<StoredEvent> events;
+  // Where the next read of the topic-partition starts: past the last event,
+  // and past the records after it that are not events (Kafka transaction
+  // markers, records of aborted transactions) as far as the read saw them.
+  // Equal to `from` when the read found nothing.
+  uint64_t next = 0;
+};
+
 class EventLog {
  public:
   virtual ~EventLog() = default;
@@ -61,11 +71,13 @@ class EventLog {
   // chain in call order.
   virtual void Append(std::vector<AppendRecord> records, AppendCallback done) = 0;
 
-  // Up to `max` events of `tp` with offset >= from, in offset order.
-  virtual Result<std::vector<StoredEvent>> Read(const TopicPartition& tp, uint64_t from,
-                                                size_t max) = 0;
+  // Up to `max` events of `tp` with offset >= from, in offset order. On
+  // Kafka offsets may skip: transaction markers and aborted records are
+  // never read as events.
+  virtual Result<LogSlice> Read(const TopicPartition& tp, uint64_t from, size_t max) = 0;
 
-  // The offset the next event of `tp` will get (0 for an empty topic).
+  // The offset past the last record of `tp` known to be stored (0 for an
+  // empty topic); on Kafka a transaction marker may be the last record.
   virtual uint64_t EndOffset(const TopicPartition& tp) = 0;
 
   // Waits until some topic-partition of `seen` ends past the offset given

@@ -80,7 +80,7 @@ class RunningLedger : public Ledger {
     Positions end = projections::ProjectedEnds(*log_);
     uint64_t behind = EventsBehind(end, runner_->Projected());
     if (behind == 0) return {};
-    spdlog::info("projecting {} events of the log before serving", behind);
+    spdlog::info("catching up with the log before serving: {} offsets to read", behind);
     auto caught_up = std::make_shared<std::promise<void>>();
     auto done = caught_up->get_future();
     runner_->WhenProjected(end, [caught_up] { caught_up->set_value(); });
@@ -128,7 +128,11 @@ class RunningLedger : public Ledger {
     out += "# HELP ledger_events_appended_total Events acknowledged by the log since start.\n";
     out += "# TYPE ledger_events_appended_total counter\n";
     out += "ledger_events_appended_total " + std::to_string(commands_->events_appended()) + "\n";
-    out += "# HELP ledger_projection_lag_events Events in the log not yet projected.\n";
+    out += "# HELP ledger_projection_events_total Events folded into the projections since start.\n";
+    out += "# TYPE ledger_projection_events_total counter\n";
+    out += "ledger_projection_events_total " + std::to_string(runner_->events_applied()) + "\n";
+    out += "# HELP ledger_projection_lag_events Offsets of the log not yet projected (on Kafka\n"
+           "# transaction markers take offsets too).\n";
     out += "# TYPE ledger_projection_lag_events gauge\n";
     out += "ledger_projection_lag_events " + std::to_string(Lag()) + "\n";
     auto stats = log::ReadEmbeddedLogStats(*log_);
@@ -240,15 +244,15 @@ events::Status Tail(const Settings& s, const TailOptions& options, std::ostream&
     for (auto& [tp, offset] : next) {
       auto batch = (*log)->Read(tp, offset, 1024);
       if (!batch.ok()) return batch.error();
-      for (auto& e : *batch) {
+      for (auto& e : batch->events) {
         if (options.limit && printed >= *options.limit) return {};
         events::Json j = events::ToJson(e.event);
         j["position"] = {{"topic", e.where.topic}, {"partition", e.where.partition}, {"offset", e.offset}};
         out << j.dump() << '\n';
         ++printed;
-        offset = e.offset + 1;
       }
-      printed_any = printed_any || !batch->empty();
+      offset = batch->next;
+      printed_any = printed_any || !batch->events.empty();
     }
     out.flush();
     if (printed_any) continue;

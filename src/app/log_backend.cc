@@ -38,6 +38,7 @@ log::KafkaLogOptions KafkaOptions(const Settings& s, bool read_only, const catal
   o.produce_timeout = std::chrono::milliseconds(s.kafka.produce_timeout_ms);
   o.broker_timeout = std::chrono::milliseconds(s.kafka.broker_timeout_ms);
   o.topic_prefix = s.kafka.topic_prefix;
+  o.transactional_id = s.kafka.topic_prefix + o.transactional_id;
   if (!read_only) o.topics = LedgerTopics(s.kafka, catalog);
   // The log reports the ends of what it reads: department topics are the
   // router's output, and ends read once at start would only go stale.

@@ -27,13 +27,19 @@ uint64_t EventsBehind(const Positions& ends, const Positions& projected) {
 
 namespace {
 
+// What ReadBatch found: the events, and where each topic-partition it read
+// is to be read next (past transaction markers on Kafka).
+struct Batch {
+  std::vector<events::StoredEvent> events;
+  Positions next;
+};
+
 // Up to `max` events of each topic-partition of `until`, from its offset in
 // `from` (absent = 0) to its offset in `until` (exclusive). kCorruption if
-// the log holds fewer events than its recorded end.
-events::Result<std::vector<events::StoredEvent>> ReadBatch(events::EventLog& log,
-                                                           const Positions& from,
-                                                           const Positions& until, size_t max) {
-  std::vector<events::StoredEvent> batch;
+// the log holds fewer records than its recorded end.
+events::Result<Batch> ReadBatch(events::EventLog& log, const Positions& from,
+                                const Positions& until, size_t max) {
+  Batch batch;
   for (const auto& [tp, stop] : until) {
     auto it = from.find(tp);
     uint64_t start = it == from.end() ? 0 : it->second;
@@ -41,11 +47,12 @@ events::Result<std::vector<events::StoredEvent>> ReadBatch(events::EventLog& log
     auto read = log.Read(tp, start, std::min<uint64_t>(max, stop - start));
     if (!read.ok())
       return events::MakeError(read.error().code, "reading " + tp.topic + ": " + read.error().message);
-    if (read->empty())
+    if (read->next == start)
       return events::MakeError(events::ErrorCode::kCorruption,
                                tp.topic + " ends at offset " + std::to_string(start) +
                                    ", before its recorded end " + std::to_string(stop));
-    for (auto& e : *read) batch.push_back(std::move(e));
+    batch.next[tp] = read->next;
+    for (auto& e : read->events) batch.events.push_back(std::move(e));
   }
   return batch;
 }
@@ -87,9 +94,8 @@ bool ProjectionRunner::ApplyOnce() {
     std::this_thread::sleep_for(kErrorBackoff);
     return false;
   }
-  std::vector<events::StoredEvent>& batch = *read;
-  if (batch.empty()) return false;
-  auto applied = store_.ApplyBatch(batch);
+  if (read->next.empty()) return false;
+  auto applied = read->events.empty() ? events::Status{} : store_.ApplyBatch(read->events);
   if (!applied.ok()) {
     {
       std::lock_guard lock(mu_);
@@ -101,12 +107,15 @@ bool ProjectionRunner::ApplyOnce() {
   }
   {
     std::lock_guard lock(mu_);
-    for (auto& e : batch) {
-      auto& pos = projected_[e.where];
-      pos = std::max(pos, e.offset + 1);
+    // Past what the store keeps (last event + 1) when markers follow it;
+    // after a restart they are read past again.
+    for (const auto& [tp, next] : read->next) {
+      auto& pos = projected_[tp];
+      pos = std::max(pos, next);
     }
     last_error_.clear();
   }
+  events_applied_ += read->events.size();
   FireSatisfied();
   return true;
 }
@@ -162,7 +171,7 @@ namespace {
 // ahead of the fold, so decoding and folding use both cores.
 class BatchReader {
  public:
-  using Batch = events::Result<std::vector<events::StoredEvent>>;
+  using Result = events::Result<Batch>;
 
   BatchReader(events::EventLog& log, Positions end, size_t batch_max)
       : log_(log), end_(std::move(end)), batch_max_(batch_max), thread_([this] { Run(); }) {}
@@ -176,11 +185,11 @@ class BatchReader {
     thread_.join();
   }
 
-  // The next batch; an empty one at the end of the log.
-  Batch Next() {
+  // The next batch; one that read nothing at the end of the log.
+  Result Next() {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return ready_.has_value(); });
-    Batch batch = std::move(*ready_);
+    Result batch = std::move(*ready_);
     ready_.reset();
     cv_.notify_all();
     return batch;
@@ -189,8 +198,8 @@ class BatchReader {
  private:
   void Run() {
     for (bool more = true; more;) {
-      Batch batch = Read();
-      more = batch.ok() && !batch->empty();
+      Result batch = Read();
+      more = batch.ok() && !batch->next.empty();
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stop_ || !ready_.has_value(); });
       if (stop_) return;
@@ -199,10 +208,10 @@ class BatchReader {
     }
   }
 
-  Batch Read() {
+  Result Read() {
     auto batch = ReadBatch(log_, next_, end_, batch_max_);
     if (batch.ok())
-      for (const auto& e : *batch) next_[e.where] = e.offset + 1;
+      for (const auto& [tp, next] : batch->next) next_[tp] = next;
     return batch;
   }
 
@@ -212,7 +221,7 @@ class BatchReader {
   Positions next_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::optional<Batch> ready_;
+  std::optional<Result> ready_;
   bool stop_ = false;
   std::thread thread_;  // last: starts once the members above exist
 };
@@ -227,10 +236,11 @@ events::Result<RebuildResult> Rebuild(events::EventLog& log, projections::StateS
   for (;;) {
     auto batch = reader.Next();
     if (!batch.ok()) return batch.error();
-    if (batch->empty()) break;
-    auto applied = store.ApplyBatch(*batch);
+    if (batch->next.empty()) break;
+    if (batch->events.empty()) continue;
+    auto applied = store.ApplyBatch(batch->events);
     if (!applied.ok()) return applied.error();
-    result.events += batch->size();
+    result.events += batch->events.size();
   }
   auto checksum = store.Checksum();
   if (!checksum.ok()) return checksum.error();

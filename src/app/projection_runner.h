@@ -39,6 +39,8 @@ class ProjectionRunner {
   void WhenProjected(Positions targets, std::function<void()> done);
 
   Positions Projected() const;
+  // Events folded since Start.
+  uint64_t events_applied() const { return events_applied_.load(); }
   // Empty while healthy; else what the last failed apply said.
   std::string LastError() const;
 
@@ -55,6 +57,7 @@ class ProjectionRunner {
   Positions projected_;
   std::string last_error_;
   std::vector<std::pair<Positions, std::function<void()>>> waiters_;
+  std::atomic<uint64_t> events_applied_{0};
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -63,13 +63,18 @@ class EmbeddedLog final : public events::EventLog, private CommittedState {
     done(MakeError(ErrorCode::kUnavailable, "the log is closing"));
   }
 
-  events::Result<std::vector<events::StoredEvent>> Read(const events::TopicPartition& tp,
-                                                        uint64_t from, size_t max) override {
-    if (tp.partition != 0 || max == 0) return std::vector<events::StoredEvent>{};
+  events::Result<events::LogSlice> Read(const events::TopicPartition& tp, uint64_t from,
+                                        size_t max) override {
+    events::LogSlice slice{{}, from};
+    if (tp.partition != 0 || max == 0) return slice;
     if (store_->secondary()) {
       if (auto status = store_->CatchUp(); !status) return status.error();
     }
-    return store_->Read(tp, from, max);
+    auto read = store_->Read(tp, from, max);
+    if (!read) return read.error();
+    slice.events = std::move(*read);
+    if (!slice.events.empty()) slice.next = slice.events.back().offset + 1;
+    return slice;
   }
 
   uint64_t EndOffset(const events::TopicPartition& tp) override {

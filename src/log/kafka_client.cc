@@ -150,6 +150,21 @@ events::Result<uint64_t> QueryEnd(rd_kafka_t* rk, const events::TopicPartition& 
   return static_cast<uint64_t>(high);
 }
 
+rd_kafka_resp_err_t ProduceMessage(rd_kafka_t* rk, const std::string& topic,
+                                   const events::BinaryMessage& message, int64_t timestamp_ms,
+                                   void* opaque) {
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(message.headers.size());
+  for (const auto& [name, value] : message.headers)
+    rd_kafka_header_add(headers, name.data(), name.size(), value.data(), value.size());
+  rd_kafka_resp_err_t err = rd_kafka_producev(
+      rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(message.key.data(), message.key.size()),
+      RD_KAFKA_V_VALUE(const_cast<char*>(message.value.data()), message.value.size()),
+      RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_TIMESTAMP(timestamp_ms),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+  if (err) rd_kafka_headers_destroy(headers);  // owned by the message only on success
+  return err;
+}
+
 std::vector<std::pair<std::string, std::string>> MessageHeaders(const rd_kafka_message_t* m) {
   std::vector<std::pair<std::string, std::string>> out;
   rd_kafka_headers_t* headers = nullptr;

@@ -53,6 +53,12 @@ events::Result<std::vector<events::TopicPartition>> ListPartitions(
 events::Result<uint64_t> QueryEnd(rd_kafka_t* rk, const events::TopicPartition& tp,
                                   std::chrono::milliseconds timeout);
 
+// Hands a copy of `message` to `rk` for `topic` (its name in Kafka), with
+// `opaque` for the delivery report. The error if librdkafka refuses it.
+rd_kafka_resp_err_t ProduceMessage(rd_kafka_t* rk, const std::string& topic,
+                                   const events::BinaryMessage& message, int64_t timestamp_ms,
+                                   void* opaque);
+
 // The message's headers in order; empty values for null ones.
 std::vector<std::pair<std::string, std::string>> MessageHeaders(const rd_kafka_message_t* m);
 

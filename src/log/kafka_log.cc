@@ -12,6 +12,7 @@
 
 #include "log/kafka_client.h"
 #include "log/log_format.h"
+#include "log/transactional_writer.h"
 
 namespace ledger::log {
 namespace {
@@ -43,6 +44,17 @@ std::map<std::string, std::string> ProducerSettings(const KafkaLogOptions& o) {
           {"socket.keepalive.enable", "true"}};
 }
 
+// The producer of calls of several records: the same, in transactions. A
+// crashed ledger's open transaction blocks read_committed readers until the
+// restarted ledger aborts it, or at most transaction.timeout.ms.
+std::map<std::string, std::string> TransactionalSettings(const KafkaLogOptions& o) {
+  auto settings = ProducerSettings(o);
+  settings["client.id"] = o.client_id + "-calls";
+  settings["transactional.id"] = o.transactional_id;
+  settings["transaction.timeout.ms"] = ToString(2 * o.produce_timeout);
+  return settings;
+}
+
 // The reader decides every position: nothing is committed or stored by the
 // client, and an offset Kafka no longer has is an error, never a silent jump.
 std::map<std::string, std::string> ConsumerSettings(const KafkaLogOptions& o) {
@@ -72,13 +84,12 @@ struct Call {
   events::EventLog::AppendCallback done;
   std::vector<std::string> stream_keys;  // distinct, of its records
   std::vector<events::StoredEvent> stored;
-  size_t outstanding = 0;  // messages produced, delivery not reported yet
   std::optional<events::Error> failure;
 };
 
+// The opaque of a single-record call's message, for its delivery report.
 struct Delivery {
   std::shared_ptr<Call> call;
-  size_t index = 0;
 };
 
 class KafkaLog final : public events::EventLog {
@@ -90,6 +101,7 @@ class KafkaLog final : public events::EventLog {
       std::lock_guard lock(mu_);
       stopping_ = true;
     }
+    calls_writer_.reset();  // answers its calls: they need the members below
     if (producer_) rd_kafka_flush(producer_.get(), static_cast<int>(options_.produce_timeout.count()));
     if (poller_.joinable()) poller_.join();
     std::deque<std::shared_ptr<Call>> blocked;
@@ -113,6 +125,11 @@ class KafkaLog final : public events::EventLog {
       for (auto& t : topics) t.name = options_.topic_prefix + t.name;
       if (auto made = CreateMissingTopics(producer_.get(), topics, options_.broker_timeout); !made)
         return made;
+      std::vector<std::string> written;  // by calls of several records: the topics the log reads
+      for (const auto& t : options_.known_topics) written.push_back(options_.topic_prefix + t);
+      calls_writer_ = std::make_unique<TransactionalWriter>(
+          TransactionalSettings(options_), options_.extra_config, written, options_.produce_timeout);
+      if (auto ready = calls_writer_->Prepare(); !ready) return ready;
     }
     auto consumer = NewKafkaClient(RD_KAFKA_CONSUMER, ConsumerSettings(options_), options_.extra_config);
     if (!consumer) return consumer.error();
@@ -145,8 +162,8 @@ class KafkaLog final : public events::EventLog {
     Dispatch(std::move(call));
   }
 
-  events::Result<std::vector<events::StoredEvent>> Read(const events::TopicPartition& tp,
-                                                        uint64_t from, size_t max) override;
+  events::Result<events::LogSlice> Read(const events::TopicPartition& tp, uint64_t from,
+                                        size_t max) override;
 
   uint64_t EndOffset(const events::TopicPartition& tp) override {
     std::lock_guard lock(mu_);
@@ -269,6 +286,8 @@ class KafkaLog final : public events::EventLog {
   // Refuses `call` (the error, to answer outside mu_) or hands it to the
   // producer. REQUIRES: mu_ held.
   std::optional<events::Error> StartLocked(const std::shared_ptr<Call>& call);
+  events::Result<std::vector<OutgoingMessage>> Seal(Call& call,
+                                                    std::unordered_map<std::string, CachedHead>& staged);
   events::Status Produce(const std::shared_ptr<Call>& call);  // REQUIRES: mu_ held
   void Finish(const std::shared_ptr<Call>& call);
   void PollLoop();
@@ -283,10 +302,16 @@ class KafkaLog final : public events::EventLog {
     static_cast<KafkaLog*>(opaque)->ClientError(static_cast<rd_kafka_resp_err_t>(err), reason);
   }
   void Delivered(const rd_kafka_message_t* m);
+  // A call of several records is committed, or failed (the writer's thread).
+  void Committed(const std::shared_ptr<Call>& call,
+                 events::Result<std::vector<WrittenMessage>> written);
+  // Records where an event of a call landed. REQUIRES: mu_ held.
+  void Landed(events::StoredEvent& stored, const WrittenMessage& where);
   void ClientError(rd_kafka_resp_err_t err, const char* reason);
 
   const KafkaLogOptions options_;
   KafkaClient producer_;  // swapped only by the poll thread, under mu_
+  std::unique_ptr<TransactionalWriter> calls_writer_;  // calls of several records
   KafkaClient consumer_;
 
   std::mutex mu_;
@@ -353,12 +378,13 @@ std::optional<events::Error> KafkaLog::StartLocked(const std::shared_ptr<Call>& 
   return std::nullopt;
 }
 
-// Seals every record onto its stream's head and hands it to the producer.
-events::Status KafkaLog::Produce(const std::shared_ptr<Call>& call) {
-  if (call->records.empty()) return MakeError(ErrorCode::kInvalidArgument, "append has no records");
-  std::unordered_map<std::string, CachedHead> staged;
-  std::vector<std::pair<std::string, events::BinaryMessage>> messages;
-  for (const auto& record : call->records) {
+// Seals every record of `call` onto its stream's head (into call.stored, in
+// record order) and stages the new heads in `staged`. REQUIRES: mu_ held.
+events::Result<std::vector<OutgoingMessage>> KafkaLog::Seal(
+    Call& call, std::unordered_map<std::string, CachedHead>& staged) {
+  if (call.records.empty()) return MakeError(ErrorCode::kInvalidArgument, "append has no records");
+  std::vector<OutgoingMessage> messages;
+  for (const auto& record : call.records) {
     if (record.event.subject.empty())
       return MakeError(ErrorCode::kInvalidArgument, "event " + record.event.id + " has no subject");
     std::string key = StreamKey(record.topic, record.event.subject);
@@ -384,33 +410,27 @@ events::Status KafkaLog::Produce(const std::shared_ptr<Call>& call) {
     std::string copies;
     for (const auto& topic : record.copy_topics) copies += (copies.empty() ? "" : ",") + topic;
     if (!copies.empty()) message.headers.emplace_back(kCopyTopicsHeader, copies);
-    messages.emplace_back(record.topic, std::move(message));
-    call->stored.push_back({{record.topic, 0}, 0, std::move(event), {}});
+    messages.push_back({options_.topic_prefix + record.topic, std::move(message), event.time_ms});
+    call.stored.push_back({{record.topic, 0}, 0, std::move(event), {}});
   }
-  for (size_t i = 0; i < messages.size(); ++i) {
-    const auto& [logical, m] = messages[i];
-    std::string topic = options_.topic_prefix + logical;
-    rd_kafka_headers_t* headers = rd_kafka_headers_new(m.headers.size());
-    for (const auto& [name, value] : m.headers)
-      rd_kafka_header_add(headers, name.data(), name.size(), value.data(), value.size());
-    auto* delivery = new Delivery{call, i};
-    rd_kafka_resp_err_t err = rd_kafka_producev(
-        producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
-        RD_KAFKA_V_KEY(m.key.data(), m.key.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(m.value.data()), m.value.size()),
-        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_TIMESTAMP(call->stored[i].event.time_ms),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(delivery), RD_KAFKA_V_END);
-    if (err) {
-      rd_kafka_headers_destroy(headers);
+  return messages;
+}
+
+// Seals the call and hands it to Kafka: a single record to the idempotent
+// producer, several to the transactional writer (all or nothing).
+events::Status KafkaLog::Produce(const std::shared_ptr<Call>& call) {
+  std::unordered_map<std::string, CachedHead> staged;
+  auto messages = Seal(*call, staged);
+  if (!messages) return messages.error();
+  if (messages->size() == 1) {
+    const OutgoingMessage& m = messages->front();
+    auto* delivery = new Delivery{call};
+    if (auto err = ProduceMessage(producer_.get(), m.topic, m.message, m.timestamp_ms, delivery)) {
       delete delivery;
-      events::Error error{ErrorCode::kUnavailable, "the event was not handed to Kafka: " + KafkaErrorText(err)};
-      if (i == 0) return error;
-      // Earlier records of the call may be stored: their streams are unknown now.
-      call->failure = error;
-      resync_needed_ = true;
-      break;
+      return MakeError(ErrorCode::kUnavailable, "the event was not handed to Kafka: " + KafkaErrorText(err));
     }
-    ++call->outstanding;
+  } else {
+    calls_writer_->Write(std::move(*messages), [this, call](auto written) { Committed(call, std::move(written)); });
   }
   ++calls_in_flight_;
   for (const auto& key : call->stream_keys) busy_.insert(key);
@@ -424,22 +444,37 @@ void KafkaLog::Delivered(const rd_kafka_message_t* m) {
   {
     std::lock_guard lock(mu_);
     if (m->err) {
-      if (!call->failure)
-        call->failure = events::Error{ErrorCode::kUnavailable,
-                                      "Kafka did not confirm the event (it may or may not be "
-                                      "stored): " + KafkaErrorText(m->err)};
+      call->failure = events::Error{ErrorCode::kUnavailable,
+                                    "Kafka did not confirm the event (it may or may not be "
+                                    "stored): " + KafkaErrorText(m->err)};
     } else {
-      auto& stored = call->stored[delivery->index];
-      stored.where.partition = m->partition;
-      stored.offset = static_cast<uint64_t>(m->offset);
-      auto& end = ends_[stored.where];
-      end = std::max(end, stored.offset + 1);
+      Landed(call->stored.front(), {m->partition, static_cast<uint64_t>(m->offset)});
       broker_down_ = false;
     }
-    if (--call->outstanding > 0) return;
   }
   appended_cv_.notify_all();
   Finish(call);
+}
+
+void KafkaLog::Committed(const std::shared_ptr<Call>& call,
+                         events::Result<std::vector<WrittenMessage>> written) {
+  {
+    std::lock_guard lock(mu_);
+    if (!written) {
+      call->failure = written.error();
+    } else {
+      for (size_t i = 0; i < written->size(); ++i) Landed(call->stored[i], (*written)[i]);
+    }
+  }
+  appended_cv_.notify_all();
+  Finish(call);
+}
+
+void KafkaLog::Landed(events::StoredEvent& stored, const WrittenMessage& where) {
+  stored.where.partition = where.partition;
+  stored.offset = where.offset;
+  auto& end = ends_[stored.where];
+  end = std::max(end, stored.offset + 1);
 }
 
 // The call's last delivery is in: release its streams, answer it, and run
@@ -580,9 +615,10 @@ void KafkaLog::RebuildProducer() {
   rd_kafka_flush(old.get(), static_cast<int>(options_.produce_timeout.count()));
 }
 
-events::Result<std::vector<events::StoredEvent>> KafkaLog::Read(const events::TopicPartition& tp,
-                                                                uint64_t from, size_t max) {
-  if (max == 0 || from >= EndOffset(tp)) return std::vector<events::StoredEvent>{};
+events::Result<events::LogSlice> KafkaLog::Read(const events::TopicPartition& tp, uint64_t from,
+                                                size_t max) {
+  events::LogSlice slice{{}, from};
+  if (max == 0 || from >= EndOffset(tp)) return slice;
   std::lock_guard lock(reader_mu_);
   auto topic = topics_.find(tp.topic);
   if (topic == topics_.end()) {
@@ -606,7 +642,7 @@ events::Result<std::vector<events::StoredEvent>> KafkaLog::Read(const events::To
                                                     KafkaErrorText(rd_kafka_last_error()));
     started = started_.emplace(tp, from).first;
   }
-  std::vector<events::StoredEvent> out;
+  auto& out = slice.events;
   // An end-of-partition event may predate the appends that moved the end:
   // until the first event arrives, only the deadline ends the wait.
   auto deadline = std::chrono::steady_clock::now() + options_.broker_timeout;
@@ -623,9 +659,13 @@ events::Result<std::vector<events::StoredEvent>> KafkaLog::Read(const events::To
       // Past `from` the fetcher skipped transaction markers: the real end.
       // At `from` it may be an end seen before the latest appends.
       started->second = std::max<uint64_t>(started->second, m->offset);
+      slice.next = std::max<uint64_t>(slice.next, m->offset);
       bool stale = static_cast<uint64_t>(m->offset) <= from && from < EndOffset(tp);
-      if (out.empty() && stale && left.count() > 0) continue;
-      break;
+      if (!out.empty() || !stale) break;
+      if (left.count() > 0) continue;
+      return MakeError(ErrorCode::kUnavailable,
+                       tp.topic + "[" + std::to_string(tp.partition) + "] holds records from offset " +
+                           std::to_string(from) + " that cannot be read yet (an open transaction)");
     }
     if (m->err) {
       rd_kafka_consume_stop(rkt, tp.partition);
@@ -641,10 +681,11 @@ events::Result<std::vector<events::StoredEvent>> KafkaLog::Read(const events::To
     if (!stored) return stored.error();
     stored->where.topic = tp.topic;
     started->second = stored->offset + 1;
+    slice.next = stored->offset + 1;
     out.push_back(std::move(*stored));
   }
-  if (!out.empty()) RaiseEnd(tp, out.back().offset + 1);
-  return out;
+  RaiseEnd(tp, slice.next);
+  return slice;
 }
 
 }  // namespace

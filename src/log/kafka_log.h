@@ -12,6 +12,11 @@
 // failed or unknown delivery makes the log refuse appends (kUnavailable)
 // until the projections have read up to the log's end again.
 //
+// A call of several records (a contact that creates a request) is written
+// in a Kafka transaction, all or nothing (transactional_writer.h); readers
+// skip the transaction markers, so offsets in 311.requests and 311.contacts
+// may have gaps.
+//
 // Department copies (AppendRecord::copy_topics) are not written here: the
 // record carries them in the `ledger_copy_topics` header (comma-separated)
 // and the department router (dept_router.h) copies the event in a Kafka
@@ -61,6 +66,10 @@ struct KafkaLogOptions {
   // Bounds how long Open waits for the broker, and a Read for its first message.
   std::chrono::milliseconds broker_timeout{15'000};
   std::string client_id = "311-ledger";
+  // Of the producer that writes calls of several records in transactions.
+  // One per ledger: a second writer with the same id fences the first, and
+  // a restarted ledger aborts what its previous run left open.
+  std::string transactional_id = "311-ledger-calls";
   // Put before every topic name in Kafka ("" in production; tests give each
   // ledger its own); the EventLog's callers see names without it.
   std::string topic_prefix;

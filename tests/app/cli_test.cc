@@ -364,12 +364,12 @@ void WriteTamperedState(const std::string& data_dir, const std::string& tampered
   for (std::string topic : {"311.requests", "311.contacts"}) {
     auto events = (*events_log)->Read({topic, 0}, 0, 100000);
     ASSERT_TRUE(events.ok()) << events.error().message;
-    for (auto& e : *events)
+    for (auto& e : events->events)
       if (e.event.id == tampered_event_id) {
         e.event.data["assignee"] = "mallory";
         ++changed;
       }
-    auto applied = (*store)->ApplyBatch(*events);
+    auto applied = (*store)->ApplyBatch(events->events);
     ASSERT_TRUE(applied.ok()) << applied.error().message;
   }
   ASSERT_EQ(changed, 1);

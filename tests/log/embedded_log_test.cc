@@ -40,14 +40,15 @@ TEST(EmbeddedLog, AppendedEventsReadBackChainedFromOffsetZero) {
 
   auto read = log->Read({kRequests, 0}, 0, 10);
   ASSERT_TRUE(read.ok()) << read.error().message;
-  ASSERT_EQ(read->size(), 3u);
+  ASSERT_EQ(read->events.size(), 3u);
+  EXPECT_EQ(read->next, 3u);
   for (size_t i = 0; i < 3; ++i) {
-    EXPECT_EQ((*read)[i].offset, i);
-    EXPECT_EQ((*read)[i].event.sequence, i + 1);
-    EXPECT_EQ((*read)[i].event, acked[i].event);
+    EXPECT_EQ(read->events[i].offset, i);
+    EXPECT_EQ(read->events[i].event.sequence, i + 1);
+    EXPECT_EQ(read->events[i].event, acked[i].event);
     EXPECT_EQ(acked[i].offset, i);
   }
-  EXPECT_TRUE((*read)[0].event.prevhash.empty());
+  EXPECT_TRUE(read->events[0].event.prevhash.empty());
   EXPECT_TRUE(ChainVerifies(StreamEvents(*log, kRequests, "SR-1")));
   EXPECT_EQ(log->EndOffset({kRequests, 0}), 3u);
   EXPECT_EQ(log->EndOffset({kContacts, 0}), 0u);
@@ -63,16 +64,18 @@ TEST(EmbeddedLog, ReadHonoursStartMaxAndPartition) {
 
   auto middle = log->Read({kRequests, 0}, 2, 2);
   ASSERT_TRUE(middle.ok());
-  ASSERT_EQ(middle->size(), 2u);
-  EXPECT_EQ((*middle)[0].offset, 2u);
-  EXPECT_EQ((*middle)[1].offset, 3u);
+  ASSERT_EQ(middle->events.size(), 2u);
+  EXPECT_EQ(middle->events[0].offset, 2u);
+  EXPECT_EQ(middle->events[1].offset, 3u);
+  EXPECT_EQ(middle->next, 4u);
   auto tail = log->Read({kRequests, 0}, 4, 100);
   ASSERT_TRUE(tail.ok());
-  ASSERT_EQ(tail->size(), 1u);  // stops at its own topic, not the next one
-  EXPECT_EQ((*tail)[0].event.subject, "SR-1");
+  ASSERT_EQ(tail->events.size(), 1u);  // stops at its own topic, not the next one
+  EXPECT_EQ(tail->events[0].event.subject, "SR-1");
   auto other_partition = log->Read({kRequests, 1}, 0, 100);
   ASSERT_TRUE(other_partition.ok());
-  EXPECT_TRUE(other_partition->empty());
+  EXPECT_TRUE(other_partition->events.empty());
+  EXPECT_EQ(other_partition->next, 0u);
   EXPECT_EQ(log->EndOffset({kRequests, 1}), 0u);
   auto topics = log->TopicPartitions();
   EXPECT_EQ(topics, (std::vector<events::TopicPartition>{{kRequests, 0}, {"311.requestsX", 0}}));

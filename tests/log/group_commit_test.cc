@@ -140,7 +140,7 @@ TEST(GroupCommit, ConcurrentAppendersAreAllAcknowledgedWithDenseOffsets) {
   EXPECT_EQ(log.EndOffset({kRequests, 0}), kTotal);
   auto all = log.Read({kRequests, 0}, 0, kTotal + 1);
   ASSERT_TRUE(all.ok());
-  EXPECT_EQ(all->size(), kTotal);
+  EXPECT_EQ(all->events.size(), kTotal);
   for (int t = 0; t < kThreads; ++t) {
     auto stream = StreamEvents(log, kRequests, "SR-T" + std::to_string(t));
     EXPECT_EQ(stream.size(), kAppendsPerThread);

@@ -75,7 +75,7 @@ inline std::vector<events::Event> StreamEvents(events::EventLog& log, const std:
   auto all = log.Read({topic, 0}, 0, 1'000'000);
   EXPECT_TRUE(all.ok());
   if (!all) return stream;
-  for (auto& stored : *all)
+  for (auto& stored : all->events)
     if (stored.event.subject == subject) stream.push_back(stored.event);
   return stream;
 }

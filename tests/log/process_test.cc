@@ -92,9 +92,9 @@ TEST(EmbeddedLogProcess, AcknowledgedAppendsSurviveSigkill) {
   for (const auto& [offset, id] : acked) {
     auto stored = log->Read({kRequests, 0}, offset, 1);
     ASSERT_TRUE(stored.ok()) << stored.error().message;
-    ASSERT_EQ(stored->size(), 1u) << "acknowledged offset " << offset << " is missing";
-    EXPECT_EQ((*stored)[0].offset, offset);
-    EXPECT_EQ((*stored)[0].event.id, id);
+    ASSERT_EQ(stored->events.size(), 1u) << "acknowledged offset " << offset << " is missing";
+    EXPECT_EQ(stored->events[0].offset, offset);
+    EXPECT_EQ(stored->events[0].event.id, id);
   }
   for (int s = 0; s < 4; ++s)
     EXPECT_TRUE(ChainVerifies(StreamEvents(*log, kRequests, "SR-" + std::to_string(s))));
@@ -173,8 +173,8 @@ TEST(EmbeddedLogProcess, ReadOnlyLogSeesEventsAppendedAfterItOpened) {
   auto written = writer->Read({kRequests, 0}, 0, 10);
   ASSERT_TRUE(seen.ok());
   ASSERT_TRUE(written.ok());
-  ASSERT_EQ(seen->size(), 3u);
-  for (size_t i = 0; i < 3; ++i) EXPECT_EQ((*seen)[i].event, (*written)[i].event);
+  ASSERT_EQ(seen->events.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(seen->events[i].event, written->events[i].event);
   EXPECT_TRUE(ChainVerifies(StreamEvents(*reader, kRequests, "SR-1")));
 
   auto refused = AppendAndWait(*reader, {MakeRecord(kRequests, "SR-3")});

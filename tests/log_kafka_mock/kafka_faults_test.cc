@@ -10,6 +10,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/log/log_test_support.h"
 #include "tests/log_kafka_mock/fault_harness.h"
 #include "tests/log_kafka_mock/mock_cluster.h"
 
@@ -171,6 +172,52 @@ TEST_F(KafkaLogUnderFaults, AnswersSlowerThanProduceTimeoutLeaveNoForkedStream) 
   EXPECT_TRUE(LogIsIntact(stored, ingest.acked()));
 }
 
+// A call of several records (a contact that creates a request) is one
+// Kafka transaction: when a record of it fails, none of it is stored, and
+// the log takes such calls again once it knows the streams' heads.
+TEST_F(KafkaLogUnderFaults, ACallOfSeveralRecordsIsStoredWholeOrNotAtAll) {
+  auto log = OpenWriter(5s);
+  ASSERT_TRUE(log);
+  auto call = [](const std::string& tag) {
+    return std::vector<events::AppendRecord>{MakeRecord(kTopic, "contact-" + tag, 0),
+                                             MakeRecord(kTopic, "request-" + tag, 0)};
+  };
+  std::vector<events::StoredEvent> acked;
+  auto first = AppendAndWait(*log, call("1"));
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_EQ(first->size(), 2u);
+  acked = *first;
+
+  // The next Produce requests fail for good: the transaction must abort.
+  // Errors the failed call leaves unused fail the next tries too; the loop
+  // below retries through them.
+  rd_kafka_mock_push_request_errors(cluster_.get(), kProduceRequest, 2,
+                                    RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE,
+                                    RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+  auto failed = AppendAndWait(*log, call("2"));
+  ASSERT_FALSE(failed) << "a call whose records were refused was acknowledged";
+  EXPECT_EQ(failed.error().code, events::ErrorCode::kUnavailable);
+  EXPECT_THAT(failed.error().message, HasSubstr("the call was not stored"));
+
+  events::Result<std::vector<events::StoredEvent>> third = failed.error();
+  EXPECT_TRUE(Eventually([&] {
+    third = AppendAndWait(*log, call("3"));
+    return third.ok();
+  }, 20s)) << "calls of several records did not resume: " << third.error().message;
+  if (third) acked.insert(acked.end(), third->begin(), third->end());
+
+  auto stored = ReadEverything(cluster_.bootstraps());
+  size_t count = 0;
+  for (const auto& [partition, events] : stored)
+    for (const auto& e : events) {
+      ++count;
+      EXPECT_EQ(e.event.subject.find("-2"), std::string::npos)
+          << e.event.subject << " of the failed call is stored";
+    }
+  EXPECT_EQ(count, acked.size());
+  EXPECT_TRUE(LogIsIntact(stored, acked, /*dense=*/false));
+}
+
 TEST_F(KafkaLogUnderFaults, AllBrokersDownRefusesAppendsInBoundedTimeAndRecovers) {
   SurviveOutage(-1);
 }
@@ -239,12 +286,12 @@ TEST_F(KafkaLogUnderFaults, AnOffsetTheBrokerDeniesIsAnErrorNeverASilentJump) {
             RD_KAFKA_RESP_ERR_NO_ERROR);
 
   auto denied = (*reader)->Read(tp, 0, 10);
-  ASSERT_FALSE(denied.ok()) << "Read answered " << denied->size() << " events at a denied offset";
+  ASSERT_FALSE(denied.ok()) << "Read answered " << denied->events.size() << " events at a denied offset";
   EXPECT_EQ(denied.error().code, events::ErrorCode::kCorruption) << denied.error().message;
   auto again = (*reader)->Read(tp, 0, 10);
   ASSERT_TRUE(again) << again.error().message;
-  ASSERT_FALSE(again->empty());
-  EXPECT_EQ(again->front().offset, 0u);
+  ASSERT_FALSE(again->events.empty());
+  EXPECT_EQ(again->events.front().offset, 0u);
 }
 
 // An out-of-order sequence on the oldest request in flight leaves an

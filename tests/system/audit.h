@@ -24,8 +24,9 @@ class LedgerCommand {
   const std::string& settings_path() const { return settings_path_; }
   // `ledger <subcommand> -c <settings> [--log kafka --brokers ...] <args...>`.
   ProcessResult Run(const std::string& subcommand, std::vector<std::string> args = {}) const;
-  // Whether the log stores the records of one append all or none (embedded).
-  bool atomic_calls() const { return log_flags_.empty(); }
+  // Whether every offset holds an event (embedded); on Kafka transaction
+  // markers take offsets too.
+  bool dense_offsets() const { return log_flags_.empty(); }
 
  private:
   std::string settings_path_;
@@ -38,20 +39,21 @@ using LogContents = std::map<events::TopicPartition, std::vector<nlohmann::json>
 // Polls /healthz until every logged event is projected (at most 30 s).
 bool WaitUntilProjected(ServedLedger& server);
 
-// Every partition's offsets run 0..n-1 without a gap, no event id is in
-// the log twice, and every acknowledged event sits at its acknowledged
-// position (topic, partition, offset) with its subject and sequence.
-void ExpectLogHoldsAcknowledged(const LogContents& log, const std::vector<AckedEvent>& acked);
+// Every partition's offsets increase (and with `dense`, run 0..n-1 without
+// a gap), no event id is in the log twice, and every acknowledged event sits
+// at its acknowledged position (topic, partition, offset) with its subject
+// and sequence.
+void ExpectLogHoldsAcknowledged(const LogContents& log, const std::vector<AckedEvent>& acked,
+                                bool dense);
 
 // The API agrees with the log: GET /v1/requests lists exactly the logged
 // requests, each once; each request's history is its stream in log order
 // with sequences 1..N and a verifying hash chain, its version is N, and it
 // links exactly the contacts the log links to it (every acknowledged one
-// among them, none twice). Without atomic_calls (Kafka), a contact command
-// that was never acknowledged may have left only its contact or only its
-// request in the log.
-void ExpectApiMatchesLog(HttpClient& client, const LogContents& log, const Acknowledgements& acks,
-                         bool atomic_calls);
+// among them, none twice). A contact that creates a request is in the log
+// exactly when its request is: the two records of the call are stored all
+// or nothing, on both logs.
+void ExpectApiMatchesLog(HttpClient& client, const LogContents& log, const Acknowledgements& acks);
 
 // Both of the above beside the running `server`, once it has projected
 // everything. Returns the log it read.

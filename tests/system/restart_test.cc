@@ -32,10 +32,11 @@ Seen Look(HttpClient& client, const std::string& id) {
   return {state.Json()["version"], history.Json()["events"].size(), state.Json()["contacts"]};
 }
 
-// From /metrics: the projection lag and the end offset of each partition
-// of the projected topics.
+// From /metrics: the projection lag, the events projected since start, and
+// the end offset of each partition of the projected topics.
 struct LogGauges {
   int64_t lag = -1;
+  int64_t projected = -1;
   std::map<events::TopicPartition, uint64_t> ends;
   uint64_t events() const {
     uint64_t n = 0;
@@ -55,6 +56,8 @@ LogGauges ReadGauges(HttpClient& client) {
   for (std::string line; std::getline(lines, line);) {
     if (line.rfind("ledger_projection_lag_events ", 0) == 0)
       gauges.lag = std::stoll(line.substr(line.find(' ') + 1));
+    if (line.rfind("ledger_projection_events_total ", 0) == 0)
+      gauges.projected = std::stoll(line.substr(line.find(' ') + 1));
     if (std::regex_match(line, m, kEnd) && (m[1] == kRequests || m[1] == kContacts))
       gauges.ends[{m[1], std::stoi(m[2])}] = std::stoull(m[3]);
   }
@@ -110,16 +113,19 @@ TEST_P(LedgerRestart, CleanRestartResumesAtStoredPositionsAndCommandsCarryOn) {
   }
   ASSERT_EQ(ids.size(), 12u);
   EXPECT_EQ(gauges_before.lag, 0);
+  EXPECT_GE(gauges_before.projected, 12);  // the counter counts
   ASSERT_GT(gauges_before.events(), 12u);
 
   ServedLedger second(LEDGER_BINARY, ledger.settings_path());
-  // The start found the stored positions at the log's end: nothing to project.
-  std::string said = second.process().Stdout() + second.process().Stderr();
-  EXPECT_EQ(said.find("of the log before serving"), std::string::npos) << said;
   auto client = second.Client();
   LogGauges gauges_after = ReadGauges(client);
+  // The start found the stored positions at the log's end: nothing projected again.
+  EXPECT_EQ(gauges_after.projected, 0);
   EXPECT_EQ(gauges_after.lag, 0);
-  EXPECT_EQ(gauges_after.ends, gauges_before.ends) << "the log moved across the restart";
+  // A Kafka log learns of the markers that end its last transactions only
+  // when it asks the broker (at start): there the ends may grow by those.
+  if (ledger.dense_offsets())
+    EXPECT_EQ(gauges_after.ends, gauges_before.ends) << "the log moved across the restart";
   for (const auto& id : ids) {
     Seen now = Look(client, id);
     EXPECT_EQ(now.version, before[id].version) << id;
@@ -149,8 +155,14 @@ TEST_P(LedgerRestart, CleanRestartResumesAtStoredPositionsAndCommandsCarryOn) {
   auto fresh = client.Post("/v1/requests", PotholeRequest());
   ASSERT_EQ(fresh.status, 201) << fresh.body;
   EXPECT_EQ(fresh.Json()["request"]["version"], 1);
-  uint64_t logged = ReadGauges(client).events();
-  EXPECT_EQ(logged, gauges_before.events() + ids.size() + 2);
+  EXPECT_EQ(ReadGauges(client).events(), gauges_after.events() + ids.size() + 2);
+  // Every contact here is linked to a request. (On Kafka the end offsets
+  // also count transaction markers, so they are not an event count.)
+  uint64_t logged = 1;  // the fresh request
+  for (const auto& id : ids) {
+    Seen now = Look(client, id);
+    logged += now.history + now.contacts.size();
+  }
   ProcessResult stopped = second.Terminate();
   EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
   EXPECT_EQ(ExpectRebuildEqualsLiveState(ledger), logged);

@@ -1,0 +1,137 @@
+#include "log/transactional_writer.h"
+
+namespace ledger::log {
+namespace {
+
+using events::ErrorCode;
+using KafkaError = KafkaOwned<rd_kafka_error_t, rd_kafka_error_destroy>;
+
+// Bounds how many calls wait for one commit, and how much one abort loses.
+constexpr size_t kMaxGroupsPerTransaction = 500;
+
+}  // namespace
+
+TransactionalWriter::TransactionalWriter(std::map<std::string, std::string> settings,
+                                         std::map<std::string, std::string> extra,
+                                         std::vector<std::string> topics,
+                                         std::chrono::milliseconds timeout)
+    : settings_(std::move(settings)),
+      extra_(std::move(extra)),
+      topic_names_(std::move(topics)),
+      timeout_(timeout),
+      thread_([this] { Run(); }) {}
+
+TransactionalWriter::~TransactionalWriter() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+events::Status TransactionalWriter::Prepare() {
+  if (producer_) return {};
+  auto producer = NewKafkaClient(RD_KAFKA_PRODUCER, settings_, extra_, [](rd_kafka_conf_t* conf) {
+    rd_kafka_conf_set_dr_msg_cb(conf, &TransactionalWriter::OnDelivery);
+  });
+  if (!producer) return producer.error();
+  int timeout_ms = static_cast<int>(timeout_.count());
+  if (KafkaError e{rd_kafka_init_transactions(producer->get(), timeout_ms)})
+    return events::MakeError(ErrorCode::kUnavailable,
+                             std::string("Kafka transactions could not start: ") + rd_kafka_error_string(e.get()));
+  std::vector<KafkaTopic> topics;
+  for (const auto& name : topic_names_) {
+    topics.emplace_back(rd_kafka_topic_new(producer->get(), name.c_str(), nullptr));
+    const rd_kafka_metadata_t* md = nullptr;
+    if (!topics.back() ||
+        rd_kafka_metadata(producer->get(), 0, topics.back().get(), &md, timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return events::MakeError(ErrorCode::kUnavailable, "Kafka metadata of " + name + " is not available");
+    rd_kafka_metadata_destroy(md);
+  }
+  producer_ = std::move(*producer);
+  topics_ = std::move(topics);
+  return {};
+}
+
+void TransactionalWriter::Write(std::vector<OutgoingMessage> group, Done done) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      queue_.push_back({std::move(group), std::move(done), {}});
+      cv_.notify_one();
+      return;
+    }
+  }
+  done(events::MakeError(ErrorCode::kUnavailable, "the log is closing"));
+}
+
+void TransactionalWriter::Run() {
+  for (;;) {
+    std::vector<Group> groups;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) break;
+      while (!queue_.empty() && groups.size() < kMaxGroupsPerTransaction) {
+        groups.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    Commit(groups);
+  }
+  std::deque<Group> left;
+  {
+    std::lock_guard lock(mu_);
+    left.swap(queue_);
+  }
+  for (auto& group : left) group.done(events::MakeError(ErrorCode::kUnavailable, "the log is closing"));
+}
+
+void TransactionalWriter::Commit(std::vector<Group>& groups) {
+  auto fail_all = [&](const events::Error& error) {
+    for (auto& group : groups) group.done(error);
+  };
+  if (auto ready = Prepare(); !ready)
+    return fail_all({ErrorCode::kUnavailable, ready.error().message + "; the call was not stored"});
+  rd_kafka_t* rk = producer_.get();
+  if (KafkaError e{rd_kafka_begin_transaction(rk)}) return fail_all(Fail("begin", e.get()));
+  for (auto& group : groups) {
+    group.written.resize(group.messages.size());
+    for (size_t i = 0; i < group.messages.size(); ++i) {
+      const auto& m = group.messages[i];
+      if (auto err = ProduceMessage(rk, m.topic, m.message, m.timestamp_ms, &group.written[i])) {
+        KafkaError e{rd_kafka_error_new(err, "%s", KafkaErrorText(err).c_str())};
+        return fail_all(Fail("produce", e.get()));
+      }
+    }
+  }
+  // Flushes the messages (serving their delivery reports here) and commits.
+  if (KafkaError e{rd_kafka_commit_transaction(rk, static_cast<int>(timeout_.count()))})
+    return fail_all(Fail("commit", e.get()));
+  for (auto& group : groups) group.done(std::move(group.written));
+}
+
+events::Error TransactionalWriter::Fail(const std::string& step, rd_kafka_error_t* error) {
+  std::string why = "the Kafka transaction failed at " + step + " (" + rd_kafka_error_string(error) + ")";
+  // A transaction that is aborted stores nothing. One that cannot be aborted
+  // (the commit may have gone through, the producer is fenced or fatal) stays
+  // unknown until the next producer's init_transactions settles it.
+  KafkaError aborted{rd_kafka_abort_transaction(producer_.get(), static_cast<int>(timeout_.count()))};
+  rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_flush(producer_.get(), 0);
+  topics_.clear();
+  producer_.reset();
+  if (!aborted) return {ErrorCode::kUnavailable, why + "; the call was not stored"};
+  return {ErrorCode::kUnavailable, why + ", and aborting it failed (" + rd_kafka_error_string(aborted.get()) +
+                                       "); the call may or may not be stored"};
+}
+
+void TransactionalWriter::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+  // A failed message fails the commit; only where the stored ones landed matters.
+  if (m->err) return;
+  auto* written = static_cast<WrittenMessage*>(m->_private);
+  *written = {m->partition, static_cast<uint64_t>(m->offset)};
+}
+
+}  // namespace ledger::log

@@ -1,0 +1,94 @@
+#pragma once
+// TransactionalWriter (internal to ledger_log): stores groups of Kafka
+// messages all or nothing. The Kafka log hands it the calls of more than one
+// record (a contact that creates a request: 311.contacts and 311.requests),
+// so a failure never leaves half a call for read_committed readers.
+//
+// Groups queue up and share Kafka transactions (up to 500 groups
+// each, one transaction at a time), so the commit's round trips are paid per
+// transaction, not per call. Any failure drops the producer; the next
+// transaction starts with a new one, whose init_transactions aborts whatever
+// the old one (or a crashed process with the same transactional id) left open.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "events/event.h"
+#include "events/result.h"
+#include "log/kafka_client.h"
+
+namespace ledger::log {
+
+struct OutgoingMessage {
+  std::string topic;  // as named in Kafka (prefix included)
+  events::BinaryMessage message;
+  int64_t timestamp_ms = 0;
+};
+
+struct WrittenMessage {
+  int32_t partition = 0;
+  uint64_t offset = 0;
+};
+
+class TransactionalWriter {
+ public:
+  // Called once per group on the writer's thread: where each message of the
+  // group landed, in the group's order, once its transaction is committed;
+  // or kUnavailable saying whether the group may be stored.
+  using Done = std::function<void(events::Result<std::vector<WrittenMessage>>)>;
+
+  // `settings`/`extra` as for NewKafkaClient; `settings` must name the
+  // transactional.id. `timeout` bounds each transaction step. `topics` (as
+  // named in Kafka) are the ones groups write to: their metadata is fetched
+  // with each new producer, so a first transaction does not wait for it.
+  TransactionalWriter(std::map<std::string, std::string> settings,
+                      std::map<std::string, std::string> extra, std::vector<std::string> topics,
+                      std::chrono::milliseconds timeout);
+  // Finishes the running transaction; queued groups fail ("the log is closing").
+  ~TransactionalWriter();
+
+  // Makes the producer and registers its transactional id (aborting what a
+  // previous run left open). Optional: the first transaction does it too.
+  events::Status Prepare();
+
+  void Write(std::vector<OutgoingMessage> group, Done done);
+
+ private:
+  struct Group {
+    std::vector<OutgoingMessage> messages;
+    Done done;
+    std::vector<WrittenMessage> written;
+  };
+
+  void Run();
+  // Stores `groups` in one transaction; answers each group.
+  void Commit(std::vector<Group>& groups);
+  // Ends a failed transaction: aborts it if the producer still can, then drops the producer.
+  events::Error Fail(const std::string& step, rd_kafka_error_t* error);
+  static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*);
+
+  const std::map<std::string, std::string> settings_;
+  const std::map<std::string, std::string> extra_;
+  const std::vector<std::string> topic_names_;
+  const std::chrono::milliseconds timeout_;
+  // Touched only by the writer thread (and Prepare before it runs). The
+  // topic handles go before the producer that made them.
+  KafkaClient producer_;
+  std::vector<KafkaTopic> topics_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Group> queue_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once everything above is constructed
+};
+
+}  // namespace ledger::log
