@@ -26,6 +26,8 @@ constexpr size_t kPruneHeadsAbove = 100'000;
 constexpr auto kPollInterval = std::chrono::milliseconds(100);
 constexpr auto kProbeInterval = std::chrono::milliseconds(1000);
 constexpr auto kFollowPoll = std::chrono::milliseconds(100);
+constexpr char kCatchingUp[] =
+    "the projections are catching up with the log; appends resume when they have";
 
 std::string ToString(std::chrono::milliseconds ms) { return std::to_string(ms.count()); }
 
@@ -210,8 +212,10 @@ class KafkaLog final : public events::EventLog {
   }
 
   std::string Problem() override {
+    if (!options_.read_only) CheckBarrier();
     std::lock_guard lock(mu_);
     if (options_.read_only) return "the log is open read-only";
+    if (problem_.empty() && barrier_pending_) return kCatchingUp;
     return problem_;
   }
 
@@ -279,6 +283,9 @@ class KafkaLog final : public events::EventLog {
     return problem_;
   }
 
+  // Ends the refusal after a resync (or at start) once the projections
+  // have read past the ends it noted. Takes mu_.
+  void CheckBarrier();
   void Dispatch(std::shared_ptr<Call> call);
   // Whether `call` must wait: a stream of it is busy, or has a waiting call
   // before it. REQUIRES: mu_ held.
@@ -338,16 +345,22 @@ class KafkaLog final : public events::EventLog {
   std::thread poller_;  // last: starts once everything above is constructed
 };
 
-void KafkaLog::Dispatch(std::shared_ptr<Call> call) {
+void KafkaLog::CheckBarrier() {
   Positions barrier;
   {
     std::lock_guard lock(mu_);
-    if (barrier_pending_ && Refusal().empty()) barrier = barrier_;
+    if (!barrier_pending_ || !Refusal().empty()) return;
+    barrier = barrier_;
   }
   // Asked without mu_: the projections read this log while answering.
-  bool passed = barrier.empty() || options_.projected_past(barrier);
-  std::unique_lock lock(mu_);
+  bool passed = options_.projected_past(barrier);
+  std::lock_guard lock(mu_);
   if (passed && barrier_pending_ && barrier == barrier_) barrier_pending_ = false;
+}
+
+void KafkaLog::Dispatch(std::shared_ptr<Call> call) {
+  CheckBarrier();
+  std::unique_lock lock(mu_);
   if (WaitsForEarlier(*call)) {
     blocked_.push_back(std::move(call));
     return;
@@ -370,8 +383,7 @@ bool KafkaLog::WaitsForEarlier(const Call& call) const {
 
 std::optional<events::Error> KafkaLog::StartLocked(const std::shared_ptr<Call>& call) {
   std::string refusal = Refusal();
-  if (refusal.empty() && barrier_pending_)
-    refusal = "the projections are catching up with the log; appends resume when they have";
+  if (refusal.empty() && barrier_pending_) refusal = kCatchingUp;
   if (!refusal.empty()) return events::Error{ErrorCode::kUnavailable, refusal};
   auto produced = Produce(call);
   if (!produced.ok()) return produced.error();
