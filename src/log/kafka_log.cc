@@ -12,6 +12,7 @@
 
 #include "log/kafka_client.h"
 #include "log/log_format.h"
+#include "log/partition_reader.h"
 #include "log/transactional_writer.h"
 
 namespace ledger::log {
@@ -112,9 +113,6 @@ class KafkaLog final : public events::EventLog {
       blocked.swap(blocked_);
     }
     for (auto& call : blocked) call->done(MakeError(ErrorCode::kUnavailable, "the log is closing"));
-    std::lock_guard lock(reader_mu_);
-    for (const auto& [tp, next] : started_) rd_kafka_consume_stop(topics_.at(tp.topic).get(), tp.partition);
-    topics_.clear();
   }
 
   events::Status Open() {
@@ -135,9 +133,10 @@ class KafkaLog final : public events::EventLog {
     }
     auto consumer = NewKafkaClient(RD_KAFKA_CONSUMER, ConsumerSettings(options_), options_.extra_config);
     if (!consumer) return consumer.error();
-    consumer_ = std::move(*consumer);
+    reader_ = std::make_unique<PartitionReader>(std::move(*consumer), options_.topic_prefix,
+                                                options_.broker_timeout);
     if (options_.read_only)
-      if (auto up = AwaitBroker(consumer_.get(), options_.broker_timeout); !up) return up;
+      if (auto up = AwaitBroker(reader_->client(), options_.broker_timeout); !up) return up;
     // Topics just created answer "not leader" until their leaders are elected.
     auto deadline = std::chrono::steady_clock::now() + options_.broker_timeout;
     auto ends = QueryEnds();
@@ -229,7 +228,7 @@ class KafkaLog final : public events::EventLog {
                           });
   }
 
-  rd_kafka_t* Admin() { return producer_ ? producer_.get() : consumer_.get(); }
+  rd_kafka_t* Admin() { return producer_ ? producer_.get() : reader_->client(); }
 
   events::TopicPartition Physical(const events::TopicPartition& tp) const {
     return {options_.topic_prefix + tp.topic, tp.partition};
@@ -254,15 +253,7 @@ class KafkaLog final : public events::EventLog {
   // The end of `tp`: as the last fetch saw it while the reader fetches `tp`
   // (a query would queue behind the fetch's long poll), else asked of its leader.
   events::Result<uint64_t> AskEnd(const events::TopicPartition& tp) {
-    {
-      std::lock_guard lock(reader_mu_);
-      int64_t low = 0, high = -1;
-      if (started_.count(tp) &&
-          !rd_kafka_get_watermark_offsets(consumer_.get(), Physical(tp).topic.c_str(), tp.partition,
-                                          &low, &high) &&
-          high >= 0)
-        return static_cast<uint64_t>(high);
-    }
+    if (auto fetched = reader_->FetchedEnd(tp)) return *fetched;
     return QueryEnd(Admin(), Physical(tp), options_.broker_timeout);
   }
 
@@ -319,7 +310,7 @@ class KafkaLog final : public events::EventLog {
   const KafkaLogOptions options_;
   KafkaClient producer_;  // swapped only by the poll thread, under mu_
   std::unique_ptr<TransactionalWriter> calls_writer_;  // calls of several records
-  KafkaClient consumer_;
+  std::unique_ptr<PartitionReader> reader_;
 
   std::mutex mu_;
   std::condition_variable appended_cv_;
@@ -337,10 +328,6 @@ class KafkaLog final : public events::EventLog {
   std::deque<std::shared_ptr<Call>> blocked_;          // waiting for a busy stream
   uint64_t generation_ = 1;
   Positions prune_mark_;  // ends when generation_ began
-
-  std::mutex reader_mu_;
-  std::map<std::string, KafkaTopic> topics_;  // consumer's topic handles
-  Positions started_;                         // partitions being fetched -> next offset
 
   std::thread poller_;  // last: starts once everything above is constructed
 };
@@ -629,74 +616,9 @@ void KafkaLog::RebuildProducer() {
 
 events::Result<events::LogSlice> KafkaLog::Read(const events::TopicPartition& tp, uint64_t from,
                                                 size_t max) {
-  events::LogSlice slice{{}, from};
-  if (max == 0 || from >= EndOffset(tp)) return slice;
-  std::lock_guard lock(reader_mu_);
-  auto topic = topics_.find(tp.topic);
-  if (topic == topics_.end()) {
-    rd_kafka_topic_conf_t* conf = rd_kafka_topic_conf_new();
-    char errstr[256];
-    rd_kafka_topic_conf_set(conf, "auto.offset.reset", "error", errstr, sizeof errstr);
-    rd_kafka_topic_t* rkt =
-        rd_kafka_topic_new(consumer_.get(), (options_.topic_prefix + tp.topic).c_str(), conf);
-    if (rkt == nullptr)
-      return MakeError(ErrorCode::kUnavailable, "topic " + tp.topic + ": " +
-                                                    KafkaErrorText(rd_kafka_last_error()));
-    topic = topics_.emplace(tp.topic, KafkaTopic(rkt)).first;
-  }
-  rd_kafka_topic_t* rkt = topic->second.get();
-  auto started = started_.find(tp);
-  if (started == started_.end() || started->second != from) {
-    if (started != started_.end()) rd_kafka_consume_stop(rkt, tp.partition);
-    started_.erase(tp);
-    if (rd_kafka_consume_start(rkt, tp.partition, static_cast<int64_t>(from)) == -1)
-      return MakeError(ErrorCode::kUnavailable, "reading " + tp.topic + ": " +
-                                                    KafkaErrorText(rd_kafka_last_error()));
-    started = started_.emplace(tp, from).first;
-  }
-  auto& out = slice.events;
-  // An end-of-partition event may predate the appends that moved the end:
-  // until the first event arrives, only the deadline ends the wait.
-  auto deadline = std::chrono::steady_clock::now() + options_.broker_timeout;
-  while (out.size() < max) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    rd_kafka_message_t* m = rd_kafka_consume(rkt, tp.partition, out.empty() ? std::max<int>(0, left.count()) : 0);
-    if (m == nullptr) {
-      if (!out.empty()) break;
-      return MakeError(ErrorCode::kUnavailable, "no answer from Kafka reading " + tp.topic + "[" +
-                                                    std::to_string(tp.partition) + "]");
-    }
-    KafkaOwned<rd_kafka_message_t, rd_kafka_message_destroy> owned(m);
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      // Past `from` the fetcher skipped transaction markers: the real end.
-      // At `from` it may be an end seen before the latest appends.
-      started->second = std::max<uint64_t>(started->second, m->offset);
-      slice.next = std::max<uint64_t>(slice.next, m->offset);
-      bool stale = static_cast<uint64_t>(m->offset) <= from && from < EndOffset(tp);
-      if (!out.empty() || !stale) break;
-      if (left.count() > 0) continue;
-      return MakeError(ErrorCode::kUnavailable,
-                       tp.topic + "[" + std::to_string(tp.partition) + "] holds records from offset " +
-                           std::to_string(from) + " that cannot be read yet (an open transaction)");
-    }
-    if (m->err) {
-      rd_kafka_consume_stop(rkt, tp.partition);
-      started_.erase(tp);
-      ErrorCode code = m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
-                               m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE
-                           ? ErrorCode::kCorruption
-                           : ErrorCode::kUnavailable;
-      return MakeError(code, "reading " + tp.topic + "[" + std::to_string(tp.partition) +
-                                 "] at " + std::to_string(from) + ": " + KafkaErrorText(m->err));
-    }
-    auto stored = DecodeMessage(m);
-    if (!stored) return stored.error();
-    stored->where.topic = tp.topic;
-    started->second = stored->offset + 1;
-    slice.next = stored->offset + 1;
-    out.push_back(std::move(*stored));
-  }
-  RaiseEnd(tp, slice.next);
+  if (max == 0 || from >= EndOffset(tp)) return events::LogSlice{{}, from};
+  auto slice = reader_->Read(tp, from, max, [&] { return EndOffset(tp); });
+  if (slice) RaiseEnd(tp, slice->next);
   return slice;
 }
 
