@@ -12,9 +12,11 @@ namespace types = events::types;
 
 // Reads never throw: events are validated before they reach the log, but a
 // fold must not take the projector down over one odd field.
-std::string StringField(const Json& j, const char* key) {
+// A view into `j`: assigning it to a state's string reuses that string's buffer.
+std::string_view StringField(const Json& j, const char* key) {
   auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  return it != j.end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>())
+                                          : std::string_view();
 }
 
 Json ObjectField(const Json& j, const char* key) {

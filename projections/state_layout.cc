@@ -46,6 +46,59 @@ std::optional<std::string> FromBase64Url(std::string_view text) {
   return out;
 }
 
+// True if nlohmann's dump copies `s` as it is between quotes: no control
+// character, quote, backslash or non-ASCII byte to escape or check.
+bool IsPlainAscii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x20 && byte < 0x80 && c != '"' && c != '\\';
+  });
+}
+
+// Rows are written as nlohmann's compact dump writes them; the rare strings
+// that need escaping go through the canonical encoder, which matches it.
+void AppendString(std::string& out, std::string_view s) {
+  if (!IsPlainAscii(s)) {
+    out += events::EncodeCanonicalJson(Json(std::string(s)));
+    return;
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
+void AppendJson(std::string& out, const Json& value) {
+  if (value.is_string()) {
+    AppendString(out, value.get_ref<const std::string&>());
+  } else {
+    out += events::EncodeCanonicalJson(value);
+  }
+}
+
+void AppendStringOrNull(std::string& out, std::string_view s) {
+  if (s.empty()) {
+    out += "null";
+  } else {
+    AppendString(out, s);
+  }
+}
+
+void AppendTimeOrNull(std::string& out, int64_t ms) {
+  if (ms == 0) {
+    out += "null";
+    return;
+  }
+  out += '"';
+  out += events::FormatTime(ms);
+  out += '"';
+}
+
+template <typename Integer>
+void AppendInteger(std::string& out, Integer value) {
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
+}
+
 events::Error InvalidCursor() { return MakeError(ErrorCode::kInvalidArgument, "invalid cursor"); }
 
 constexpr size_t kCheckSize = 8;
@@ -165,12 +218,102 @@ std::vector<IndexRow> IndexRowsOf(const RequestState& s) {
   return rows;
 }
 
-Json ContactSummary(const events::Event& e) {
-  Json summary = e.data.is_object() ? e.data : Json::object();
-  summary.erase("personal");
-  if (!summary.contains("channel") && !e.channel.empty()) summary["channel"] = e.channel;
-  summary["time"] = events::FormatTime(e.time_ms);
-  return summary;
+std::string RequestRow(const RequestState& s) {
+  std::string row;
+  row.reserve(1024);
+  row += R"({"assignee":)";
+  AppendStringOrNull(row, s.assignee);
+  row += R"(,"attributes":)";
+  row += events::EncodeCanonicalJson(s.attributes);
+  row += R"(,"channel":)";
+  AppendStringOrNull(row, s.channel);
+  row += R"(,"closed_at":)";
+  AppendTimeOrNull(row, s.closed_ms);
+  row += R"(,"created_at":)";
+  AppendTimeOrNull(row, s.created_ms);
+  row += R"(,"customer_kind":)";
+  AppendStringOrNull(row, s.customer_kind);
+  row += R"(,"department":)";
+  AppendStringOrNull(row, s.department);
+  row += R"(,"description":)";
+  AppendStringOrNull(row, s.description);
+  row += R"(,"external_agency":)";
+  AppendStringOrNull(row, s.external_agency);
+  row += R"(,"first_response_at":)";
+  AppendTimeOrNull(row, s.first_response_ms);
+  row += R"(,"id":)";
+  AppendString(row, s.id);  // never null
+  row += R"(,"last_hash":)";
+  AppendStringOrNull(row, s.last_hash);
+  row += R"(,"location":)";
+  row += events::EncodeCanonicalJson(s.location);
+  row += R"(,"notes":)";
+  AppendInteger(row, s.notes);
+  row += R"(,"parent_id":)";
+  AppendStringOrNull(row, s.parent);
+  row += R"(,"personal":)";
+  row += events::EncodeCanonicalJson(s.personal);
+  row += R"(,"priority":)";
+  AppendStringOrNull(row, s.priority);
+  row += R"(,"reopened_count":)";
+  AppendInteger(row, s.reopened_count);
+  row += R"(,"resolution_code":)";
+  AppendStringOrNull(row, s.resolution_code);
+  row += R"(,"resolved_at":)";
+  AppendTimeOrNull(row, s.resolved_ms);
+  row += R"(,"service_code":)";
+  AppendStringOrNull(row, s.service_code);
+  row += R"(,"service_name":)";
+  AppendStringOrNull(row, s.service_name);
+  row += R"(,"sla_deadline":)";
+  AppendTimeOrNull(row, s.deadline_ms);
+  row += R"(,"status":)";
+  AppendStringOrNull(row, s.status);
+  row += R"(,"survey_score":)";
+  if (s.survey_score) {
+    AppendInteger(row, *s.survey_score);
+  } else {
+    row += "null";
+  }
+  row += R"(,"updated_at":)";
+  AppendTimeOrNull(row, s.updated_ms);
+  row += R"(,"version":)";
+  AppendInteger(row, s.version);
+  row += '}';
+  return row;
+}
+
+std::string ContactRow(const events::Event& e) {
+  static const Json::object_t kNoData;
+  const Json::object_t& data =
+      e.data.is_object() ? e.data.get_ref<const Json::object_t&>() : kNoData;
+  const std::string time = events::FormatTime(e.time_ms);
+  // What the event adds to its data, in key order; each goes in before the
+  // first data key that sorts after it.
+  const std::pair<std::string_view, std::string_view> added[] = {{"channel", e.channel},
+                                                                 {"time", time}};
+  size_t next = !e.channel.empty() && !data.contains("channel") ? 0 : 1;
+  std::string row = "{";
+  auto append_member = [&row](std::string_view key) {
+    if (row.size() > 1) row += ',';
+    AppendString(row, key);
+    row += ':';
+  };
+  auto append_added_while = [&](auto precedes) {
+    for (; next < std::size(added) && precedes(added[next].first); ++next) {
+      append_member(added[next].first);
+      AppendString(row, added[next].second);
+    }
+  };
+  for (const auto& [key, value] : data) {
+    append_added_while([&key](std::string_view added_key) { return added_key < key; });
+    if (key == "personal" || key == "time") continue;
+    append_member(key);
+    AppendJson(row, value);
+  }
+  append_added_while([](std::string_view) { return true; });
+  row += '}';
+  return row;
 }
 
 events::Result<ListingPlan> PlanListing(const RequestQuery& query) {

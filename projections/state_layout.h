@@ -22,14 +22,14 @@ namespace ledger::projections::layout {
 
 enum class Column {
   kDefault,            // unused; RocksDB requires it
-  kRequests,           // id -> RequestState::ToJson().dump()
+  kRequests,           // id -> RequestRow (= RequestState::ToJson().dump())
   kHistory,            // id \0 sequence -> canonical event
   kIdxCreated,         // created id -> ""
   kIdxDept,            // dept \0 created id -> ""
   kIdxDeptStatus,      // dept \0 status \0 created id -> ""
   kIdxService,         // service \0 created id -> ""
   kSlaTimers,          // deadline id -> "" while open with a deadline
-  kContacts,           // contact id -> ContactSummary
+  kContacts,           // contact id -> ContactRow
   kRequestContacts,    // request id \0 contact id -> ""
   kRequestDuplicates,  // parent id \0 child id -> ""
   kMeta,               // positions and schema version
@@ -65,9 +65,14 @@ struct IndexRow {
 // Every index row the request has in its current state, sorted.
 std::vector<IndexRow> IndexRowsOf(const RequestState& state);
 
-// What `contacts` stores for a contact.received event: its data without
-// `personal`, plus channel and time.
-Json ContactSummary(const events::Event& contact_received);
+// The `requests` row of a request: RequestState::ToJson().dump(), byte for
+// byte (the checksum covers it), written without building the JSON object.
+std::string RequestRow(const RequestState& state);
+
+// The `contacts` row of a contact.received event: the compact JSON (sorted
+// keys) of its data without `personal`, plus `channel` (the event's, when
+// the data has none) and `time` (RFC 3339; it replaces any `time` in data).
+std::string ContactRow(const events::Event& contact_received);
 
 // One page's scan of one index.
 struct ListingPlan {

@@ -3,6 +3,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -12,9 +13,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
-#include <unordered_map>
 
 #include "events/event_types.h"
+#include "projections/request_cache.h"
+#include "projections/state_checksum.h"
 #include "projections/state_layout.h"
 
 namespace ledger::projections {
@@ -53,50 +55,61 @@ bool HasStreamPrefix(Column c) {
          c == Column::kRequestDuplicates;
 }
 
+// Columns a rebuild writes without reading them back before it ends.
+bool WrittenBlindly(Column c) { return c != Column::kRequests && c != Column::kMeta; }
+
 rocksdb::ColumnFamilyOptions ColumnOptions(Column column,
-                                           const std::shared_ptr<rocksdb::Cache>& cache) {
+                                           const std::shared_ptr<rocksdb::Cache>& cache,
+                                           OpenMode mode) {
   rocksdb::ColumnFamilyOptions options;
   options.compression = rocksdb::kLZ4Compression;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
+  bool rebuild_blind = mode == OpenMode::kRebuild && WrittenBlindly(column);
   if (column == Column::kRequests || HasStreamPrefix(column)) {
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-    options.memtable_prefix_bloom_size_ratio = 0.05;
+    if (!rebuild_blind) options.memtable_prefix_bloom_size_ratio = 0.05;
   }
   if (column == Column::kRequests) options.memtable_whole_key_filtering = true;
+  // A vector memtable takes a write in constant time and sorts once, when
+  // it is flushed or read; reads of it before then are slow, and a
+  // rebuild does none.
+  if (rebuild_blind) options.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
+  // Fewer, larger L0 compactions: a rebuild's keys arrive in no order, so
+  // each L0 file overlaps all of L1. Still below the write slowdown (20).
+  if (mode == OpenMode::kRebuild) options.level0_file_num_compaction_trigger = 8;
   if (HasStreamPrefix(column)) options.prefix_extractor = std::make_shared<StreamPrefix>();
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return options;
 }
 
-std::vector<rocksdb::ColumnFamilyDescriptor> ColumnDescriptors() {
+std::vector<rocksdb::ColumnFamilyDescriptor> ColumnDescriptors(OpenMode mode) {
   auto cache = rocksdb::NewLRUCache(256 << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (size_t i = 0; i < layout::kColumnCount; ++i)
     descriptors.emplace_back(layout::kColumnNames[i],
-                             ColumnOptions(static_cast<Column>(i), cache));
+                             ColumnOptions(static_cast<Column>(i), cache, mode));
   return descriptors;
 }
-
-// A request read once per batch and written once at its end: several
-// events of one request in one batch fold onto the same state.
-struct PendingRequest {
-  std::optional<RequestState> stored;  // as in the store before the batch
-  RequestState state;
-};
 
 class RocksStateStore final : public StateStore {
  public:
   RocksStateStore(std::unique_ptr<rocksdb::DB> db,
                   std::vector<rocksdb::ColumnFamilyHandle*> handles, std::string secondary_dir,
-                  bool write_ahead_log)
+                  bool rebuild, size_t cached_requests)
       : db_(std::move(db)),
         handles_(std::move(handles)),
         secondary_dir_(std::move(secondary_dir)),
-        write_ahead_log_(write_ahead_log) {}
+        rebuild_(rebuild),
+        requests_(cached_requests) {}
 
   ~RocksStateStore() override {
-    if (!write_ahead_log_) db_->Flush(rocksdb::FlushOptions(), handles_).PermitUncheckedError();
+    if (rebuild_) {
+      // Best effort: a rebuild checks its state with Checksum, which writes
+      // the rows first and reports a failure.
+      static_cast<void>(WriteUnwritten());
+      db_->Flush(rocksdb::FlushOptions(), handles_).PermitUncheckedError();
+    }
     for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
     db_->Close().PermitUncheckedError();
     db_.reset();
@@ -121,18 +134,26 @@ class RocksStateStore final : public StateStore {
 
   Result<std::map<events::TopicPartition, uint64_t>> ReadPositions();
   Result<std::optional<RequestState>> LoadRequest(std::string_view id);
-  Result<std::optional<RequestState>> LoadFoldedRequest(std::string_view id);
-  void RememberFolded(std::map<std::string, PendingRequest>& pending);
   Result<std::optional<std::string>> LoadRequestText(std::string_view id);
   // Fills the contacts and duplicates of request `id`.
   Status LoadLinks(const std::string& id, std::vector<std::string>& contacts,
                    std::vector<std::string>& duplicates);
+  // Folds `events` into the cached requests and `batch`, advancing
+  // `positions` and recording each position moved in `advanced`; the
+  // requests changed are appended to `changed`, once each.
+  Status Fold(const std::vector<events::StoredEvent>& events,
+              std::map<events::TopicPartition, uint64_t>& positions,
+              std::map<events::TopicPartition, uint64_t>& advanced,
+              std::vector<CachedRequest*>& changed, rocksdb::WriteBatch& batch);
   Status ApplyRequestEvent(const events::StoredEvent& stored,
-                           std::map<std::string, PendingRequest>& pending,
-                           rocksdb::WriteBatch& batch);
+                           std::vector<CachedRequest*>& changed, rocksdb::WriteBatch& batch);
   void ApplyContactEvent(const events::Event& event, rocksdb::WriteBatch& batch);
-  void WritePending(const std::map<std::string, PendingRequest>& pending,
-                    rocksdb::WriteBatch& batch);
+  // Puts the request's row and its index changes into `batch`.
+  void WriteRequest(CachedRequest& entry, rocksdb::WriteBatch& batch);
+  // kRebuild: writes the rows the cached states have run ahead of, so that
+  // reads see them. A no-op for the other modes.
+  Status WriteUnwritten();
+  rocksdb::Status Write(rocksdb::WriteBatch& batch);
   // Calls visit(key, value) for every row of `column` under `prefix`.
   template <typename Visit>
   Status ScanPrefix(Column column, std::string_view prefix, Visit visit);
@@ -142,18 +163,27 @@ class RocksStateStore final : public StateStore {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::string secondary_dir_;  // non-empty: opened read-only as a secondary
   std::mutex apply_mutex_;     // one ApplyBatch at a time: it reads, folds, writes
-  const bool write_ahead_log_;  // false for kRebuild
-  // The positions as last written, read once; ApplyBatch only. This store
-  // is their only writer.
+  // kRebuild: no write-ahead log, and request rows written only when their
+  // requests leave the cache or the store is read or closed.
+  const bool rebuild_;
+  // The members below are guarded by apply_mutex_.
+  // The positions as last written, read once. This store is their only writer.
   std::optional<std::map<events::TopicPartition, uint64_t>> applied_positions_;
-  // Last written state of recently folded requests; ApplyBatch only.
-  static constexpr size_t kMaxFoldedRequests = 200'000;
-  std::unordered_map<std::string, RequestState> folded_;
+  // States of recently folded requests. Outside a rebuild, every state is
+  // written by the ApplyBatch that changed it.
+  RequestCache requests_;
+  // kRebuild: a write failed, so the cached states and the stored rows no
+  // longer agree; the rebuild must start over.
+  bool rebuild_failed_ = false;
+  // Reused by every write, so its buffer grows once, not per batch.
+  rocksdb::WriteBatch batch_;
 };
 
 Status RocksStateStore::ApplyBatch(const std::vector<events::StoredEvent>& events) {
   if (read_only()) return MakeError(ErrorCode::kUnavailable, "state store is open read-only");
   std::lock_guard lock(apply_mutex_);
+  if (rebuild_failed_)
+    return MakeError(ErrorCode::kUnavailable, "state store: an earlier rebuild write failed");
   if (!applied_positions_) {
     auto stored = ReadPositions();
     if (!stored) return stored.error();
@@ -161,72 +191,93 @@ Status RocksStateStore::ApplyBatch(const std::vector<events::StoredEvent>& event
   }
   auto positions = *applied_positions_;  // becomes applied_positions_ once written
   std::map<events::TopicPartition, uint64_t> advanced;
-  std::map<std::string, PendingRequest> pending;  // moved into folded_ once written
-  rocksdb::WriteBatch batch;
+  std::vector<CachedRequest*> changed;
+  rocksdb::WriteBatch& batch = batch_;
+  batch.Clear();
+  Status folded = Fold(events, positions, advanced, changed, batch);
+  rocksdb::Status written;
+  if (folded && !advanced.empty()) {
+    if (!rebuild_)
+      for (CachedRequest* entry : changed) WriteRequest(*entry, batch);
+    for (const auto& [tp, next] : advanced)
+      batch.Put(Handle(Column::kMeta), layout::PositionKey(tp), layout::BigEndian64(next));
+    // Rows of requests leaving the cache go with this batch.
+    requests_.Trim([&](CachedRequest& entry) { WriteRequest(entry, batch); });
+    written = Write(batch);
+  }
+  if (folded && written.ok()) {
+    applied_positions_ = std::move(positions);
+    return {};
+  }
+  // The cached states ran ahead of the store: outside a rebuild, forget
+  // them (the rows hold every written state); in a rebuild, nothing holds
+  // the states not yet written.
+  if (rebuild_) rebuild_failed_ = true;
+  requests_.Clear();
+  return folded ? Status(FromRocks(written, "apply batch")) : folded;
+}
+
+Status RocksStateStore::Fold(const std::vector<events::StoredEvent>& events,
+                             std::map<events::TopicPartition, uint64_t>& positions,
+                             std::map<events::TopicPartition, uint64_t>& advanced,
+                             std::vector<CachedRequest*>& changed, rocksdb::WriteBatch& batch) {
   for (const auto& stored : events) {
     uint64_t& next = positions[stored.where];
     if (stored.offset < next) continue;
     next = stored.offset + 1;
     advanced[stored.where] = next;
     if (stored.where.topic == events::topics::kRequests) {
-      if (auto applied = ApplyRequestEvent(stored, pending, batch); !applied) return applied;
+      if (auto applied = ApplyRequestEvent(stored, changed, batch); !applied) return applied;
     } else if (stored.where.topic == events::topics::kContacts) {
       ApplyContactEvent(stored.event, batch);
     }
   }
-  if (advanced.empty()) return {};
-  WritePending(pending, batch);
-  for (const auto& [tp, next] : advanced)
-    batch.Put(Handle(Column::kMeta), layout::PositionKey(tp), layout::BigEndian64(next));
-  // sync=false: the log is the truth, and positions commit with the state,
-  // so a write lost in a crash is simply applied again.
-  rocksdb::WriteOptions options;
-  options.sync = false;
-  options.disableWAL = !write_ahead_log_;
-  auto s = db_->Write(options, &batch);
-  if (!s.ok()) return FromRocks(s, "apply batch");
-  applied_positions_ = std::move(positions);
-  RememberFolded(pending);
   return {};
 }
 
-// The writer's own memory of the rows it wrote last, so that folding the
-// next events of a request skips reading and decoding its row.
-Result<std::optional<RequestState>> RocksStateStore::LoadFoldedRequest(std::string_view id) {
-  if (auto it = folded_.find(std::string(id)); it != folded_.end())
-    return std::optional<RequestState>(it->second);
-  return LoadRequest(id);
-}
-
-// REQUIRES: the states of `pending` are written.
-void RocksStateStore::RememberFolded(std::map<std::string, PendingRequest>& pending) {
-  if (folded_.size() + pending.size() > kMaxFoldedRequests) folded_.clear();
-  for (auto& [id, entry] : pending)
-    if (!entry.state.id.empty()) folded_[id] = std::move(entry.state);
+// sync=false: the log is the truth, and positions commit with the state,
+// so a write lost in a crash is simply applied again.
+rocksdb::Status RocksStateStore::Write(rocksdb::WriteBatch& batch) {
+  rocksdb::WriteOptions options;
+  options.sync = false;
+  options.disableWAL = rebuild_;
+  return db_->Write(options, &batch);
 }
 
 Status RocksStateStore::ApplyRequestEvent(const events::StoredEvent& stored,
-                                          std::map<std::string, PendingRequest>& pending,
+                                          std::vector<CachedRequest*>& changed,
                                           rocksdb::WriteBatch& batch) {
   const events::Event& event = stored.event;
   if (event.subject.empty()) return {};
   bool submitted = event.type == types::kRequestSubmitted;
-  auto it = pending.find(event.subject);
-  if (it == pending.end()) {
-    auto loaded = LoadFoldedRequest(event.subject);
+  CachedRequest* entry = requests_.Find(event.subject);
+  if (!entry) {
+    auto loaded = LoadRequest(event.subject);
     if (!loaded) return loaded.error();
     if (!*loaded && !submitted) return {};  // not a request this store knows
-    PendingRequest entry{*loaded, loaded->value_or(RequestState{})};
-    it = pending.emplace(event.subject, std::move(entry)).first;
+    CachedRequest fresh;
+    if (*loaded) {
+      fresh.stored_index = layout::IndexRowsOf(**loaded);
+      fresh.state = std::move(**loaded);
+    }
+    entry = &requests_.Add(event.subject, std::move(fresh));
   }
-  RequestState& state = it->second.state;
+  RequestState& state = entry->state;
   bool exists = !state.id.empty();
   // A second submitted for a known id, or a redelivered event, changes nothing.
   if (exists == submitted || (exists && event.sequence <= state.version)) return {};
   std::string old_parent = state.parent;
   ApplyToRequest(state, event);
-  batch.Put(Handle(Column::kHistory), layout::HistoryKey(state.id, event.sequence),
-            stored.encoded.empty() ? events::EncodeCanonical(event) : stored.encoded);
+  if (!entry->unwritten) {
+    entry->unwritten = true;
+    changed.push_back(entry);
+  }
+  std::string history_key = layout::HistoryKey(state.id, event.sequence);
+  if (stored.encoded.empty()) {
+    batch.Put(Handle(Column::kHistory), history_key, events::EncodeCanonical(event));
+  } else {
+    batch.Put(Handle(Column::kHistory), history_key, stored.encoded);
+  }
   if (state.parent != old_parent) {
     if (!old_parent.empty())
       batch.Delete(Handle(Column::kRequestDuplicates), layout::JoinKey(old_parent, state.id));
@@ -236,7 +287,7 @@ Status RocksStateStore::ApplyRequestEvent(const events::StoredEvent& stored,
   if (auto contact = event.data.find("contact_id");
       submitted && contact != event.data.end() && contact->is_string() && !contact->empty())
     batch.Put(Handle(Column::kRequestContacts),
-              layout::JoinKey(state.id, contact->get<std::string>()), "");
+              layout::JoinKey(state.id, contact->get_ref<const std::string&>()), "");
   return {};
 }
 
@@ -245,28 +296,45 @@ Status RocksStateStore::ApplyRequestEvent(const events::StoredEvent& stored,
 // not depend on that order.
 void RocksStateStore::ApplyContactEvent(const events::Event& event, rocksdb::WriteBatch& batch) {
   if (event.type != types::kContactReceived) return;
-  batch.Put(Handle(Column::kContacts), event.subject, layout::ContactSummary(event).dump());
+  batch.Put(Handle(Column::kContacts), event.subject, layout::ContactRow(event));
   auto request = event.data.find("request_id");
   if (request != event.data.end() && request->is_string() && !request->empty())
     batch.Put(Handle(Column::kRequestContacts),
-              layout::JoinKey(request->get<std::string>(), event.subject), "");
+              layout::JoinKey(request->get_ref<const std::string&>(), event.subject), "");
 }
 
-void RocksStateStore::WritePending(const std::map<std::string, PendingRequest>& pending,
-                                   rocksdb::WriteBatch& batch) {
-  for (const auto& [id, entry] : pending) {
-    if (entry.state.id.empty()) continue;
-    batch.Put(Handle(Column::kRequests), id, entry.state.ToJson().dump());
-    auto before =
-        entry.stored ? layout::IndexRowsOf(*entry.stored) : std::vector<layout::IndexRow>{};
-    auto after = layout::IndexRowsOf(entry.state);
-    for (const auto& row : before)
-      if (!std::binary_search(after.begin(), after.end(), row))
-        batch.Delete(Handle(row.column), row.key);
-    for (const auto& row : after)
-      if (!std::binary_search(before.begin(), before.end(), row))
-        batch.Put(Handle(row.column), row.key, "");
+void RocksStateStore::WriteRequest(CachedRequest& entry, rocksdb::WriteBatch& batch) {
+  batch.Put(Handle(Column::kRequests), entry.state.id, layout::RequestRow(entry.state));
+  auto index = layout::IndexRowsOf(entry.state);
+  for (const auto& row : entry.stored_index)
+    if (!std::binary_search(index.begin(), index.end(), row))
+      batch.Delete(Handle(row.column), row.key);
+  for (const auto& row : index)
+    if (!std::binary_search(entry.stored_index.begin(), entry.stored_index.end(), row))
+      batch.Put(Handle(row.column), row.key, "");
+  entry.stored_index = std::move(index);
+  entry.unwritten = false;
+}
+
+Status RocksStateStore::WriteUnwritten() {
+  if (!rebuild_) return {};
+  std::lock_guard lock(apply_mutex_);
+  if (rebuild_failed_)
+    return MakeError(ErrorCode::kUnavailable, "state store: an earlier rebuild write failed");
+  auto unwritten = requests_.Unwritten();
+  // In slices: one batch of every row would be a copy of them all at once.
+  constexpr size_t kRowsPerBatch = 4096;
+  rocksdb::WriteBatch& batch = batch_;
+  for (size_t i = 0; i < unwritten.size(); i += kRowsPerBatch) {
+    batch.Clear();
+    for (size_t j = i; j < std::min(unwritten.size(), i + kRowsPerBatch); ++j)
+      WriteRequest(*unwritten[j], batch);
+    if (auto s = Write(batch); !s.ok()) {
+      rebuild_failed_ = true;
+      return FromRocks(s, "write request rows");
+    }
   }
+  return {};
 }
 
 Result<std::optional<std::string>> RocksStateStore::LoadRequestText(std::string_view id) {
@@ -344,6 +412,7 @@ Status RocksStateStore::LoadLinks(const std::string& id, std::vector<std::string
 }
 
 Result<std::optional<RequestView>> RocksStateStore::GetRequest(const std::string& id) {
+  if (auto written = WriteUnwritten(); !written) return written.error();
   auto state = LoadRequest(id);
   if (!state) return state.error();
   if (!*state) return std::optional<RequestView>();
@@ -353,6 +422,7 @@ Result<std::optional<RequestView>> RocksStateStore::GetRequest(const std::string
 }
 
 Result<std::optional<StoredRequest>> RocksStateStore::GetStoredRequest(const std::string& id) {
+  if (auto written = WriteUnwritten(); !written) return written.error();
   auto text = LoadRequestText(id);
   if (!text) return text.error();
   if (!*text) return std::optional<StoredRequest>();
@@ -375,6 +445,7 @@ Result<std::vector<events::Event>> RocksStateStore::History(const std::string& i
 }
 
 Result<RequestPage> RocksStateStore::ListRequests(const RequestQuery& query) {
+  if (auto written = WriteUnwritten(); !written) return written.error();
   auto plan = layout::PlanListing(query);
   if (!plan) return plan.error();
   RequestPage page;
@@ -400,6 +471,7 @@ Result<RequestPage> RocksStateStore::ListRequests(const RequestQuery& query) {
 }
 
 Result<std::string> RocksStateStore::Checksum() {
+  if (auto written = WriteUnwritten(); !written) return written.error();
   std::vector<size_t> order;
   for (size_t i = 0; i < layout::kColumnCount; ++i)
     if (static_cast<Column>(i) != Column::kMeta) order.push_back(i);
@@ -410,39 +482,25 @@ Result<std::string> RocksStateStore::Checksum() {
   for (size_t i : order) handles.push_back(handles_[i]);
   rocksdb::ReadOptions options;
   options.total_order_seek = true;
+  options.fill_cache = false;  // one pass over everything: nothing to keep
+  options.readahead_size = 2 << 20;
   // NewIterators: one consistent view across every column.
   std::vector<rocksdb::Iterator*> raw;
   auto s = db_->NewIterators(options, handles, &raw);
   if (!s.ok()) return FromRocks(s, "checksum");
   std::vector<std::unique_ptr<rocksdb::Iterator>> iterators(raw.begin(), raw.end());
 
-  // BLAKE2b-256: a checksum for comparing states, several times faster in
-  // software than SHA-256 over the gigabytes a long history holds.
-  crypto_generichash_state hash;
-  crypto_generichash_init(&hash, nullptr, 0, crypto_generichash_BYTES);
-  auto feed = [&](char tag, std::string_view bytes) {
-    unsigned char head[9] = {static_cast<unsigned char>(tag)};
-    uint64_t size = bytes.size();
-    for (int i = 8; i >= 1; --i, size >>= 8) head[i] = static_cast<unsigned char>(size & 0xff);
-    crypto_generichash_update(&hash, head, sizeof head);
-    crypto_generichash_update(&hash, reinterpret_cast<const unsigned char*>(bytes.data()),
-                              bytes.size());
-  };
+  StateChecksum checksum;
   for (size_t n = 0; n < order.size(); ++n) {
-    feed('C', layout::kColumnNames[order[n]]);
+    checksum.Add('C', layout::kColumnNames[order[n]]);
     auto& it = iterators[n];
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      feed('K', it->key().ToStringView());
-      feed('V', it->value().ToStringView());
+      checksum.Add('K', it->key().ToStringView());
+      checksum.Add('V', it->value().ToStringView());
     }
     if (!it->status().ok()) return FromRocks(it->status(), "checksum");
   }
-  unsigned char digest[crypto_generichash_BYTES];
-  crypto_generichash_final(&hash, digest, sizeof digest);
-  std::string hex(sizeof digest * 2 + 1, '\0');
-  sodium_bin2hex(hex.data(), hex.size(), digest, sizeof digest);
-  hex.pop_back();
-  return hex;
+  return checksum.Finish();
 }
 
 Status RocksStateStore::Refresh() {
@@ -469,7 +527,8 @@ Status RocksStateStore::WriteSchemaVersion() {
 
 }  // namespace
 
-Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, OpenMode mode) {
+Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, OpenMode mode,
+                                                     size_t cached_requests) {
   if (sodium_init() < 0) return MakeError(ErrorCode::kIo, "libsodium failed to initialise");
   rocksdb::DBOptions options;
   options.create_if_missing = true;
@@ -481,7 +540,9 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, Op
   std::string secondary_dir;
   rocksdb::Status s;
   if (mode != OpenMode::kReadOnly) {
-    s = rocksdb::DB::Open(options, path, ColumnDescriptors(), &handles, &raw);
+    // Vector memtables take no concurrent writes; the store has one writer.
+    options.allow_concurrent_memtable_write = mode != OpenMode::kRebuild;
+    s = rocksdb::DB::Open(options, path, ColumnDescriptors(mode), &handles, &raw);
   } else {
     std::error_code ec;
     if (!std::filesystem::exists(std::filesystem::path(path) / "CURRENT", ec))
@@ -493,8 +554,8 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, Op
       return MakeError(ErrorCode::kIo, "cannot create a directory for the read-only state store");
     secondary_dir = pattern;
     options.max_open_files = -1;
-    s = rocksdb::DB::OpenAsSecondary(options, path, secondary_dir, ColumnDescriptors(), &handles,
-                                     &raw);
+    s = rocksdb::DB::OpenAsSecondary(options, path, secondary_dir, ColumnDescriptors(mode),
+                                     &handles, &raw);
   }
   if (!s.ok()) {
     std::error_code ignored;
@@ -503,7 +564,7 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, Op
   }
   auto store = std::make_unique<RocksStateStore>(std::unique_ptr<rocksdb::DB>(raw),
                                                  std::move(handles), std::move(secondary_dir),
-                                                 mode != OpenMode::kRebuild);
+                                                 mode == OpenMode::kRebuild, cached_requests);
   if (auto version = store->WriteSchemaVersion(); !version) return version.error();
   return std::unique_ptr<StateStore>(std::move(store));
 }

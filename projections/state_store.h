@@ -22,8 +22,16 @@ using events::Status;
 
 // kRebuild: read-write for a fresh directory that a rebuild fills from the
 // log: no write-ahead log (a crashed rebuild is started over), memtables
-// flushed when the store is closed.
+// flushed when the store is closed. Request rows are written when their
+// requests leave the writer's cache, or before a read (GetRequest,
+// GetStoredRequest, ListRequests, Checksum) or close, rather than with each
+// ApplyBatch, so a request folded over many batches is written once. Reads
+// give the right answer but are slow until the store is reopened: it is
+// tuned for writing.
 enum class OpenMode { kReadWrite, kReadOnly, kRebuild };
+
+// Request states the writer keeps in memory between batches (see Open).
+inline constexpr size_t kCachedRequests = 200'000;
 
 // Filters of GET /v1/requests. Served from an index chosen by the filters
 // present, first match wins: department+status, department, service,
@@ -69,8 +77,11 @@ struct StoredRequest {
 class StateStore {
  public:
   // Opens (creating in kReadWrite) the state directory at `path`.
-  // kReadOnly works while another process has it open for writing.
-  static Result<std::unique_ptr<StateStore>> Open(const std::string& path, OpenMode mode);
+  // kReadOnly works while another process has it open for writing. The
+  // writer keeps up to `cached_requests` (> 0) recently folded request states
+  // in memory, so their next events need not read and decode their rows.
+  static Result<std::unique_ptr<StateStore>> Open(const std::string& path, OpenMode mode,
+                                                  size_t cached_requests = kCachedRequests);
   virtual ~StateStore() = default;
 
   // Folds `events` (in log order per topic-partition) into the views and
@@ -80,8 +91,10 @@ class StateStore {
   // requests (events of an unknown request other than request.submitted,
   // and events at or below a request's version, are ignored); 311.contacts
   // events record contacts and their request links; other topics only
-  // advance their positions. kUnavailable on a read-only store; kCorruption
-  // if a stored row does not decode; nothing is written on failure.
+  // advance their positions. kUnavailable on a read-only store, or on a
+  // kRebuild store after a failed write (start the rebuild over);
+  // kCorruption if a stored row does not decode; nothing is written on
+  // failure.
   virtual Status ApplyBatch(const std::vector<events::StoredEvent>& events) = 0;
 
   // Next offset to read per topic-partition (absent = 0).
