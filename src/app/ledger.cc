@@ -243,6 +243,9 @@ events::Status Tail(const Settings& s, const TailOptions& options, std::ostream&
     bool printed_any = false;
     for (auto& [tp, offset] : next) {
       auto batch = (*log)->Read(tp, offset, 1024);
+      // Following, a log that cannot answer now (a broker away, an open
+      // transaction) is asked again.
+      if (!batch.ok() && options.follow && batch.error().code == ErrorCode::kUnavailable) continue;
       if (!batch.ok()) return batch.error();
       for (auto& e : batch->events) {
         if (options.limit && printed >= *options.limit) return {};

@@ -1,5 +1,6 @@
 #include "src/app/projection_runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -35,10 +36,13 @@ struct Batch {
 };
 
 // Up to `max` events of each topic-partition of `until`, from its offset in
-// `from` (absent = 0) to its offset in `until` (exclusive). kCorruption if
-// the log holds fewer records than its recorded end.
+// `from` (absent = 0) on, while it is below its offset in `until`. Events a
+// read brings from at or past `until` are kept unless `exact` (a rebuild to
+// given positions): on Kafka offsets skip markers, so a read of `max`
+// events may reach past it. kCorruption if the log holds fewer records than
+// its recorded end.
 events::Result<Batch> ReadBatch(events::EventLog& log, const Positions& from,
-                                const Positions& until, size_t max) {
+                                const Positions& until, size_t max, bool exact) {
   Batch batch;
   for (const auto& [tp, stop] : until) {
     auto it = from.find(tp);
@@ -51,8 +55,17 @@ events::Result<Batch> ReadBatch(events::EventLog& log, const Positions& from,
       return events::MakeError(events::ErrorCode::kCorruption,
                                tp.topic + " ends at offset " + std::to_string(start) +
                                    ", before its recorded end " + std::to_string(stop));
+    auto& events = read->events;
+    if (exact) {
+      auto past = std::find_if(events.begin(), events.end(),
+                               [stop = stop](const events::StoredEvent& e) { return e.offset >= stop; });
+      if (past != events.end()) {
+        read->next = past->offset;
+        events.erase(past, events.end());
+      }
+    }
     batch.next[tp] = read->next;
-    for (auto& e : read->events) batch.events.push_back(std::move(e));
+    for (auto& e : events) batch.events.push_back(std::move(e));
   }
   return batch;
 }
@@ -84,7 +97,7 @@ void ProjectionRunner::Run() {
 }
 
 bool ProjectionRunner::ApplyOnce() {
-  auto read = ReadBatch(log_, Projected(), ProjectedEnds(log_), batch_max_);
+  auto read = ReadBatch(log_, Projected(), ProjectedEnds(log_), batch_max_, /*exact=*/false);
   if (!read.ok()) {
     spdlog::error("projection: {}", read.error().message);
     {
@@ -209,7 +222,7 @@ class BatchReader {
   }
 
   Result Read() {
-    auto batch = ReadBatch(log_, next_, end_, batch_max_);
+    auto batch = ReadBatch(log_, next_, end_, batch_max_, /*exact=*/true);
     if (batch.ok())
       for (const auto& [tp, next] : batch->next) next_[tp] = next;
     return batch;

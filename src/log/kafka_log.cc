@@ -429,7 +429,9 @@ events::Status KafkaLog::Produce(const std::shared_ptr<Call>& call) {
       return MakeError(ErrorCode::kUnavailable, "the event was not handed to Kafka: " + KafkaErrorText(err));
     }
   } else {
-    calls_writer_->Write(std::move(*messages), [this, call](auto written) { Committed(call, std::move(written)); });
+    auto queued = calls_writer_->Write(std::move(*messages),
+                                       [this, call](auto written) { Committed(call, std::move(written)); });
+    if (!queued) return queued.error();
   }
   ++calls_in_flight_;
   for (const auto& key : call->stream_keys) busy_.insert(key);

@@ -19,6 +19,11 @@ PartitionReader::~PartitionReader() {
   topics_.clear();
 }
 
+void PartitionReader::Stop(rd_kafka_topic_t* rkt, const events::TopicPartition& tp) {
+  rd_kafka_consume_stop(rkt, tp.partition);
+  started_.erase(tp);
+}
+
 events::Result<rd_kafka_topic_t*> PartitionReader::Topic(const std::string& logical) {
   auto topic = topics_.find(logical);
   if (topic != topics_.end()) return topic->second.get();
@@ -85,8 +90,7 @@ events::Result<events::LogSlice> PartitionReader::Read(const events::TopicPartit
                                                     " that cannot be read yet (an open transaction)");
     }
     if (m->err) {
-      rd_kafka_consume_stop(rkt, tp.partition);
-      started_.erase(tp);
+      Stop(rkt, tp);
       ErrorCode code = m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
                                m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE
                            ? ErrorCode::kCorruption
@@ -94,7 +98,10 @@ events::Result<events::LogSlice> PartitionReader::Read(const events::TopicPartit
       return MakeError(code, "reading " + where + " at " + std::to_string(from) + ": " + KafkaErrorText(m->err));
     }
     auto stored = DecodeMessage(m);
-    if (!stored) return stored.error();
+    if (!stored) {
+      Stop(rkt, tp);  // the record is off the queue: a retry must fetch it again
+      return stored.error();
+    }
     stored->where.topic = tp.topic;
     started->second = stored->offset + 1;
     slice.next = stored->offset + 1;

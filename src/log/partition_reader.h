@@ -44,6 +44,8 @@ class PartitionReader {
 
  private:
   events::Result<rd_kafka_topic_t*> Topic(const std::string& logical);  // REQUIRES: mu_ held
+  // Stops fetching `tp`: its next read starts afresh. REQUIRES: mu_ held.
+  void Stop(rd_kafka_topic_t* rkt, const events::TopicPartition& tp);
 
   const KafkaClient consumer_;
   const std::string topic_prefix_;

@@ -54,16 +54,12 @@ events::Status TransactionalWriter::Prepare() {
   return {};
 }
 
-void TransactionalWriter::Write(std::vector<OutgoingMessage> group, Done done) {
-  {
-    std::lock_guard lock(mu_);
-    if (!stopping_) {
-      queue_.push_back({std::move(group), std::move(done), {}});
-      cv_.notify_one();
-      return;
-    }
-  }
-  done(events::MakeError(ErrorCode::kUnavailable, "the log is closing"));
+events::Status TransactionalWriter::Write(std::vector<OutgoingMessage> group, Done done) {
+  std::lock_guard lock(mu_);
+  if (stopping_) return events::MakeError(ErrorCode::kUnavailable, "the log is closing");
+  queue_.push_back({std::move(group), std::move(done), {}});
+  cv_.notify_one();
+  return {};
 }
 
 void TransactionalWriter::Run() {
@@ -78,51 +74,71 @@ void TransactionalWriter::Run() {
         queue_.pop_front();
       }
     }
-    Commit(groups);
+    if (Commit(groups)) continue;
+    // The log resyncs after a failure and refuses appends meanwhile: the
+    // groups queued behind it are answered now rather than after more tries.
+    FailQueued("an earlier Kafka transaction failed; the call was not stored");
   }
+  FailQueued("the log is closing");
+}
+
+void TransactionalWriter::FailQueued(const std::string& why) {
   std::deque<Group> left;
   {
     std::lock_guard lock(mu_);
     left.swap(queue_);
   }
-  for (auto& group : left) group.done(events::MakeError(ErrorCode::kUnavailable, "the log is closing"));
+  for (auto& group : left) group.done(events::MakeError(ErrorCode::kUnavailable, why));
 }
 
-void TransactionalWriter::Commit(std::vector<Group>& groups) {
+bool TransactionalWriter::Commit(std::vector<Group>& groups) {
   auto fail_all = [&](const events::Error& error) {
     for (auto& group : groups) group.done(error);
+    return false;
   };
   if (auto ready = Prepare(); !ready)
     return fail_all({ErrorCode::kUnavailable, ready.error().message + "; the call was not stored"});
   rd_kafka_t* rk = producer_.get();
-  if (KafkaError e{rd_kafka_begin_transaction(rk)}) return fail_all(Fail("begin", e.get()));
+  if (KafkaError e{rd_kafka_begin_transaction(rk)}) return fail_all(Fail("begin", e.get(), false));
   for (auto& group : groups) {
     group.written.resize(group.messages.size());
     for (size_t i = 0; i < group.messages.size(); ++i) {
       const auto& m = group.messages[i];
       if (auto err = ProduceMessage(rk, m.topic, m.message, m.timestamp_ms, &group.written[i])) {
         KafkaError e{rd_kafka_error_new(err, "%s", KafkaErrorText(err).c_str())};
-        return fail_all(Fail("produce", e.get()));
+        return fail_all(Fail("produce", e.get(), true));
       }
     }
   }
-  // Flushes the messages (serving their delivery reports here) and commits.
-  if (KafkaError e{rd_kafka_commit_transaction(rk, static_cast<int>(timeout_.count()))})
-    return fail_all(Fail("commit", e.get()));
+  // Flushes the messages (serving their delivery reports here) and commits;
+  // a commit that timed out is retried while time is left.
+  auto deadline = std::chrono::steady_clock::now() + timeout_;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    KafkaError e{rd_kafka_commit_transaction(rk, static_cast<int>(std::max<int64_t>(left.count(), 1)))};
+    if (!e) break;
+    if (!rd_kafka_error_is_retriable(e.get()) || std::chrono::steady_clock::now() >= deadline)
+      return fail_all(Fail("commit", e.get(), true));
+  }
   for (auto& group : groups) group.done(std::move(group.written));
+  return true;
 }
 
-events::Error TransactionalWriter::Fail(const std::string& step, rd_kafka_error_t* error) {
+events::Error TransactionalWriter::Fail(const std::string& step, rd_kafka_error_t* error, bool produced) {
   std::string why = "the Kafka transaction failed at " + step + " (" + rd_kafka_error_string(error) + ")";
   // A transaction that is aborted stores nothing. One that cannot be aborted
-  // (the commit may have gone through, the producer is fenced or fatal) stays
-  // unknown until the next producer's init_transactions settles it.
-  KafkaError aborted{rd_kafka_abort_transaction(producer_.get(), static_cast<int>(timeout_.count()))};
+  // (the commit may have gone through, the producer is fenced or fatal) is
+  // settled by a new producer's init_transactions, here, before the calls
+  // are answered: the log's resync then reads a decided log.
+  KafkaError aborted;
+  if (produced)
+    aborted.reset(rd_kafka_abort_transaction(producer_.get(), static_cast<int>(timeout_.count())));
   rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_flush(producer_.get(), 0);
   topics_.clear();
   producer_.reset();
   if (!aborted) return {ErrorCode::kUnavailable, why + "; the call was not stored"};
+  (void)Prepare();  // on failure the next transaction tries again
   return {ErrorCode::kUnavailable, why + ", and aborting it failed (" + rd_kafka_error_string(aborted.get()) +
                                        "); the call may or may not be stored"};
 }

@@ -6,9 +6,10 @@
 //
 // Groups queue up and share Kafka transactions (up to 500 groups
 // each, one transaction at a time), so the commit's round trips are paid per
-// transaction, not per call. Any failure drops the producer; the next
-// transaction starts with a new one, whose init_transactions aborts whatever
-// the old one (or a crashed process with the same transactional id) left open.
+// transaction, not per call. Any failure drops the producer and refuses the
+// groups queued behind it (the log resyncs then). A new producer's
+// init_transactions aborts whatever the old one (or a crashed process with
+// the same transactional id) left open.
 
 #include <chrono>
 #include <condition_variable>
@@ -59,7 +60,9 @@ class TransactionalWriter {
   // previous run left open). Optional: the first transaction does it too.
   events::Status Prepare();
 
-  void Write(std::vector<OutgoingMessage> group, Done done);
+  // Queues `group`; `done` is called later on the writer's thread.
+  // kUnavailable (and no call of `done`) once the writer is closing.
+  events::Status Write(std::vector<OutgoingMessage> group, Done done);
 
  private:
   struct Group {
@@ -69,10 +72,14 @@ class TransactionalWriter {
   };
 
   void Run();
-  // Stores `groups` in one transaction; answers each group.
-  void Commit(std::vector<Group>& groups);
-  // Ends a failed transaction: aborts it if the producer still can, then drops the producer.
-  events::Error Fail(const std::string& step, rd_kafka_error_t* error);
+  // Stores `groups` in one transaction and answers each group; false if it failed.
+  bool Commit(std::vector<Group>& groups);
+  // Ends a failed transaction (`produced`: messages were handed to it):
+  // aborts it if the producer still can, drops the producer, and settles an
+  // unaborted one with a new producer. The error to answer with.
+  events::Error Fail(const std::string& step, rd_kafka_error_t* error, bool produced);
+  // Answers every queued group with kUnavailable `why`.
+  void FailQueued(const std::string& why);
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*);
 
   const std::map<std::string, std::string> settings_;
