@@ -2,7 +2,8 @@
 // are written by hand but must equal, byte for byte, what nlohmann's
 // compact dump of ToJson(event) wrote when the first events were stored:
 // the stored log and every hash depend on them. tests/events/
-// codec_reference_test.cc holds the nlohmann encoding as the reference.
+// codec_reference_test.cc holds the nlohmann encoding as the reference;
+// kafka_binding_test.cc holds it for encodings that reuse a Kafka value.
 
 #include <simdjson.h>
 #include <sodium.h>
@@ -12,6 +13,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "events/event.h"
 
@@ -191,6 +193,155 @@ void AppendJson(EncodingBuffer& out, const Json& value) {
   }
 }
 
+// Whether JSON bytes are exactly what AppendJson writes for the value they
+// parse to (as FromBinaryMessage parses them), so that they can stand for
+// it. Only spellings that provably round-trip are accepted: no whitespace,
+// keys in strictly rising byte order without escapes (so no duplicates),
+// only the escapes WriteEscaped writes, integers as std::to_chars writes
+// them (so never -0) and floats as nlohmann::detail::to_chars does. Anything
+// else is "no", which costs an encoding, never a wrong byte.
+class CanonicalJsonCheck {
+ public:
+  explicit CanonicalJsonCheck(std::string_view bytes) : bytes_(bytes) {}
+
+  bool Holds() { return Value(0) && at_ == bytes_.size(); }
+
+ private:
+  // Deeper values do not parse (simdjson's limit); this bounds recursion
+  // for callers that break the REQUIRES.
+  static constexpr int kMaxDepth = 1024;
+
+  bool Value(int depth) {
+    if (at_ >= bytes_.size() || depth > kMaxDepth) return false;
+    switch (bytes_[at_]) {
+      case '{': return Object(depth + 1);
+      case '[': return Array(depth + 1);
+      case '"': return String(nullptr);
+      case 't': return Literal("true");
+      case 'f': return Literal("false");
+      case 'n': return Literal("null");
+      default: return Number();
+    }
+  }
+
+  bool Object(int depth) {
+    ++at_;  // '{'
+    if (Take('}')) return true;
+    std::string_view previous;
+    for (bool first = true;; first = false) {
+      std::string_view key;
+      // Unescaped keys compare as std::map compares the keys they stand for.
+      if (!String(&key) || (!first && key <= previous) || !Take(':') || !Value(depth)) return false;
+      previous = key;
+      if (Take('}')) return true;
+      if (!Take(',')) return false;
+    }
+  }
+
+  bool Array(int depth) {
+    ++at_;  // '['
+    if (Take(']')) return true;
+    for (;;) {
+      if (!Value(depth)) return false;
+      if (Take(']')) return true;
+      if (!Take(',')) return false;
+    }
+  }
+
+  // A string at `at_`. With `plain_key`, escapes make it "no" and the
+  // characters are stored there.
+  bool String(std::string_view* plain_key) {
+    if (!Take('"')) return false;
+    const size_t begin = at_;
+    for (;;) {
+      at_ = PlainRunEnd(at_);
+      if (at_ >= bytes_.size()) return false;
+      const char c = bytes_[at_];
+      if (c == '"') break;
+      if (c != '\\' || plain_key != nullptr || !Escape()) return false;
+    }
+    if (plain_key != nullptr) *plain_key = bytes_.substr(begin, at_ - begin);
+    ++at_;  // '"'
+    return true;
+  }
+
+  // The end of the run from `from` of bytes WriteEscaped copies as they are;
+  // non-ASCII ones are among them, as the REQUIRES makes them UTF-8. (A
+  // local index: stores to at_ could alias the bytes read.)
+  size_t PlainRunEnd(size_t from) const {
+    while (from < bytes_.size() && kEscapeExtra[static_cast<unsigned char>(bytes_[from])] == 0)
+      ++from;
+    return from;
+  }
+
+  // The escape at `at_` if it is the one WriteEscaped writes for its character.
+  bool Escape() {
+    if (at_ + 1 >= bytes_.size()) return false;
+    const char c = bytes_[at_ + 1];
+    if (c == '"' || c == '\\' || c == 'b' || c == 'f' || c == 'n' || c == 'r' || c == 't') {
+      at_ += 2;
+      return true;
+    }
+    // \u00xx, lower-case hex, for the control characters without a short form.
+    constexpr std::string_view kHex = "0123456789abcdef";
+    if (c != 'u' || at_ + 6 > bytes_.size() || bytes_.substr(at_ + 2, 2) != "00") return false;
+    size_t high = kHex.find(bytes_[at_ + 4]), low = kHex.find(bytes_[at_ + 5]);
+    if (high == std::string_view::npos || low == std::string_view::npos) return false;
+    if (kEscapeExtra[high * 16 + low] != 5) return false;
+    at_ += 6;
+    return true;
+  }
+
+  bool Number() {
+    const size_t begin = at_;
+    bool is_float = false;
+    for (; at_ < bytes_.size(); ++at_) {
+      const char c = bytes_[at_];
+      if (c == '.' || c == 'e' || c == 'E')
+        is_float = true;
+      else if ((c < '0' || c > '9') && c != '-' && c != '+')
+        break;
+    }
+    std::string_view token = bytes_.substr(begin, at_ - begin);
+    const char* first = token.data();
+    const char* last = first + token.size();
+    char canonical[64];
+    char* end = canonical;
+    if (is_float) {
+      double d;
+      auto [parsed, ec] = std::from_chars(first, last, d);
+      if (ec != std::errc() || parsed != last || !std::isfinite(d)) return false;
+      end = nlohmann::detail::to_chars(canonical, canonical + sizeof canonical, d);
+    } else if (token.starts_with('-')) {
+      int64_t n;
+      auto [parsed, ec] = std::from_chars(first, last, n);
+      if (ec != std::errc() || parsed != last) return false;
+      end = std::to_chars(canonical, canonical + sizeof canonical, n).ptr;
+    } else {
+      uint64_t n;
+      auto [parsed, ec] = std::from_chars(first, last, n);
+      if (ec != std::errc() || parsed != last) return false;
+      end = std::to_chars(canonical, canonical + sizeof canonical, n).ptr;
+    }
+    return token == std::string_view(canonical, end - canonical);
+  }
+
+  bool Literal(std::string_view word) {
+    if (bytes_.substr(at_, word.size()) != word) return false;
+    at_ += word.size();
+    return true;
+  }
+
+  bool Take(char c) {
+    if (at_ >= bytes_.size() || bytes_[at_] != c) return false;
+    ++at_;
+    return true;
+  }
+
+  std::string_view bytes_;
+  size_t at_ = 0;
+};
+
 // Writes `value` in decimal, zero-padded to `width` digits.
 char* WriteDigits(char* p, uint64_t value, int width) {
   char digits[20];
@@ -252,7 +403,9 @@ char* WriteTime(char* p, int64_t time_ms) {
 // Writes the canonical encoding of `e` without `hash` into `out` and returns
 // the offset where `"hash":"...",` belongs: `hash` sorts between
 // `datacontenttype` and `id`. Keys come in the order of nlohmann's std::map.
-size_t AppendWithoutHash(EncodingBuffer& out, const Event& e) {
+// `canonical_data`, if set, is EncodeCanonicalJson(e.data).
+size_t AppendWithoutHash(EncodingBuffer& out, const Event& e,
+                         std::optional<std::string_view> canonical_data = std::nullopt) {
   out.Append(R"({"actor":)");
   AppendString(out, e.actor);
   if (!e.channel.empty()) {
@@ -260,7 +413,10 @@ size_t AppendWithoutHash(EncodingBuffer& out, const Event& e) {
     AppendString(out, e.channel);
   }
   out.Append(R"(,"data":)");
-  AppendJson(out, e.data);
+  if (canonical_data)
+    out.Append(*canonical_data);
+  else
+    AppendJson(out, e.data);
   out.Append(R"(,"datacontenttype":)");
   AppendString(out, e.datacontenttype);
   out.Append(',');
@@ -318,6 +474,13 @@ std::string Sha256Hex(std::string_view bytes) {
 std::string EncodeCanonical(const Event& event) {
   EncodingBuffer& buffer = ClearedBuffer();
   size_t hash_at = AppendWithoutHash(buffer, event);
+  return WithHash(buffer, hash_at, event.hash);
+}
+
+std::string EncodeCanonical(const Event& event, std::string_view data_json) {
+  if (!CanonicalJsonCheck(data_json).Holds()) return EncodeCanonical(event);
+  EncodingBuffer& buffer = ClearedBuffer();
+  size_t hash_at = AppendWithoutHash(buffer, event, data_json);
   return WithHash(buffer, hash_at, event.hash);
 }
 

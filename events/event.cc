@@ -241,26 +241,48 @@ struct DomDecoder {
   }
 };
 
+// The attribute a Kafka header carries: `ce_<name>`, or `content-type` for
+// datacontenttype. The first letter of the name picks the one candidate:
+// every record has a dozen headers, and the reader decodes every record.
+std::optional<Attribute> HeaderAttribute(std::string_view header) {
+  if (header == "content-type") return kDataContentType;
+  if (!header.starts_with("ce_") || header.size() == 3) return std::nullopt;
+  const std::string_view name = header.substr(3);
+  Attribute a;
+  switch (name[0]) {
+    case 'a': a = kActor; break;
+    case 'c': a = kChannel; break;
+    case 'd': a = name.size() == 4 ? kData : kDataContentType; break;
+    case 'h': a = kHash; break;
+    case 'i': a = kId; break;
+    case 'p': a = kPrevHash; break;
+    case 's':
+      a = name.size() == 6 ? kSource : name.size() == 7 ? kSubject
+                                     : name.size() == 8 ? kSequence : kSpecVersion;
+      break;
+    case 't': a = name.size() > 1 && name[1] == 'i' ? kTime : kType; break;
+    default: return std::nullopt;
+  }
+  if (kAttributeNames[a] != name) return std::nullopt;
+  return a;
+}
+
 // A CloudEvent in binary content mode: attributes from Kafka headers
-// (`ce_<name>`, `content-type`), `data` decoded from the message value.
+// (`ce_<name>`, `content-type`), `data` from the parsed message value
+// (absent if it did not parse). Later duplicates of a header win.
 class HeaderEnvelope {
  public:
-  HeaderEnvelope(const std::vector<std::pair<std::string, std::string>>& headers,
-                 std::optional<Json> data)
-      : data_(std::move(data)) {
-    for (const auto& [name, value] : headers) {
-      std::string_view attribute = name == "content-type" ? "datacontenttype" : std::string_view(name);
-      if (attribute == name && !attribute.starts_with("ce_")) continue;
-      if (attribute == name) attribute.remove_prefix(3);
-      for (size_t a = 0; a < kAttributeCount; ++a)
-        if (kAttributeNames[a] == attribute) attributes_[a] = value;
-    }
+  HeaderEnvelope(std::span<const MessageHeader> headers,
+                 std::optional<simdjson::dom::element> data)
+      : data_(data) {
+    for (const auto& [name, value] : headers)
+      if (std::optional<Attribute> a = HeaderAttribute(name)) attributes_[*a] = value;
   }
   bool Has(Attribute a) const { return attributes_[a].has_value(); }
   std::optional<std::string_view> String(Attribute a) const { return attributes_[a]; }
   std::optional<Json> ObjectData() const {
     if (!data_ || !data_->is_object()) return std::nullopt;
-    return data_;
+    return ToJsonValue(*data_);
   }
   std::optional<uint64_t> Unsigned(Attribute a) const {
     if (!attributes_[a]) return std::nullopt;
@@ -273,7 +295,7 @@ class HeaderEnvelope {
 
  private:
   std::array<std::optional<std::string_view>, kAttributeCount> attributes_;
-  std::optional<Json> data_;
+  std::optional<simdjson::dom::element> data_;
 };
 
 }  // namespace
@@ -294,11 +316,18 @@ BinaryMessage ToBinaryMessage(const Event& e) {
 
 Result<Event> FromBinaryMessage(const std::vector<std::pair<std::string, std::string>>& headers,
                                 std::string_view value) {
+  std::vector<MessageHeader> views;
+  views.reserve(headers.size());
+  for (const auto& [name, text] : headers) views.push_back({name, text});
+  return FromBinaryMessage(views, value);
+}
+
+Result<Event> FromBinaryMessage(std::span<const MessageHeader> headers, std::string_view value) {
   static thread_local DomDecoder decoder;
   simdjson::dom::element root;
-  std::optional<Json> data;
-  if (decoder.Parse(value).get(root) == simdjson::SUCCESS) data = ToJsonValue(root);
-  Result<Event> e = BuildEvent(HeaderEnvelope(headers, std::move(data)));
+  std::optional<simdjson::dom::element> data;
+  if (decoder.Parse(value).get(root) == simdjson::SUCCESS) data = root;
+  Result<Event> e = BuildEvent(HeaderEnvelope(headers, data));
   if (!e) return MakeError(ErrorCode::kCorruption, "Kafka message: " + e.error().message);
   return e;
 }

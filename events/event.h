@@ -3,6 +3,7 @@
 // encoding and the per-stream hash chain. Pure: no I/O.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -46,6 +47,11 @@ Result<Event> FromJson(const Json& json);
 // Canonical encoding: ToJson with keys sorted and no whitespace. This exact
 // byte string is what is stored and what the hash chain covers.
 std::string EncodeCanonical(const Event& event);
+// The same bytes for an event whose `data` was parsed from `data_json`: when
+// those bytes already are EncodeCanonicalJson(event.data), as ToBinaryMessage
+// writes them, they are copied instead of serialising `data` again.
+// REQUIRES: `data_json` is JSON that parses to event.data.
+std::string EncodeCanonical(const Event& event, std::string_view data_json);
 // Parses a canonical (or any CloudEvents JSON) encoding; kCorruption on failure.
 // Numbers in `data` get the types nlohmann's parser gives them (unsigned for
 // non-negative integers), so the result re-encodes to the same bytes. Unlike
@@ -72,6 +78,14 @@ BinaryMessage ToBinaryMessage(const Event& event);
 // naming the bad attribute or header.
 Result<Event> FromBinaryMessage(const std::vector<std::pair<std::string, std::string>>& headers,
                                 std::string_view value);
+// A header of a received message, seen in place.
+struct MessageHeader {
+  std::string_view name;
+  std::string_view value;
+};
+// FromBinaryMessage for headers seen in place: what the Kafka reader calls,
+// without copying a record's headers.
+Result<Event> FromBinaryMessage(std::span<const MessageHeader> headers, std::string_view value);
 
 // Hash of `event` with its `hash` attribute left out (prevhash included):
 // lower-case hex SHA-256 of that canonical encoding.

@@ -165,15 +165,16 @@ rd_kafka_resp_err_t ProduceMessage(rd_kafka_t* rk, const std::string& topic,
   return err;
 }
 
-std::vector<std::pair<std::string, std::string>> MessageHeaders(const rd_kafka_message_t* m) {
-  std::vector<std::pair<std::string, std::string>> out;
+std::vector<events::MessageHeader> MessageHeaders(const rd_kafka_message_t* m) {
+  std::vector<events::MessageHeader> out;
   rd_kafka_headers_t* headers = nullptr;
   if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) return out;
+  out.reserve(rd_kafka_header_cnt(headers));
   const char* name;
   const void* value;
   size_t size;
   for (size_t i = 0; !rd_kafka_header_get_all(headers, i, &name, &value, &size); ++i)
-    out.emplace_back(name, value ? std::string(static_cast<const char*>(value), size) : std::string());
+    out.push_back({name, std::string_view(static_cast<const char*>(value), value ? size : 0)});
   return out;
 }
 
@@ -181,15 +182,17 @@ events::Result<events::StoredEvent> DecodeMessage(const rd_kafka_message_t* m) {
   events::StoredEvent stored;
   stored.where = {rd_kafka_topic_name(m->rkt), m->partition};
   stored.offset = static_cast<uint64_t>(m->offset);
-  auto event = events::FromBinaryMessage(
-      MessageHeaders(m), std::string_view(static_cast<const char*>(m->payload), m->payload ? m->len : 0));
+  const std::string_view value(static_cast<const char*>(m->payload), m->payload ? m->len : 0);
+  auto event = events::FromBinaryMessage(MessageHeaders(m), value);
   if (!event)
     return MakeError(ErrorCode::kCorruption, stored.where.topic + "[" +
                                                  std::to_string(stored.where.partition) + "]@" +
                                                  std::to_string(stored.offset) + ": " +
                                                  event.error().message);
   stored.event = std::move(*event);
-  stored.encoded = events::EncodeCanonical(stored.event);
+  // The value is the data's canonical encoding as the writer made it: kept
+  // as it is rather than serialised again.
+  stored.encoded = events::EncodeCanonical(stored.event, value);
   return stored;
 }
 

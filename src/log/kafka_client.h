@@ -59,8 +59,9 @@ rd_kafka_resp_err_t ProduceMessage(rd_kafka_t* rk, const std::string& topic,
                                    const events::BinaryMessage& message, int64_t timestamp_ms,
                                    void* opaque);
 
-// The message's headers in order; empty values for null ones.
-std::vector<std::pair<std::string, std::string>> MessageHeaders(const rd_kafka_message_t* m);
+// The message's headers in order, seen in place: valid while `m` lives.
+// Empty values for null ones.
+std::vector<events::MessageHeader> MessageHeaders(const rd_kafka_message_t* m);
 
 // The event a message holds, with its position and canonical encoding.
 // kCorruption naming the topic, partition and offset.
