@@ -78,7 +78,7 @@ class RunningLedger : public Ledger {
   // start with its error rather than hanging.
   events::Status CatchUp() {
     Positions end = projections::ProjectedEnds(*log_);
-    uint64_t behind = EventsBehind(end, runner_->Projected());
+    uint64_t behind = OffsetsBehind(end, runner_->Projected());
     if (behind == 0) return {};
     spdlog::info("catching up with the log before serving: {} offsets to read", behind);
     auto caught_up = std::make_shared<std::promise<void>>();
@@ -108,7 +108,7 @@ class RunningLedger : public Ledger {
   ~RunningLedger() override { Stop(); }
 
  private:
-  uint64_t Lag() const { return EventsBehind(projections::ProjectedEnds(*log_), runner_->Projected()); }
+  uint64_t Lag() const { return OffsetsBehind(projections::ProjectedEnds(*log_), runner_->Projected()); }
 
   events::Json Health() const {
     std::string error = runner_->LastError();

@@ -16,7 +16,7 @@ constexpr auto kIdleWait = std::chrono::milliseconds(200);
 constexpr auto kErrorBackoff = std::chrono::milliseconds(500);
 }  // namespace
 
-uint64_t EventsBehind(const Positions& ends, const Positions& projected) {
+uint64_t OffsetsBehind(const Positions& ends, const Positions& projected) {
   uint64_t behind = 0;
   for (const auto& [tp, end] : ends) {
     auto it = projected.find(tp);

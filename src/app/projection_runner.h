@@ -22,8 +22,9 @@ namespace ledger::app {
 
 using Positions = std::map<events::TopicPartition, uint64_t>;
 
-// Events the projections are behind `ends`: the sum over topic-partitions.
-uint64_t EventsBehind(const Positions& ends, const Positions& projected);
+// Offsets the projections are behind `ends`, summed over topic-partitions:
+// events, and on Kafka the transaction markers among them.
+uint64_t OffsetsBehind(const Positions& ends, const Positions& projected);
 
 class ProjectionRunner {
  public:
