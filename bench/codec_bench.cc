@@ -70,7 +70,7 @@ void BM_SealAndEncode(benchmark::State& state) {
   Event e = SubmittedEvent();
   const std::string prevhash(64, 'a');
   for (auto _ : state) {
-    std::string out = SealAndEncode(e, prevhash);
+    Result<std::string> out = SealAndEncode(e, prevhash);
     benchmark::DoNotOptimize(out);
   }
 }

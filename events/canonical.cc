@@ -423,6 +423,10 @@ size_t AppendWithoutHash(EncodingBuffer& out, const Event& e,
   const size_t hash_at = out.size();
   out.Append(R"("id":)");
   AppendString(out, e.id);
+  if (!e.onbehalfof.empty()) {
+    out.Append(R"(,"onbehalfof":)");
+    AppendString(out, e.onbehalfof);
+  }
   if (!e.prevhash.empty()) {
     out.Append(R"(,"prevhash":)");
     AppendString(out, e.prevhash);
@@ -501,12 +505,37 @@ void SealEvent(Event& event, std::string_view prevhash) {
   event.hash = ComputeHash(event);
 }
 
-std::string SealAndEncode(Event& event, std::string_view prevhash) {
+namespace {
+// The invariant every sealed event meets before any log may store it.
+Status CheckReadsBack(const Event& event, const Result<Event>& decoded) {
+  if (!decoded)
+    return MakeError(ErrorCode::kInvalidArgument, "event " + event.id +
+                                                      " cannot be stored: it would not read back (" +
+                                                      decoded.error().message + ")");
+  if (!(*decoded == event))
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "event " + event.id + " cannot be stored: it would read back changed");
+  return {};
+}
+}  // namespace
+
+Result<std::string> SealAndEncode(Event& event, std::string_view prevhash) {
   event.prevhash = std::string(prevhash);
   EncodingBuffer& buffer = ClearedBuffer();
   size_t hash_at = AppendWithoutHash(buffer, event);
   event.hash = Sha256Hex(buffer.View(0, buffer.size()));
-  return WithHash(buffer, hash_at, event.hash);
+  std::string bytes = WithHash(buffer, hash_at, event.hash);
+  if (auto status = CheckReadsBack(event, DecodeEvent(bytes)); !status) return status.error();
+  return bytes;
+}
+
+Result<BinaryMessage> SealToBinaryMessage(Event& event, std::string_view prevhash) {
+  // The canonical form too: the projections keep it as the request's history.
+  if (auto canonical = SealAndEncode(event, prevhash); !canonical) return canonical.error();
+  BinaryMessage message = ToBinaryMessage(event);
+  if (auto status = CheckReadsBack(event, FromBinaryMessage(message.headers, message.value)); !status)
+    return status.error();
+  return message;
 }
 
 bool VerifyLink(const Event& event, std::string_view expected_prevhash) {

@@ -1,6 +1,7 @@
 #include "events/event.h"
 
 #include <simdjson.h>
+#include <sodium.h>
 
 #include <array>
 #include <charconv>
@@ -9,22 +10,20 @@
 #include <limits>
 #include <mutex>
 #include <optional>
-#include <random>
 
 namespace ledger::events {
 namespace {
 
 constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+// Id bits from libsodium's CSPRNG (getrandom): ids are not guessable from
+// the ids seen before, as a seeded mt19937_64's would be.
 uint64_t RandomBits() {
-  // Seeded from 128 bits: one 32-bit seed allows only 2^32 streams, so two
-  // threads or processes could repeat each other's "random" id bits.
-  static thread_local std::mt19937_64 rng = [] {
-    std::random_device device;
-    std::seed_seq seed{device(), device(), device(), device()};
-    return std::mt19937_64(seed);
-  }();
-  return rng();
+  static const bool sodium_ready = sodium_init() >= 0;
+  (void)sodium_ready;  // sodium_init is thread-safe and idempotent
+  uint64_t bits;
+  randombytes_buf(&bits, sizeof bits);
+  return bits;
 }
 
 // Writes the low 5 * chars bits of `value` as base32, most significant first.
@@ -62,11 +61,11 @@ std::string ShortId(std::string_view prefix, int64_t time_ms) {
 // Every envelope attribute, in the order std::map sorts the keys: the order
 // of the canonical encoding.
 enum Attribute {
-  kActor, kChannel, kData, kDataContentType, kHash, kId, kPrevHash,
+  kActor, kChannel, kData, kDataContentType, kHash, kId, kOnBehalfOf, kPrevHash,
   kSequence, kSource, kSpecVersion, kSubject, kTime, kType, kAttributeCount
 };
 constexpr std::array<std::string_view, kAttributeCount> kAttributeNames = {
-    "actor", "channel", "data", "datacontenttype", "hash", "id", "prevhash",
+    "actor", "channel", "data", "datacontenttype", "hash", "id", "onbehalfof", "prevhash",
     "sequence", "source", "specversion", "subject", "time", "type"};
 
 // The rules of a CloudEvent, applied to an envelope read through `Envelope`:
@@ -114,7 +113,7 @@ Result<Event> BuildEvent(const Envelope& envelope) {
     e.sequence = *seq;
   }
   for (auto [field, a] : {std::pair{&e.actor, kActor}, {&e.channel, kChannel},
-                          {&e.prevhash, kPrevHash}, {&e.hash, kHash}})
+                          {&e.onbehalfof, kOnBehalfOf}, {&e.prevhash, kPrevHash}, {&e.hash, kHash}})
     *field = std::string(envelope.String(a).value_or(std::string_view()));
   return e;
 }
@@ -255,6 +254,7 @@ std::optional<Attribute> HeaderAttribute(std::string_view header) {
     case 'd': a = name.size() == 4 ? kData : kDataContentType; break;
     case 'h': a = kHash; break;
     case 'i': a = kId; break;
+    case 'o': a = kOnBehalfOf; break;
     case 'p': a = kPrevHash; break;
     case 's':
       a = name.size() == 6 ? kSource : name.size() == 7 ? kSubject
@@ -309,6 +309,7 @@ BinaryMessage ToBinaryMessage(const Event& e) {
                {"ce_subject", e.subject}, {"content-type", e.datacontenttype},
                {"ce_sequence", std::to_string(e.sequence)}, {"ce_actor", e.actor}};
   if (!e.channel.empty()) m.headers.emplace_back("ce_channel", e.channel);
+  if (!e.onbehalfof.empty()) m.headers.emplace_back("ce_onbehalfof", e.onbehalfof);
   if (!e.prevhash.empty()) m.headers.emplace_back("ce_prevhash", e.prevhash);
   if (!e.hash.empty()) m.headers.emplace_back("ce_hash", e.hash);
   return m;
@@ -358,6 +359,7 @@ Json ToJson(const Event& e) {
             {"sequence", e.sequence},
             {"actor", e.actor}};
   if (!e.channel.empty()) j["channel"] = e.channel;
+  if (!e.onbehalfof.empty()) j["onbehalfof"] = e.onbehalfof;
   if (!e.prevhash.empty()) j["prevhash"] = e.prevhash;
   if (!e.hash.empty()) j["hash"] = e.hash;
   return j;
@@ -403,7 +405,8 @@ Result<int64_t> ParseTime(std::string_view s) {
       s[13] != ':' || !digits(14, 2, mi) || s[16] != ':' || !digits(17, 2, sec))
     return bad();
   year_month_day ymd{year{y}, month{unsigned(mo)}, day{unsigned(d)}};
-  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return bad();
+  // No leap seconds: :60 is refused, as every stored time must round-trip.
+  if (!ymd.ok() || h > 23 || mi > 59 || sec > 59) return bad();
   size_t pos = 19;
   int64_t frac_ms = 0;
   if (pos < s.size() && s[pos] == '.') {
@@ -423,7 +426,7 @@ Result<int64_t> ParseTime(std::string_view s) {
   } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
     int oh, om;
     if (!digits(pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-        !digits(pos + 4, 2, om) || oh > 23 || om > 59)
+        !digits(pos + 4, 2, om) || om > 59 || oh * 60 + om > kMaxOffsetMinutes)
       return bad();
     offset_min = (s[pos] == '-' ? -1 : 1) * (oh * 60 + om);
     pos += 6;
@@ -433,7 +436,13 @@ Result<int64_t> ParseTime(std::string_view s) {
   if (pos != s.size()) return bad();
   auto tp = sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} + milliseconds{frac_ms} -
             minutes{offset_min};
-  return duration_cast<milliseconds>(tp.time_since_epoch()).count();
+  int64_t ms = duration_cast<milliseconds>(tp.time_since_epoch()).count();
+  if (ms < kMinTimeMs || ms > kMaxTimeMs) {
+    std::string message(1, '\'');
+    message.append(s).append("' is outside years 0001 to 9999 (UTC)");
+    return MakeError(ErrorCode::kInvalidArgument, std::move(message));
+  }
+  return ms;
 }
 
 int64_t NowMs() {

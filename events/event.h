@@ -30,7 +30,10 @@ struct Event {
   Json data = Json::object();
   // Extensions.
   uint64_t sequence = 0;  // version within the subject's stream, from 1; set at append
-  std::string actor;      // who did it: "agent:ana", "dept:DOT:lee", "connector:nyc", "resident"
+  std::string actor;      // who did it, as authenticated: "key:front-desk", "connector:nyc"
+  // The person the actor names as having acted for it (the call-taker at a
+  // shared desk), as the client gave it; empty if none. Never replaces actor.
+  std::string onbehalfof;
   std::string channel;    // contact channel when known (phone, email, ...), else empty
   std::string prevhash;   // hash of the previous event of the stream; empty for the first
   std::string hash;       // hex SHA-256 of the canonical encoding without `hash`; set at append
@@ -92,15 +95,34 @@ Result<Event> FromBinaryMessage(std::span<const MessageHeader> headers, std::str
 std::string ComputeHash(const Event& event);
 // Sets event.prevhash = prevhash and event.hash = ComputeHash(event).
 void SealEvent(Event& event, std::string_view prevhash);
-// SealEvent, then EncodeCanonical, serializing the event once: what the log
-// writer does with every appended event.
-std::string SealAndEncode(Event& event, std::string_view prevhash);
+// The two ways a log seals an event it is about to store; every append
+// goes through one of them. Each is SealEvent, then the stored form
+// (EncodeCanonical for the embedded log, ToBinaryMessage for Kafka), and
+// then the invariant that those bytes (and for Kafka the canonical encoding
+// too, which the projections keep as history) decode back to the same event: an
+// event that would not (a time outside the stored range, text that is not
+// UTF-8, ...) is refused with kInvalidArgument, so nothing is stored that
+// cannot be read back. The event is sealed in place either way.
+Result<std::string> SealAndEncode(Event& event, std::string_view prevhash);
+Result<BinaryMessage> SealToBinaryMessage(Event& event, std::string_view prevhash);
 // True if event.hash matches its content and event.prevhash == expected_prevhash.
 bool VerifyLink(const Event& event, std::string_view expected_prevhash);
 
+// The times the ledger stores: 0001-01-01T00:00:00.000Z to
+// 9999-12-31T23:59:59.999Z, the years a four-digit RFC 3339 time can name
+// once its offset is applied (the importers need 1900 and earlier).
+inline constexpr int64_t kMinTimeMs = -62'135'596'800'000;
+inline constexpr int64_t kMaxTimeMs = 253'402'300'799'999;
+// Offsets further from UTC than ±18:00 (as java.time and ISO 8601 allow) are refused.
+inline constexpr int kMaxOffsetMinutes = 18 * 60;
+
 // RFC 3339 UTC with milliseconds: "2026-11-23T14:08:00.123Z".
+// REQUIRES: kMinTimeMs <= time_ms <= kMaxTimeMs (else the text is not RFC 3339).
 std::string FormatTime(int64_t time_ms);
-// Accepts RFC 3339 with Z or an offset, optional fraction. kInvalidArgument on failure.
+// Accepts RFC 3339 with Z or an offset within ±18:00, optional fraction
+// (digits past milliseconds dropped), seconds 00-59 (leap seconds are
+// refused). kInvalidArgument unless the UTC result lies within
+// [kMinTimeMs, kMaxTimeMs].
 Result<int64_t> ParseTime(std::string_view text);
 int64_t NowMs();
 

@@ -43,6 +43,10 @@ struct StoredEvent {
   // EncodeCanonical(event) as the log holds it, when read from the log
   // (empty in append results), so readers need not encode it again.
   std::string encoded;
+  // Why the record at this position is not an event (its bytes do not
+  // decode); empty for every readable one. A damaged record's `event` is
+  // empty: readers skip it, the projections quarantine it.
+  std::string damage;
 };
 
 // What one Read found.

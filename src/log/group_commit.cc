@@ -77,7 +77,9 @@ events::Result<SealedCall> SealCall(const PendingAppend& call, CallView& view) {
                            std::to_string(*record.expected_version));
     events::Event event = record.event;
     event.sequence = head->version + 1;
-    sealed.encoded.push_back(events::SealAndEncode(event, head->hash));
+    auto encoded = events::SealAndEncode(event, head->hash);
+    if (!encoded) return encoded.error();
+    sealed.encoded.push_back(std::move(*encoded));
     view.Advance(key, StreamHead{event.sequence, event.hash});
     sealed.stored.push_back({{record.topic, 0}, 0, std::move(event)});
   }

@@ -403,9 +403,10 @@ events::Result<std::vector<OutgoingMessage>> KafkaLog::Seal(
                                                  std::to_string(*record.expected_version));
     events::Event event = record.event;
     event.sequence = head.version + 1;
-    events::SealEvent(event, head.hash);
+    auto sealed = events::SealToBinaryMessage(event, head.hash);
+    if (!sealed) return sealed.error();
     staged[key] = {event.sequence, event.hash, generation_};
-    events::BinaryMessage message = events::ToBinaryMessage(event);
+    events::BinaryMessage message = std::move(*sealed);
     std::string copies;
     for (const auto& topic : record.copy_topics) copies += (copies.empty() ? "" : ",") + topic;
     if (!copies.empty()) message.headers.emplace_back(kCopyTopicsHeader, copies);

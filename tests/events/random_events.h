@@ -27,13 +27,14 @@ class RandomEvents {
     e.id = NonEmpty();
     e.source = NonEmpty();
     e.type = Chance(0.5) ? std::string(types::kRequestSubmitted) : NonEmpty();
-    e.time_ms = Between(-62'167'219'200'000, 253'402'300'799'999);  // years 0000..9999
+    e.time_ms = Time();
     e.subject = NonEmpty();
     if (Chance(0.2)) e.datacontenttype = NonEmpty();
     e.data = Object(0, finite);
     e.sequence = Chance(0.5) ? Between(0, 1000) : rng_();
     e.actor = Chance(0.1) ? std::string() : Text();
     if (Chance(0.5)) e.channel = NonEmpty();
+    if (Chance(0.3)) e.onbehalfof = NonEmpty();
     if (Chance(0.7)) e.prevhash = Chance(0.8) ? Hex() : NonEmpty();
     if (Chance(0.7)) e.hash = Chance(0.8) ? Hex() : NonEmpty();
     return e;
@@ -103,6 +104,14 @@ class RandomEvents {
     for (int n = static_cast<int>(Between(0, 6)); n > 0; --n)
       object[Text(finite)] = Value(depth, finite);
     return object;
+  }
+
+  // A stored time: often one at an edge of the range, else anywhere in it.
+  int64_t Time() {
+    static constexpr int64_t kEdges[] = {kMinTimeMs, kMinTimeMs + 1, -1, 0, 1, kMaxTimeMs - 1,
+                                         kMaxTimeMs, -2'208'988'800'000 /* 1900 */};
+    if (Chance(0.3)) return kEdges[Between(0, std::size(kEdges) - 1)];
+    return static_cast<int64_t>(Between(kMinTimeMs, kMaxTimeMs));
   }
 
   bool Chance(double p) { return std::bernoulli_distribution(p)(rng_); }

@@ -60,11 +60,43 @@ TEST(EventTime, RejectsWhatIsNotRfc3339) {
            "2026-11-23T14:08:00+02:75",   // offset minute 75
            "2026-11-23T14:08:00Z junk",   // trailing text
            "2026/11/23T14:08:00Z",        // wrong separators
+           "2016-12-31T23:59:60Z",        // leap second: refused, see ParseTime
+           "2026-11-23T14:08:00+18:01",   // offset beyond +18:00
+           "2026-11-23T14:08:00-19:00",   // offset beyond -18:00
+           "10000-01-01T00:00:00Z",       // five-digit year
+           "-001-12-31T23:59:00.000Z",    // what an unchecked year 0 once became
        }) {
     Result<int64_t> ms = ParseTime(bad);
     ASSERT_FALSE(ms.ok()) << "accepted '" << bad << "' as " << *ms;
     EXPECT_EQ(ms.error().code, ErrorCode::kInvalidArgument);
     EXPECT_NE(ms.error().message.find(std::string(bad)), std::string::npos)
+        << ms.error().message;
+  }
+}
+
+TEST(EventTime, AcceptsEveryTimeFromYear1ToYear9999AfterTheOffset) {
+  EXPECT_EQ(Parsed("0001-01-01T00:00:00Z"), kMinTimeMs);
+  EXPECT_EQ(Parsed("9999-12-31T23:59:59.999Z"), kMaxTimeMs);
+  EXPECT_EQ(Parsed("0000-12-31T23:00:00-01:00"), kMinTimeMs) << "year 0 local is year 1 in UTC";
+  EXPECT_EQ(Parsed("1900-01-01T00:00:00Z"), -2'208'988'800'000) << "the importers' 1900 dates";
+  EXPECT_EQ(Parsed("2026-11-24T08:08:00.123+18:00"), kNov23);
+  EXPECT_EQ(Parsed("2026-11-22T20:08:00.123-18:00"), kNov23);
+  EXPECT_EQ(FormatTime(kMinTimeMs), "0001-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatTime(kMaxTimeMs), "9999-12-31T23:59:59.999Z");
+}
+
+TEST(EventTime, RefusesTimesOutsideYears1To9999AfterTheOffset) {
+  for (std::string_view outside : {
+           "0000-01-01T00:00:00+00:01",  // year 0 minus a minute: the stored -001 of the report
+           "0000-12-31T23:59:59.999Z",   // one millisecond before year 1
+           "0001-01-01T00:00:00+00:01",  // a minute before year 1 in UTC
+           "9999-12-31T23:59:59.999-00:01",  // a minute into year 10000 in UTC
+           "9999-12-31T23:00:00-18:00",
+       }) {
+    Result<int64_t> ms = ParseTime(outside);
+    ASSERT_FALSE(ms.ok()) << "accepted '" << outside << "' as " << *ms;
+    EXPECT_EQ(ms.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(ms.error().message.find("outside years 0001 to 9999"), std::string::npos)
         << ms.error().message;
   }
 }
