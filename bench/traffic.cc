@@ -328,7 +328,7 @@ Json Traffic::SubmitBody() {
                {"customer_kind", r.customer_kind}, {"channel", r.channel}};
   if (r.priority != r.service->default_priority) body["priority"] = r.priority;
   if (!r.personal.empty()) body["resident"] = r.personal;
-  if (!r.agent.empty()) body["actor"] = "agent:" + r.agent;
+  if (!r.agent.empty()) body["on_behalf_of"] = "agent:" + r.agent;
   return body;
 }
 

@@ -36,6 +36,8 @@ class BodyFields {
   const events::Json* Object(const char* name, bool required);
   // An RFC 3339 time; nullopt when absent.
   std::optional<int64_t> Time(const char* name, bool required);
+  // Whether the body has the field at all.
+  bool Has(const char* name) const { return body_.contains(name); }
   // Fails on any field of the body not in `known`.
   void OnlyKnown(std::initializer_list<std::string_view> known);
 

@@ -14,13 +14,16 @@ int64_t EventTime(BodyFields& f, const CommandContext& ctx) {
   return t.value_or(ctx.now_ms);
 }
 
-std::string Actor(BodyFields& f, const CommandContext& ctx) {
-  std::string actor = f.String("actor", false, 200);
-  return actor.empty() ? ctx.actor : actor;
+std::string OnBehalfOf(BodyFields& f) {
+  if (f.ok() && f.Has("actor"))
+    f.Fail(events::ErrorCode::kInvalidArgument,
+           "field 'actor': the actor is always the API key's identity; name the person acting "
+           "for it (the call-taker at a shared desk) in 'on_behalf_of'");
+  return f.String("on_behalf_of", false, 200);
 }
 
 Result<events::Event> MakeEvent(std::string_view type, std::string subject, Json data,
-                                int64_t time_ms, std::string actor, std::string channel,
+                                int64_t time_ms, std::string on_behalf_of, std::string channel,
                                 const CommandContext& ctx) {
   auto valid = events::ValidateData(type, data);
   if (!valid.ok()) return valid.error();
@@ -31,7 +34,8 @@ Result<events::Event> MakeEvent(std::string_view type, std::string subject, Json
   e.time_ms = time_ms;
   e.subject = std::move(subject);
   e.data = std::move(data);
-  e.actor = std::move(actor);
+  e.actor = ctx.actor;
+  e.onbehalfof = std::move(on_behalf_of);
   e.channel = std::move(channel);
   return e;
 }

@@ -55,7 +55,7 @@ Result<Decision> Submit(const catalog::Catalog& catalog, const Json& body,
                         const std::string& contact_id, const CommandContext& ctx) {
   BodyFields f(body);
   f.OnlyKnown({"service_code", "description", "location", "attributes", "customer_kind",
-               "priority", "channel", "resident", "occurred_at", "actor"});
+               "priority", "channel", "resident", "occurred_at", "actor", "on_behalf_of"});
   std::string service_code = f.String("service_code", true, 100);
   const catalog::Service* service = nullptr;
   if (f.ok()) {
@@ -73,7 +73,7 @@ Result<Decision> Submit(const catalog::Catalog& catalog, const Json& body,
   std::string channel = f.OneOf("channel", kChannels, false, "web");
   Json personal = ReadResident(f);
   int64_t time_ms = EventTime(f, ctx);
-  std::string actor = Actor(f, ctx);
+  std::string on_behalf_of = OnBehalfOf(f);
   if (!f.ok()) return FieldError(f);
   Json attrs = attributes ? *attributes : Json::object();
   auto attrs_ok = catalog.ValidateAttributes(*service, attrs);
@@ -91,7 +91,7 @@ Result<Decision> Submit(const catalog::Catalog& catalog, const Json& body,
   if (!contact_id.empty()) data["contact_id"] = contact_id;
   if (!personal.empty()) data["personal"] = personal;
   auto event = MakeEvent(types::kRequestSubmitted, events::NewRequestId(ctx.now_ms),
-                         std::move(data), time_ms, actor, channel, ctx);
+                         std::move(data), time_ms, on_behalf_of, channel, ctx);
   if (!event.ok()) return event.error();
   Decision d;
   d.request_id = event->subject;
@@ -113,7 +113,7 @@ Result<Decision> DecideContact(const catalog::Catalog& catalog, const Json& body
   BodyFields f(body);
   f.OnlyKnown({"channel", "language", "agent", "wait_seconds", "handle_seconds", "abandoned",
                "outcome", "request", "request_id", "referred_to", "summary", "resident",
-               "occurred_at", "actor"});
+               "occurred_at", "actor", "on_behalf_of"});
   std::string channel = f.OneOf("channel", kChannels, true);
   std::string language = f.String("language", true, 35);
   std::string agent = f.String("agent", false, 200);
@@ -130,7 +130,7 @@ Result<Decision> DecideContact(const catalog::Catalog& catalog, const Json& body
   std::string summary = f.String("summary", false, kTextMax);
   Json personal = ReadResident(f);
   int64_t time_ms = EventTime(f, ctx);
-  std::string actor = Actor(f, ctx);
+  std::string on_behalf_of = OnBehalfOf(f);
   bool abandoned = abandoned_field.value_or(outcome == "abandoned");
   if (f.ok() && abandoned != (outcome == "abandoned"))
     f.Fail(ErrorCode::kInvalidArgument,
@@ -152,7 +152,7 @@ Result<Decision> DecideContact(const catalog::Catalog& catalog, const Json& body
     if (!sub.contains("channel")) sub["channel"] = channel;
     if (!sub.contains("resident") && !personal.empty()) sub["resident"] = personal;
     if (!sub.contains("occurred_at")) sub["occurred_at"] = events::FormatTime(time_ms);
-    if (!sub.contains("actor")) sub["actor"] = actor;
+    if (!sub.contains("on_behalf_of") && !on_behalf_of.empty()) sub["on_behalf_of"] = on_behalf_of;
     auto submitted = Submit(catalog, sub, contact_id, ctx);
     if (!submitted.ok())
       return MakeError(submitted.error().code, "request: " + submitted.error().message);
@@ -170,8 +170,8 @@ Result<Decision> DecideContact(const catalog::Catalog& catalog, const Json& body
   if (!referred_to.empty()) data["referred_to"] = referred_to;
   if (!summary.empty()) data["summary"] = summary;
   if (!personal.empty()) data["personal"] = personal;
-  auto event = MakeEvent(types::kContactReceived, contact_id, std::move(data), time_ms, actor,
-                         channel, ctx);
+  auto event = MakeEvent(types::kContactReceived, contact_id, std::move(data), time_ms,
+                         on_behalf_of, channel, ctx);
   if (!event.ok()) return event.error();
   d.records.insert(d.records.begin(),
                    events::AppendRecord{std::string(topics::kContacts), std::move(*event), 0, {}});

@@ -21,7 +21,7 @@ using events::Result;
 // Who is acting and from where; filled by the HTTP layer.
 struct CommandContext {
   int64_t now_ms = 0;
-  std::string actor;   // "key:<name>" unless the body names an actor
+  std::string actor;   // "key:<name>": the authenticated identity, the actor of every event
   std::string source;  // "/v1/requests", "/v1/contacts", ...
 };
 
@@ -33,7 +33,7 @@ struct Decision {
 };
 
 // POST /v1/requests. `body` holds service_code, description, location,
-// attributes, customer_kind, priority, channel, resident, occurred_at, actor.
+// attributes, customer_kind, priority, channel, resident, occurred_at, on_behalf_of.
 Result<Decision> DecideSubmit(const catalog::Catalog& catalog, const Json& body,
                               const CommandContext& ctx);
 

@@ -203,7 +203,8 @@ Result<Decision> DecideRequestCommand(const catalog::Catalog& catalog,
                                  "record_survey"},
                                 true);
   if (!f.ok()) return f.error();
-  std::vector<std::string_view> known = {"command", "expected_version", "actor", "occurred_at"};
+  std::vector<std::string_view> known = {"command", "expected_version", "actor", "on_behalf_of",
+                                         "occurred_at"};
   for (auto name : FieldsOf(command)) known.push_back(name);
   for (auto& [key, value] : body.items())
     if (std::find(known.begin(), known.end(), key) == known.end())
@@ -211,7 +212,7 @@ Result<Decision> DecideRequestCommand(const catalog::Catalog& catalog,
                        "unknown field '" + key + "' for command '" + command + "'");
   auto expected = f.Integer("expected_version", false, 1, INT64_MAX);
   int64_t time_ms = EventTime(f, ctx);
-  std::string actor = Actor(f, ctx);
+  std::string on_behalf_of = OnBehalfOf(f);
   if (!f.ok()) return f.error();
   if (expected && uint64_t(*expected) != s.version)
     return MakeError(ErrorCode::kConflict, "request " + s.id + " is at version " +
@@ -219,7 +220,8 @@ Result<Decision> DecideRequestCommand(const catalog::Catalog& catalog,
                                                std::to_string(*expected));
   auto outcome = Dispatch(command, f, catalog, s, parent);
   if (!outcome.ok()) return outcome.error();
-  auto event = MakeEvent(outcome->type, s.id, std::move(outcome->data), time_ms, actor, "", ctx);
+  auto event = MakeEvent(outcome->type, s.id, std::move(outcome->data), time_ms, on_behalf_of, "",
+                         ctx);
   if (!event.ok()) return event.error();
   events::AppendRecord record{std::string(events::topics::kRequests), std::move(*event), s.version,
                               {DepartmentTopic(s.department)}};

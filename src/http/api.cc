@@ -2,6 +2,9 @@
 
 #include <chrono>
 
+#include <spdlog/spdlog.h>
+#include <sodium.h>
+
 #include "events/event_types.h"
 #include "src/http/json_body.h"
 #include "src/http/request_views.h"
@@ -48,6 +51,18 @@ void AnswerCommand(const ApiDeps& deps, Responder respond, int status,
   respond(std::move(r));
 }
 
+// Runs `work`, which answers through `respond`; an exception it throws is
+// logged and answered with 500, so no request ends the process. (A second
+// answer after one already sent is dropped by the server.)
+void Guarded(std::string_view what, const Responder& respond, const std::function<void()>& work) {
+  try {
+    work();
+  } catch (const std::exception& e) {
+    spdlog::error("{}: unexpected failure: {}", what, e.what());
+    respond(ErrorResponse(500, "internal", "the server failed on this request; the reason is logged"));
+  }
+}
+
 // The callback of a command: answers on the connection's thread, not on
 // the projection thread that completes the command.
 commands::CommandCallback Answer(const ApiDeps& deps, const HttpRequest& request,
@@ -55,7 +70,8 @@ commands::CommandCallback Answer(const ApiDeps& deps, const HttpRequest& request
   return [&deps, post = request.post, respond = std::move(respond),
           status](events::Result<commands::CommandOutcome> outcome) {
     auto work = [&deps, respond, status, outcome = std::move(outcome)]() mutable {
-      AnswerCommand(deps, respond, status, std::move(outcome));
+      Guarded("answering a command", respond,
+              [&] { AnswerCommand(deps, respond, status, std::move(outcome)); });
     };
     if (post) return post(std::move(work));
     work();
@@ -63,7 +79,7 @@ commands::CommandCallback Answer(const ApiDeps& deps, const HttpRequest& request
 }
 
 commands::CommandContext ContextFor(const ApiDeps& deps, const HttpRequest& request) {
-  return {deps.clock(), "key:" + request.Header("x-ledger-key-name"), request.path};
+  return {deps.clock(), "key:" + request.caller->name, request.path};
 }
 
 }  // namespace
@@ -75,9 +91,13 @@ const ApiKey* LedgerApi::Authenticate(const HttpRequest& request) const {
   std::string auth = request.Header("authorization");
   if (presented.empty() && auth.rfind("Bearer ", 0) == 0) presented = auth.substr(7);
   if (presented.empty()) return nullptr;
+  // Every key is compared in full, in time that depends only on the lengths.
+  const ApiKey* found = nullptr;
   for (const auto& k : deps_.keys)
-    if (k.key == presented) return &k;
-  return nullptr;
+    if (k.key.size() == presented.size() &&
+        sodium_memcmp(k.key.data(), presented.data(), presented.size()) == 0)
+      found = &k;
+  return found;
 }
 
 void LedgerApi::Dispatch(HttpRequest& request, Responder respond) {
@@ -99,14 +119,15 @@ void LedgerApi::Dispatch(HttpRequest& request, Responder respond) {
       r.headers["WWW-Authenticate"] = "Bearer realm=\"311-ledger\"";
       return measured(std::move(r));
     }
-    request.headers["x-ledger-key-name"] = key->name;
+    request.caller = Caller{key->name, key->role};
   }
   if (match.status == 404)
     return measured(ErrorResponse(404, "not_found", "no such endpoint: " + request.path));
   if (match.status == 405)
     return measured(ErrorResponse(405, "method_not_allowed",
                                   request.method + " is not allowed on " + match.route));
-  (*match.handler)(request, std::move(measured));
+  Guarded(request.method + " " + match.route, measured,
+          [&] { (*match.handler)(request, measured); });
 }
 
 void LedgerApi::AddRoutes() {

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,13 @@ namespace ledger::http {
 
 using events::Json;
 
+// Who sent a request, as its API key proved: set by authentication only,
+// never from anything the client sends.
+struct Caller {
+  std::string name;  // the key's name: the actor of its writes ("key:<name>")
+  std::string role;
+};
+
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // raw target: path and query
@@ -22,6 +30,7 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;        // names lower-case
   std::string body;
   std::map<std::string, std::string> path_params;    // filled by the router: {id} -> value
+  std::optional<Caller> caller;                      // set once the key is checked; empty on /healthz
   // Runs work on the connection's I/O thread; set by the server. Handlers
   // finishing on another thread (a command's completion runs on the
   // projection thread) hand their answer-building to it. Empty: run inline.

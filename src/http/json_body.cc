@@ -23,6 +23,13 @@ events::Result<Json> ParseJsonBody(const HttpRequest& request, int max_depth) {
   } catch (const TooDeep&) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "body nests deeper than " + std::to_string(max_depth) + " levels");
+  } catch (const Json::out_of_range& e) {
+    // nlohmann says "[json.exception.out_of_range.406] number overflow parsing '1e400'"
+    std::string what = e.what();
+    auto colon = what.find("] ");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "body holds a number out of range: " +
+                         (colon == std::string::npos ? what : what.substr(colon + 2)));
   } catch (const Json::parse_error& e) {
     std::string what = e.what();
     // nlohmann says "[json.exception.parse_error.101] parse error at line 1, column 9: ..."

@@ -9,7 +9,8 @@ namespace ledger::http {
 
 // kInvalidArgument with a message a client can act on ("body is not valid
 // JSON: ... at byte 17", "body nests deeper than 32 levels", "body must be
-// a JSON object"); 415 is reported as kInvalidArgument too.
+// a JSON object", "body holds a number out of range" for 1e400 and other
+// numbers beyond a double); 415 is reported as kInvalidArgument too.
 events::Result<Json> ParseJsonBody(const HttpRequest& request, int max_depth);
 
 }  // namespace ledger::http

@@ -203,7 +203,7 @@ class BeastServer : public HttpServer {
                                    ": " + ec.message());
     port_ = acceptor_.local_endpoint().port();
     DoAccept();
-    for (int i = 0; i < std::max(1, options_.threads); ++i) threads_.emplace_back([this] { ioc_.run(); });
+    for (int i = 0; i < std::max(1, options_.threads); ++i) threads_.emplace_back([this] { Run(); });
     return {};
   }
 
@@ -224,6 +224,20 @@ class BeastServer : public HttpServer {
   }
 
  private:
+  // An I/O thread. The handlers catch what they throw (LedgerApi answers
+  // 500); anything that still escapes is logged and the thread serves on,
+  // so no input ends the process.
+  void Run() {
+    for (;;) {
+      try {
+        ioc_.run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::error("HTTP I/O thread: unexpected failure: {}", e.what());
+      }
+    }
+  }
+
   void DoAccept() {
     acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
       if (ec) {

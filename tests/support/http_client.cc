@@ -1,5 +1,9 @@
 #include "tests/support/http_client.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -40,14 +44,24 @@ HttpReply ToReply(const bhttp::response<bhttp::string_body>& res) {
   }
   return r;
 }
+// True if the server has closed (or reset) the idle keep-alive connection
+// on `fd`, or sent something unasked: it is not to be reused.
+bool PeerClosed(int fd) {
+  char byte;
+  ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+}
 }  // namespace
 
 HttpReply HttpClient::Send(const std::string& method, const std::string& target,
                            const std::string& body, const std::map<std::string, std::string>& headers,
                            bool with_key) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  // A POST is never sent twice: it may have been stored the first time.
+  const int attempts = method == "POST" ? 1 : 2;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
     auto& c = *connection_;
     beast::error_code ec;
+    if (c.open && PeerClosed(c.stream.socket().native_handle())) c.open = false;
     if (!c.open) {
       c.stream.close();
       c.buffer.clear();
@@ -71,9 +85,10 @@ HttpReply HttpClient::Send(const std::string& method, const std::string& target,
     if (!ec) bhttp::read(c.stream, c.buffer, parser, ec);
     if (ec) {
       c.open = false;
-      // A keep-alive connection the server closed meanwhile: retry once on a new one.
-      if (attempt == 0 && (ec == bhttp::error::end_of_stream || ec == net::error::connection_reset ||
-                           ec == net::error::broken_pipe))
+      // A keep-alive connection the server closed meanwhile: a read is retried once on a new one.
+      if (attempt + 1 < attempts &&
+          (ec == bhttp::error::end_of_stream || ec == net::error::connection_reset ||
+           ec == net::error::broken_pipe))
         continue;
       return {};
     }

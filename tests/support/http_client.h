@@ -1,7 +1,8 @@
 #pragma once
 // A blocking HTTP/1.1 client over a real loopback socket, for tests and
 // benchmarks: one keep-alive connection, reconnecting when the server
-// closes it.
+// closes it. A POST is never resent: when its connection fails, the reply
+// has status 0, as a client that cannot know whether it was stored sees it.
 
 #include <cstdint>
 #include <map>
