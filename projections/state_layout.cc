@@ -205,6 +205,33 @@ std::optional<events::TopicPartition> ParsePositionKey(std::string_view key) {
   return tp;
 }
 
+std::string QuarantineKey(const events::TopicPartition& tp, uint64_t offset) {
+  return JoinKey(tp.topic, BigEndian64(static_cast<uint32_t>(tp.partition)) + BigEndian64(offset));
+}
+
+std::string QuarantineRow(const QuarantinedEvent& q) {
+  return QuarantinedEventJson(q).dump(-1, ' ', false, events::Json::error_handler_t::replace);
+}
+
+events::Result<QuarantinedEvent> ParseQuarantineRow(std::string_view row) {
+  auto j = events::Json::parse(row, nullptr, /*allow_exceptions=*/false);
+  auto bad = [] { return events::MakeError(events::ErrorCode::kCorruption, "state store: bad quarantine row"); };
+  if (!j.is_object()) return bad();
+  QuarantinedEvent q;
+  try {
+    q.where = {j.at("topic").get<std::string>(), j.at("partition").get<int32_t>()};
+    q.offset = j.at("offset").get<uint64_t>();
+    q.event_id = j.at("id").get<std::string>();
+    q.subject = j.at("subject").get<std::string>();
+    q.type = j.at("type").get<std::string>();
+    q.sequence = j.at("sequence").get<uint64_t>();
+    q.reason = j.at("reason").get<std::string>();
+  } catch (const events::Json::exception&) {
+    return bad();
+  }
+  return q;
+}
+
 std::vector<IndexRow> IndexRowsOf(const RequestState& s) {
   std::vector<IndexRow> rows = {
       {Column::kIdxCreated, CreatedKey("", s.created_ms, s.id)},

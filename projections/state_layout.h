@@ -32,13 +32,14 @@ enum class Column {
   kContacts,           // contact id -> ContactRow
   kRequestContacts,    // request id \0 contact id -> ""
   kRequestDuplicates,  // parent id \0 child id -> ""
+  kQuarantine,         // QuarantineKey -> QuarantineRow: events the fold could not apply
   kMeta,               // positions and schema version
 };
-inline constexpr size_t kColumnCount = 12;
+inline constexpr size_t kColumnCount = 13;
 inline constexpr std::array<const char*, kColumnCount> kColumnNames = {
     "default",     "requests",   "history",  "idx_created",      "idx_dept",
     "idx_dept_status", "idx_service", "sla_timers", "contacts", "request_contacts",
-    "request_duplicates", "meta"};
+    "request_duplicates", "quarantine", "meta"};
 inline const char* ColumnName(Column c) { return kColumnNames[static_cast<size_t>(c)]; }
 
 inline constexpr std::string_view kSchemaVersionKey = "schema_version";
@@ -56,6 +57,12 @@ std::string HistoryKey(std::string_view request_id, uint64_t sequence);
 inline constexpr std::string_view kPositionPrefix = "pos/";
 std::string PositionKey(const events::TopicPartition& tp);
 std::optional<events::TopicPartition> ParsePositionKey(std::string_view key);
+
+// quarantine: topic \0 BigEndian64(partition) BigEndian64(offset), so rows
+// sort by position; the row is the JSON of a QuarantinedEvent.
+std::string QuarantineKey(const events::TopicPartition& tp, uint64_t offset);
+std::string QuarantineRow(const QuarantinedEvent& quarantined);
+events::Result<QuarantinedEvent> ParseQuarantineRow(std::string_view row);
 
 struct IndexRow {
   Column column;

@@ -123,6 +123,7 @@ class RocksStateStore final : public StateStore {
   Result<std::optional<StoredRequest>> GetStoredRequest(const std::string& id) override;
   Result<std::vector<events::Event>> History(const std::string& id) override;
   Result<RequestPage> ListRequests(const RequestQuery& query) override;
+  Result<Quarantine> Quarantined(size_t max_listed) override;
   Result<std::string> Checksum() override;
   Status Refresh() override;
 
@@ -145,8 +146,11 @@ class RocksStateStore final : public StateStore {
               std::map<events::TopicPartition, uint64_t>& positions,
               std::map<events::TopicPartition, uint64_t>& advanced,
               std::vector<CachedRequest*>& changed, rocksdb::WriteBatch& batch);
+  // Applies one 311.requests event; sets `refused` (and applies nothing)
+  // when the event cannot apply, saying why.
   Status ApplyRequestEvent(const events::StoredEvent& stored,
-                           std::vector<CachedRequest*>& changed, rocksdb::WriteBatch& batch);
+                           std::vector<CachedRequest*>& changed, rocksdb::WriteBatch& batch,
+                           std::string& refused);
   void ApplyContactEvent(const events::Event& event, rocksdb::WriteBatch& batch);
   // Puts the request's row and its index changes into `batch`.
   void WriteRequest(CachedRequest& entry, rocksdb::WriteBatch& batch);
@@ -226,10 +230,19 @@ Status RocksStateStore::Fold(const std::vector<events::StoredEvent>& events,
     if (stored.offset < next) continue;
     next = stored.offset + 1;
     advanced[stored.where] = next;
-    if (stored.where.topic == events::topics::kRequests) {
-      if (auto applied = ApplyRequestEvent(stored, changed, batch); !applied) return applied;
+    std::string refused;
+    if (!stored.damage.empty()) {
+      refused = "the record is not an event: " + stored.damage;
+    } else if (stored.where.topic == events::topics::kRequests) {
+      if (auto applied = ApplyRequestEvent(stored, changed, batch, refused); !applied) return applied;
     } else if (stored.where.topic == events::topics::kContacts) {
       ApplyContactEvent(stored.event, batch);
+    }
+    if (!refused.empty()) {
+      const events::Event& e = stored.event;
+      batch.Put(Handle(Column::kQuarantine), layout::QuarantineKey(stored.where, stored.offset),
+                layout::QuarantineRow(
+                    {stored.where, stored.offset, e.id, e.subject, e.type, e.sequence, refused}));
     }
   }
   return {};
@@ -246,15 +259,21 @@ rocksdb::Status RocksStateStore::Write(rocksdb::WriteBatch& batch) {
 
 Status RocksStateStore::ApplyRequestEvent(const events::StoredEvent& stored,
                                           std::vector<CachedRequest*>& changed,
-                                          rocksdb::WriteBatch& batch) {
+                                          rocksdb::WriteBatch& batch, std::string& refused) {
   const events::Event& event = stored.event;
-  if (event.subject.empty()) return {};
+  if (event.subject.empty()) {
+    refused = "the event has no subject";
+    return {};
+  }
   bool submitted = event.type == types::kRequestSubmitted;
   CachedRequest* entry = requests_.Find(event.subject);
   if (!entry) {
     auto loaded = LoadRequest(event.subject);
     if (!loaded) return loaded.error();
-    if (!*loaded && !submitted) return {};  // not a request this store knows
+    if (!*loaded && !submitted) {
+      refused = "request " + event.subject + " was never submitted";
+      return {};
+    }
     CachedRequest fresh;
     if (*loaded) {
       fresh.stored_index = layout::IndexRowsOf(**loaded);
@@ -264,8 +283,23 @@ Status RocksStateStore::ApplyRequestEvent(const events::StoredEvent& stored,
   }
   RequestState& state = entry->state;
   bool exists = !state.id.empty();
-  // A second submitted for a known id, or a redelivered event, changes nothing.
-  if (exists == submitted || (exists && event.sequence <= state.version)) return {};
+  // The chain link: each event follows the one before it, so a second
+  // writer's event or one that landed late (a fork) cannot pass unseen.
+  if (exists && submitted) {
+    refused = "request " + event.subject + " was already submitted";
+    return {};
+  }
+  if (event.sequence != state.version + 1) {
+    refused = "sequence " + std::to_string(event.sequence) + " does not follow version " +
+              std::to_string(state.version) + " of " + event.subject +
+              (event.sequence <= state.version ? " (a fork of its history)" : " (a gap)");
+    return {};
+  }
+  if (event.prevhash != state.last_hash) {
+    refused = "prevhash does not match the hash of version " + std::to_string(state.version) +
+              " of " + event.subject;
+    return {};
+  }
   std::string old_parent = state.parent;
   ApplyToRequest(state, event);
   if (!entry->unwritten) {
@@ -470,6 +504,20 @@ Result<RequestPage> RocksStateStore::ListRequests(const RequestQuery& query) {
   return page;
 }
 
+Result<Quarantine> RocksStateStore::Quarantined(size_t max_listed) {
+  Quarantine quarantine;
+  auto scanned = ScanPrefix(Column::kQuarantine, "",
+                            [&](std::string_view, std::string_view value) -> Status {
+                              if (quarantine.count++ >= max_listed) return {};
+                              auto row = layout::ParseQuarantineRow(value);
+                              if (!row) return row.error();
+                              quarantine.first.push_back(std::move(*row));
+                              return {};
+                            });
+  if (!scanned) return scanned.error();
+  return quarantine;
+}
+
 Result<std::string> RocksStateStore::Checksum() {
   if (auto written = WriteUnwritten(); !written) return written.error();
   std::vector<size_t> order;
@@ -535,6 +583,8 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, Op
   options.create_missing_column_families = true;
   options.max_background_jobs = 2;
   options.keep_log_file_num = 4;
+  // Bounded like the log's: table files never take the descriptors HTTP needs.
+  options.max_open_files = 512;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   std::string secondary_dir;
@@ -567,6 +617,12 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, Op
                                                  mode == OpenMode::kRebuild, cached_requests);
   if (auto version = store->WriteSchemaVersion(); !version) return version.error();
   return std::unique_ptr<StateStore>(std::move(store));
+}
+
+events::Json QuarantinedEventJson(const QuarantinedEvent& q) {
+  return {{"topic", q.where.topic}, {"partition", q.where.partition}, {"offset", q.offset},
+          {"id", q.event_id},       {"subject", q.subject},           {"type", q.type},
+          {"sequence", q.sequence}, {"reason", q.reason}};
 }
 
 }  // namespace ledger::projections

@@ -74,6 +74,27 @@ struct StoredRequest {
   std::vector<std::string> duplicates;
 };
 
+// A record of the log the fold could not apply: kept out of the views,
+// with why, and skipped so that everything behind it is projected. The
+// same log quarantines the same records in every rebuild.
+struct QuarantinedEvent {
+  events::TopicPartition where;
+  uint64_t offset = 0;
+  std::string event_id;  // as far as the record could be read ("" if not)
+  std::string subject;
+  std::string type;
+  uint64_t sequence = 0;
+  std::string reason;
+};
+
+// {"topic", "partition", "offset", "id", "subject", "type", "sequence", "reason"}
+events::Json QuarantinedEventJson(const QuarantinedEvent& quarantined);
+
+struct Quarantine {
+  uint64_t count = 0;
+  std::vector<QuarantinedEvent> first;  // in log position order, at most the number asked
+};
+
 class StateStore {
  public:
   // Opens (creating in kReadWrite) the state directory at `path`.
@@ -88,14 +109,20 @@ class StateStore {
   // stores, in the same atomic write, the position after the last event of
   // each topic-partition. Events at or below a stored position are skipped,
   // so applying a batch twice changes nothing. 311.requests events change
-  // requests (events of an unknown request other than request.submitted,
-  // and events at or below a request's version, are ignored); 311.contacts
-  // events record contacts and their request links; other topics only
-  // advance their positions. kUnavailable on a read-only store, or on a
-  // kRebuild store after a failed write (start the rebuild over);
-  // kCorruption if a stored row does not decode; nothing is written on
-  // failure.
+  // requests; 311.contacts events record contacts and their request links;
+  // other topics only advance their positions. A record it cannot apply is
+  // quarantined (see
+  // QuarantinedEvent) instead: one that did not decode (StoredEvent::damage),
+  // a 311.requests event without a subject, of a request never submitted, a
+  // second submission, or one whose sequence is not the request's version + 1
+  // or whose prevhash is not the hash of that version (a forked or broken
+  // chain). kUnavailable on a read-only store, or on a kRebuild store after
+  // a failed write (start the rebuild over); kCorruption if a stored row does
+  // not decode; nothing is written on failure.
   virtual Status ApplyBatch(const std::vector<events::StoredEvent>& events) = 0;
+
+  // How many records are quarantined, and the first `max_listed` of them.
+  virtual Result<Quarantine> Quarantined(size_t max_listed) = 0;
 
   // Next offset to read per topic-partition (absent = 0).
   virtual std::map<events::TopicPartition, uint64_t> Positions() = 0;
@@ -109,8 +136,9 @@ class StateStore {
   // index and department/service, or for limit 0.
   virtual Result<RequestPage> ListRequests(const RequestQuery& query) = 0;
 
-  // Hex BLAKE2b-256 over every key and value of every view and index (positions
-  // excluded): equal checksums mean byte-identical state.
+  // Hex BLAKE2b-256 over every key and value of every view and index and of
+  // the quarantine (positions excluded): equal checksums mean byte-identical
+  // state.
   virtual Result<std::string> Checksum() = 0;
 
   // For read-only stores: see writes the writer made since opening (or the

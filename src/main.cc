@@ -50,6 +50,19 @@ int Fail(const ledger::events::Error& error) {
   return 1;
 }
 
+// The records a rebuild quarantined, one line each, by position.
+void PrintQuarantine(const ledger::projections::Quarantine& quarantine) {
+  if (quarantine.count == 0) return;
+  std::printf("QUARANTINED: %llu log record(s) the projections could not apply:\n",
+              (unsigned long long)quarantine.count);
+  for (const auto& q : quarantine.first)
+    std::printf("  %s[%d]@%llu %s %s: %s\n", q.where.topic.c_str(), q.where.partition,
+                (unsigned long long)q.offset, q.subject.empty() ? "-" : q.subject.c_str(),
+                q.type.empty() ? "-" : q.type.c_str(), q.reason.c_str());
+  if (quarantine.count > quarantine.first.size())
+    std::printf("  ... and %llu more\n", (unsigned long long)(quarantine.count - quarantine.first.size()));
+}
+
 std::string LogDescription(const Settings& s) {
   if (s.log_backend == "kafka") return "Kafka log at " + s.kafka.brokers;
   return "embedded log in " + s.log_dir();
@@ -131,6 +144,7 @@ int main(int argc, char** argv) {
     std::printf("replayed %llu events in %.3f s (%.0f events/s)\nchecksum %s\n",
                 (unsigned long long)report->events, report->seconds,
                 report->seconds > 0 ? report->events / report->seconds : 0.0, report->checksum.c_str());
+    PrintQuarantine(report->quarantine);
     return 0;
   }
   if (*verify) {
@@ -140,6 +154,7 @@ int main(int argc, char** argv) {
                 report->rebuilt_checksum.c_str(), (unsigned long long)report->events,
                 report->match ? "OK: the live state equals a rebuild from the log"
                               : "MISMATCH: the live state differs from a rebuild from the log");
+    PrintQuarantine(report->quarantine);
     return report->match ? 0 : 3;
   }
   std::signal(SIGINT, [](int) { g_stop = true; });

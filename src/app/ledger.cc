@@ -114,10 +114,21 @@ class RunningLedger : public Ledger {
     std::string error = runner_->LastError();
     std::string log_problem = log_->Problem();
     std::string router_problem = router_ ? router_->Problem() : "";
+    auto quarantine = store_->Quarantined(kListedQuarantine);
+    if (!quarantine.ok()) error = "cannot read the quarantine: " + quarantine.error().message;
+    uint64_t quarantined = quarantine.ok() ? quarantine->count : 0;
+    if (error.empty() && quarantined > 0)
+      error = std::to_string(quarantined) +
+              " log record(s) quarantined: the projections could not apply them and went on";
     bool ok = error.empty() && log_problem.empty() && router_problem.empty();
     events::Json j = {{"status", ok ? "ok" : "degraded"},
                       {"log", {{"backend", settings_.log_backend}, {"status", log_problem.empty() ? "ok" : log_problem}}},
                       {"projections", {{"lag_events", Lag()}, {"status", error.empty() ? "ok" : error}}}};
+    if (quarantined > 0) {
+      events::Json listed = events::Json::array();
+      for (const auto& q : quarantine->first) listed.push_back(projections::QuarantinedEventJson(q));
+      j["projections"]["quarantined"] = {{"count", quarantined}, {"first", std::move(listed)}};
+    }
     if (router_)
       j["department_router"] = {{"status", router_problem.empty() ? "ok" : router_problem},
                                 {"events_routed", router_->routed()}};
@@ -135,6 +146,12 @@ class RunningLedger : public Ledger {
            "# transaction markers take offsets too).\n";
     out += "# TYPE ledger_projection_lag_events gauge\n";
     out += "ledger_projection_lag_events " + std::to_string(Lag()) + "\n";
+    auto quarantine = store_->Quarantined(0);
+    out += "# HELP ledger_projection_quarantined_events Log records the projections could not\n"
+           "# apply and skipped (see /healthz; ledger verify and replay list them).\n";
+    out += "# TYPE ledger_projection_quarantined_events gauge\n";
+    out += "ledger_projection_quarantined_events " +
+           (quarantine.ok() ? std::to_string(quarantine->count) : std::string("NaN")) + "\n";
     auto stats = log::ReadEmbeddedLogStats(*log_);
     out += "# HELP ledger_log_group_commits_total Group commits of the embedded log (one fsync each).\n";
     out += "# TYPE ledger_log_group_commits_total counter\n";
@@ -228,7 +245,8 @@ events::Result<VerifyReport> Verify(const Settings& s) {
   std::error_code ec;
   fs::remove_all(temp, ec);
   if (!rebuilt.ok()) return rebuilt.error();
-  return VerifyReport{*live_sum == rebuilt->checksum, *live_sum, rebuilt->checksum, rebuilt->events};
+  return VerifyReport{*live_sum == rebuilt->checksum, *live_sum, rebuilt->checksum, rebuilt->events,
+                      std::move(rebuilt->quarantine)};
 }
 
 events::Status Tail(const Settings& s, const TailOptions& options, std::ostream& out,
@@ -249,7 +267,7 @@ events::Status Tail(const Settings& s, const TailOptions& options, std::ostream&
       if (!batch.ok()) return batch.error();
       for (auto& e : batch->events) {
         if (options.limit && printed >= *options.limit) return {};
-        events::Json j = events::ToJson(e.event);
+        events::Json j = e.damage.empty() ? events::ToJson(e.event) : events::Json{{"damage", e.damage}};
         j["position"] = {{"topic", e.where.topic}, {"partition", e.where.partition}, {"offset", e.offset}};
         out << j.dump() << '\n';
         ++printed;

@@ -39,6 +39,7 @@ struct VerifyReport {
   std::string live_checksum;
   std::string rebuilt_checksum;
   uint64_t events = 0;
+  projections::Quarantine quarantine;  // the rebuild's (equal to the live one when match)
 };
 
 // Rebuilds into a temporary directory up to the live state's positions and

@@ -258,6 +258,9 @@ events::Result<RebuildResult> Rebuild(events::EventLog& log, projections::StateS
   auto checksum = store.Checksum();
   if (!checksum.ok()) return checksum.error();
   result.checksum = *checksum;
+  auto quarantine = store.Quarantined(kListedQuarantine);
+  if (!quarantine.ok()) return quarantine.error();
+  result.quarantine = std::move(*quarantine);
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

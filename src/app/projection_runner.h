@@ -67,7 +67,11 @@ struct RebuildResult {
   uint64_t events = 0;
   double seconds = 0;
   std::string checksum;
+  projections::Quarantine quarantine;  // what the rebuild quarantined (the first kListedQuarantine)
 };
+
+// Quarantined records that /healthz, replay and verify list by position.
+inline constexpr size_t kListedQuarantine = 20;
 
 // Folds the log into the (fresh) store from offset 0 up to `until`
 // (exclusive end offset per topic-partition; absent = the log's end now).

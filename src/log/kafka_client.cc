@@ -178,17 +178,16 @@ std::vector<events::MessageHeader> MessageHeaders(const rd_kafka_message_t* m) {
   return out;
 }
 
-events::Result<events::StoredEvent> DecodeMessage(const rd_kafka_message_t* m) {
+events::StoredEvent DecodeMessage(const rd_kafka_message_t* m) {
   events::StoredEvent stored;
   stored.where = {rd_kafka_topic_name(m->rkt), m->partition};
   stored.offset = static_cast<uint64_t>(m->offset);
   const std::string_view value(static_cast<const char*>(m->payload), m->payload ? m->len : 0);
   auto event = events::FromBinaryMessage(MessageHeaders(m), value);
-  if (!event)
-    return MakeError(ErrorCode::kCorruption, stored.where.topic + "[" +
-                                                 std::to_string(stored.where.partition) + "]@" +
-                                                 std::to_string(stored.offset) + ": " +
-                                                 event.error().message);
+  if (!event) {
+    stored.damage = event.error().message;
+    return stored;
+  }
   stored.event = std::move(*event);
   // The value is the data's canonical encoding as the writer made it: kept
   // as it is rather than serialised again.

@@ -63,9 +63,9 @@ rd_kafka_resp_err_t ProduceMessage(rd_kafka_t* rk, const std::string& topic,
 // Empty values for null ones.
 std::vector<events::MessageHeader> MessageHeaders(const rd_kafka_message_t* m);
 
-// The event a message holds, with its position and canonical encoding.
-// kCorruption naming the topic, partition and offset.
-events::Result<events::StoredEvent> DecodeMessage(const rd_kafka_message_t* m);
+// The event a message holds, with its position and canonical encoding; a
+// message that is no event comes back with its position and `damage` set.
+events::StoredEvent DecodeMessage(const rd_kafka_message_t* m);
 
 // "Broker: Leader not available" and the like, for error messages.
 std::string KafkaErrorText(rd_kafka_resp_err_t err);

@@ -97,15 +97,11 @@ events::Result<events::LogSlice> PartitionReader::Read(const events::TopicPartit
                            : ErrorCode::kUnavailable;
       return MakeError(code, "reading " + where + " at " + std::to_string(from) + ": " + KafkaErrorText(m->err));
     }
-    auto stored = DecodeMessage(m);
-    if (!stored) {
-      Stop(rkt, tp);  // the record is off the queue: a retry must fetch it again
-      return stored.error();
-    }
-    stored->where.topic = tp.topic;
-    started->second = stored->offset + 1;
-    slice.next = stored->offset + 1;
-    out.push_back(std::move(*stored));
+    events::StoredEvent stored = DecodeMessage(m);
+    stored.where.topic = tp.topic;
+    started->second = stored.offset + 1;
+    slice.next = stored.offset + 1;
+    out.push_back(std::move(stored));
   }
   return slice;
 }

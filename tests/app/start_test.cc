@@ -1,9 +1,13 @@
-// Start-up as an operator meets it when the data directory is damaged.
+// Start-up as an operator meets it when the log holds records the
+// projections cannot apply: written by a bug, an older version, a second
+// writer, or a damaged disk. They are quarantined, named, and skipped;
+// everything behind them is projected and served.
 #include <gtest/gtest.h>
 
 #include <rocksdb/db.h>
 
 #include <filesystem>
+#include <regex>
 
 #include "log/log_format.h"
 #include "tests/support/test_ledger.h"
@@ -11,9 +15,12 @@
 namespace ledger::testing {
 namespace {
 
-// Overwrites the stored bytes of 311.requests offset 0 with garbage, as a
-// damaged disk would, using RocksDB directly.
-void DamageFirstRequestEvent(const std::string& log_dir) {
+using nlohmann::json;
+
+// Writes `bytes` as the record at `offset` of `topic`, straight into the
+// embedded log's RocksDB, past every check of the ledger's.
+void PutLogRecord(const std::string& log_dir, const std::string& topic, uint64_t offset,
+                  const std::string& bytes) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   std::vector<std::string> names;
   ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), log_dir, &names).ok());
@@ -23,28 +30,102 @@ void DamageFirstRequestEvent(const std::string& log_dir) {
   ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), log_dir, families, &handles, &db).ok());
   for (size_t i = 0; i < names.size(); ++i) {
     if (names[i] == log::kEventsFamily) {
-      EXPECT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], log::EventKey("311.requests", 0),
-                          "{not an event").ok());
+      EXPECT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], log::EventKey(topic, offset), bytes).ok());
     }
   }
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
   delete db;
 }
 
-TEST(LedgerStart, CorruptLogEventStopsStartWithAClearErrorInsteadOfHanging) {
+// An event of request `id` sealed onto `prevhash` at `sequence`, as a buggy
+// or second writer would store it.
+std::string StraightEvent(const std::string& id, uint64_t sequence, const std::string& prevhash) {
+  events::Event e;
+  e.id = events::NewEventId(events::NowMs());
+  e.source = "/test/straight-into-the-log";
+  e.type = "gov311.request.note_added.v1";
+  e.time_ms = events::NowMs();
+  e.subject = id;
+  e.data = {{"visibility", "internal"}, {"text", "written past the ledger"}};
+  e.sequence = sequence;
+  e.actor = "key:intruder";
+  auto bytes = events::SealAndEncode(e, prevhash);
+  EXPECT_TRUE(bytes.ok());
+  return bytes.ok() ? *bytes : "";
+}
+
+uint64_t QuarantineMetric(HttpClient& client) {
+  std::smatch m;
+  std::string metrics = client.Get("/metrics").body;
+  if (!std::regex_search(metrics, m, std::regex(R"(\nledger_projection_quarantined_events (\d+)\n)")))
+    return 999;
+  return std::stoull(m[1]);
+}
+
+TEST(LedgerStart, RecordsTheFoldCannotApplyAreQuarantinedNamedAndSkipped) {
   TempDir dir;
   app::Settings settings = TestSettings(dir.path() + "/data");
+  std::string id;
+  json first;
   {
     LedgerUnderTest ledger(settings);
-    ASSERT_EQ(ledger.Client().Post("/v1/requests", PotholeRequest()).status, 201);
+    auto client = ledger.Client();
+    id = client.Post("/v1/requests", PotholeRequest()).Json()["request"]["id"];
+    ASSERT_EQ(client.Post("/v1/requests/" + id + "/events", {{"command", "add_note"}, {"text", "a"}}).status, 200);
+    first = client.Get("/v1/requests/" + id + "/history").Json()["events"][0];
   }
-  std::filesystem::remove_all(settings.state_dir());  // force a re-projection from the log
-  DamageFirstRequestEvent(settings.log_dir());
-  auto started = app::Ledger::Start(settings);
-  ASSERT_FALSE(started.ok());
-  EXPECT_NE(started.error().message.find("cannot project the log before serving"), std::string::npos)
-      << started.error().message;
-  EXPECT_NE(started.error().message.find("311.requests"), std::string::npos) << started.error().message;
+  // Behind the two good events (offsets 0, 1): damaged bytes; a second
+  // version 2 of the request (a fork); an event of a request never
+  // submitted; a version 3 that names the wrong prevhash.
+  PutLogRecord(settings.log_dir(), "311.requests", 2, "{not an event");
+  PutLogRecord(settings.log_dir(), "311.requests", 3, StraightEvent(id, 2, first["hash"]));
+  PutLogRecord(settings.log_dir(), "311.requests", 4, StraightEvent("SR-NEVER0000000", 1, ""));
+  PutLogRecord(settings.log_dir(), "311.requests", 5, StraightEvent(id, 3, std::string(64, 'f')));
+
+  const std::vector<std::pair<uint64_t, std::string>> expected = {
+      {2, "the record is not an event"},
+      {3, "sequence 2 does not follow version 2"},
+      {4, "was never submitted"},
+      {5, "prevhash does not match the hash of version 2"}};
+  auto expect_listed = [&](const json& listed) {
+    ASSERT_EQ(listed.size(), expected.size()) << listed.dump();
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(listed[i]["offset"], expected[i].first) << listed[i].dump();
+      EXPECT_NE(listed[i]["reason"].get<std::string>().find(expected[i].second), std::string::npos)
+          << listed[i].dump();
+    }
+  };
+  {
+    LedgerUnderTest ledger(settings);  // starts: nothing blocks behind the bad records
+    auto client = ledger.Client();
+    auto health = client.Get("/healthz");
+    EXPECT_EQ(health.status, 503) << health.body;
+    EXPECT_EQ(health.Json()["status"], "degraded");
+    EXPECT_EQ(health.Json()["projections"]["quarantined"]["count"], 4);
+    expect_listed(health.Json()["projections"]["quarantined"]["first"]);
+    EXPECT_EQ(QuarantineMetric(client), 4u);
+    // The request is as the good events left it, and takes the next command.
+    EXPECT_EQ(client.Get("/v1/requests/" + id).Json()["version"], 2);
+    auto next = client.Post("/v1/requests/" + id + "/events", {{"command", "add_note"}, {"text", "b"}});
+    ASSERT_EQ(next.status, 200) << next.body;
+    EXPECT_EQ(next.Json()["request"]["version"], 3);
+    EXPECT_EQ(next.Json()["position"]["offset"], 6);
+    EXPECT_EQ(client.Get("/v1/requests/SR-NEVER0000000").status, 404);
+  }
+  auto verified = app::Verify(settings);
+  ASSERT_TRUE(verified.ok()) << verified.error().message;
+  EXPECT_TRUE(verified->match) << "a rebuild quarantines exactly what the live fold did";
+  EXPECT_EQ(verified->quarantine.count, 4u);
+  auto replayed = app::Replay(settings);
+  ASSERT_TRUE(replayed.ok()) << replayed.error().message;
+  ASSERT_EQ(replayed->quarantine.first.size(), 4u);
+  json listed = json::array();
+  for (const auto& q : replayed->quarantine.first) listed.push_back(projections::QuarantinedEventJson(q));
+  expect_listed(listed);
+  LedgerUnderTest ledger(settings);
+  auto client = ledger.Client();
+  EXPECT_EQ(client.Get("/v1/requests/" + id).Json()["version"], 3);
+  EXPECT_EQ(QuarantineMetric(client), 4u);
 }
 
 }  // namespace

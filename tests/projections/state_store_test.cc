@@ -166,7 +166,7 @@ TEST(StateStore, PositionsPersistPerTopicPartitionIncludingIgnoredTopics) {
   EXPECT_EQ((*view)->state.version, 2u) << "the department copy is not applied twice";
 }
 
-TEST(StateStore, EventsForUnknownRequestsAreIgnored) {
+TEST(StateStore, EventsForUnknownRequestsAreQuarantinedNotApplied) {
   TempDir dir;
   fixtures::TestLog log;
   log.Request("SR-GHOST", types::kRequestAssigned, {{"department", "DOT"}, {"assignee", "x"}}, kT0);
@@ -177,8 +177,14 @@ TEST(StateStore, EventsForUnknownRequestsAreIgnored) {
   ASSERT_TRUE(view.ok());
   EXPECT_FALSE(view->has_value());
   EXPECT_TRUE(store->History("SR-GHOST")->empty());
-  EXPECT_EQ(ChecksumOf(*store), empty);
+  EXPECT_NE(ChecksumOf(*store), empty) << "the quarantine is part of the state";
   EXPECT_EQ(store->Positions().at({"311.requests", 0}), 1u);
+  auto quarantine = store->Quarantined(10);
+  ASSERT_TRUE(quarantine.ok());
+  ASSERT_EQ(quarantine->count, 1u);
+  EXPECT_EQ(quarantine->first[0].subject, "SR-GHOST");
+  EXPECT_EQ(quarantine->first[0].offset, 0u);
+  EXPECT_NE(quarantine->first[0].reason.find("never submitted"), std::string::npos);
 }
 
 TEST(StateStore, GetRequestShowsStateContactsAndDuplicates) {
