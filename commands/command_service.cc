@@ -12,6 +12,11 @@ constexpr int kMaxAttempts = 5;
 using events::ErrorCode;
 using events::MakeError;
 
+bool MarksDuplicate(const Json& body) {
+  auto it = body.find("command");
+  return it != body.end() && *it == "mark_duplicate";
+}
+
 }  // namespace
 
 enum class CommandKind { kSubmit, kContact, kRequestCommand };
@@ -26,6 +31,7 @@ struct CommandService::Attempt {
   CommandCallback done;
   int tries = 0;
   std::string contact_id;  // set by the decision
+  bool link = false;  // mark_duplicate: holds the link gate until Finish
 };
 
 CommandService::CommandService(const catalog::Catalog& catalog, events::EventLog& log,
@@ -44,8 +50,72 @@ void CommandService::RecordContact(Json body, CommandContext ctx, CommandCallbac
 
 void CommandService::ApplyCommand(std::string request_id, Json body, CommandContext ctx,
                                   CommandCallback done) {
-  Run(std::make_shared<Attempt>(CommandKind::kRequestCommand, std::move(body), std::move(ctx),
-                                std::move(request_id), std::move(done)));
+  auto attempt = std::make_shared<Attempt>(CommandKind::kRequestCommand, std::move(body),
+                                           std::move(ctx), std::move(request_id), std::move(done));
+  if (!MarksDuplicate(attempt->body)) return Run(std::move(attempt));
+  attempt->link = true;
+  RunLink(std::move(attempt));
+}
+
+void CommandService::RunLink(std::shared_ptr<Attempt> attempt) {
+  {
+    std::lock_guard lock(links_mu_);
+    if (link_in_flight_) {
+      links_queued_.push_back(std::move(attempt));
+      return;
+    }
+    link_in_flight_ = true;
+  }
+  Run(std::move(attempt));
+}
+
+// A loop rather than a call from each finished link to the next, so a queue
+// of links that fail at once (refused, or the log closing) does not nest
+// calls as deep as the queue is long: a link that finishes inside Run below,
+// or on another thread while the loop runs, leaves the next one to the loop.
+void CommandService::RunNextLink() {
+  std::unique_lock lock(links_mu_);
+  link_finished_ = true;
+  if (links_draining_) return;
+  links_draining_ = true;
+  while (link_finished_) {
+    link_finished_ = false;
+    if (links_queued_.empty()) {
+      link_in_flight_ = false;
+      break;
+    }
+    auto next = std::move(links_queued_.front());
+    links_queued_.pop_front();
+    lock.unlock();
+    Run(std::move(next));
+    lock.lock();
+  }
+  links_draining_ = false;
+}
+
+void CommandService::Finish(const std::shared_ptr<Attempt>& attempt,
+                            Result<CommandOutcome> result) {
+  attempt->done(std::move(result));
+  if (attempt->link) RunNextLink();
+}
+
+Result<ParentChain> CommandService::FindParentChain(const std::string& parent_id,
+                                                    const std::string& request_id) {
+  ParentChain chain;
+  if (parent_id.empty()) return chain;
+  auto parent = store_.GetRequest(parent_id);
+  if (!parent.ok()) return parent.error();
+  chain.parent = std::move(*parent);
+  if (!chain.parent) return chain;
+  for (std::string id = chain.parent->state.parent; !id.empty();) {
+    chain.ancestors.push_back(id);
+    if (id == request_id || chain.ancestors.size() > kMaxDuplicateChain) break;
+    auto above = store_.GetRequest(id);
+    if (!above.ok()) return above.error();
+    if (!*above) break;
+    id = (*above)->state.parent;
+  }
+  return chain;
 }
 
 Result<Decision> CommandService::Decide(const Attempt& a) {
@@ -67,10 +137,15 @@ Result<Decision> CommandService::Decide(const Attempt& a) {
       if (!current.ok()) return current.error();
       if (!*current)
         return MakeError(ErrorCode::kNotFound, "request '" + a.request_id + "' does not exist");
-      auto it = a.body.find("parent_id");
-      auto parent = lookup(it != a.body.end() && it->is_string() ? it->get<std::string>() : "");
-      if (!parent.ok()) return parent.error();
-      return DecideRequestCommand(catalog_, **current, a.body, *parent, a.ctx);
+      ParentChain chain;
+      if (a.link) {
+        auto it = a.body.find("parent_id");
+        std::string parent_id = it != a.body.end() && it->is_string() ? it->get<std::string>() : "";
+        auto found = FindParentChain(parent_id, a.request_id);
+        if (!found.ok()) return found.error();
+        chain = std::move(*found);
+      }
+      return DecideRequestCommand(catalog_, **current, a.body, chain, a.ctx);
     }
   }
   return MakeError(ErrorCode::kInvalidArgument, "unknown command kind");
@@ -79,7 +154,7 @@ Result<Decision> CommandService::Decide(const Attempt& a) {
 void CommandService::Run(std::shared_ptr<Attempt> attempt) {
   ++attempt->tries;
   auto decision = Decide(*attempt);
-  if (!decision.ok()) return attempt->done(decision.error());
+  if (!decision.ok()) return Finish(attempt, decision.error());
   if (!decision->request_id.empty()) attempt->request_id = decision->request_id;
   attempt->contact_id = decision->contact_id;
   log_.Append(std::move(decision->records),
@@ -98,7 +173,7 @@ void CommandService::OnAppended(std::shared_ptr<Attempt> attempt,
       when_projected_(projections::ProjectedEnds(log_), [this, attempt] { Run(attempt); });
       return;
     }
-    return attempt->done(result.error());
+    return Finish(attempt, result.error());
   }
   Positions targets;
   for (auto& e : *result)
@@ -112,7 +187,8 @@ void CommandService::OnAppended(std::shared_ptr<Attempt> attempt,
   outcome.contact_id = attempt->contact_id;
   outcome.stored = std::move(*result);
   auto shared = std::make_shared<CommandOutcome>(std::move(outcome));
-  when_projected_(std::move(targets), [attempt, shared] { attempt->done(std::move(*shared)); });
+  when_projected_(std::move(targets),
+                  [this, attempt, shared] { Finish(attempt, std::move(*shared)); });
 }
 
 }  // namespace ledger::commands

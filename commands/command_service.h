@@ -4,11 +4,18 @@
 // once the events are durable in the log AND projected, so the caller reads
 // its own write. Asynchronous: the callback runs on a log or projection
 // thread and must not block.
+//
+// The expected version guards one request's stream; a duplicate link also
+// depends on the links of other requests (no cycles), so mark_duplicate
+// commands run one at a time, in arrival order: each is decided once the
+// one before it is projected or has failed. Other commands do not wait.
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -49,13 +56,26 @@ class CommandService {
   struct Attempt;
   void Run(std::shared_ptr<Attempt> attempt);
   void OnAppended(std::shared_ptr<Attempt> attempt, Result<std::vector<events::StoredEvent>> result);
+  // Answers the caller; a duplicate link then lets the next one run.
+  void Finish(const std::shared_ptr<Attempt>& attempt, Result<CommandOutcome> result);
+  // Runs `attempt` now if no duplicate link is in flight, else queues it.
+  void RunLink(std::shared_ptr<Attempt> attempt);
+  // Called once per finished link: runs the next queued one, if any.
+  void RunNextLink();
   Result<Decision> Decide(const Attempt& attempt);
+  Result<ParentChain> FindParentChain(const std::string& parent_id, const std::string& request_id);
 
   const catalog::Catalog& catalog_;
   events::EventLog& log_;
   projections::StateStore& store_;
   WhenProjected when_projected_;
   std::atomic<uint64_t> events_appended_{0};
+
+  std::mutex links_mu_;  // guards the four below
+  bool link_in_flight_ = false;
+  std::deque<std::shared_ptr<Attempt>> links_queued_;  // FIFO
+  bool links_draining_ = false;  // RunNextLink's loop is running
+  bool link_finished_ = false;   // a link finished since that loop last looked
 };
 
 }  // namespace ledger::commands

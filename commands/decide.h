@@ -43,16 +43,29 @@ Result<Decision> DecideContact(const catalog::Catalog& catalog, const Json& body
                                const std::optional<projections::RequestView>& linked,
                                const CommandContext& ctx);
 
+// Duplicate links longer than this are refused (a chain that long is a loop
+// in the stored state rather than real duplicates).
+inline constexpr size_t kMaxDuplicateChain = 10'000;
+
+// What mark_duplicate is checked against; the caller looks it up.
+struct ParentChain {
+  std::optional<projections::RequestView> parent;  // body.parent_id; nullopt = unknown
+  // The requests `parent` is a duplicate of, nearest first: its parent, that
+  // one's parent, ... up to one that is a duplicate of none, or the current
+  // request (a cycle), or kMaxDuplicateChain + 1 ids, whichever comes first.
+  std::vector<std::string> ancestors;
+};
+
 // POST /v1/requests/{id}/events. body.command is one of route, assign,
 // change_status, add_note, mark_duplicate, transfer_external, resolve,
-// close, reopen, record_survey. `parent` is the state of body.parent_id for
-// mark_duplicate (nullopt = unknown). The decision appends with expected
+// close, reopen, record_survey. mark_duplicate is checked against `parent`
+// and refused (kInvalidArgument) if `current` would become, directly or
+// through others, a duplicate of itself. The decision appends with expected
 // version = current.state.version (or body.expected_version, which must
 // match it: else kConflict).
 Result<Decision> DecideRequestCommand(const catalog::Catalog& catalog,
                                       const projections::RequestView& current, const Json& body,
-                                      const std::optional<projections::RequestView>& parent,
-                                      const CommandContext& ctx);
+                                      const ParentChain& parent, const CommandContext& ctx);
 
 // The department topic of a department code: "311.dept.<code>".
 std::string DepartmentTopic(std::string_view department);

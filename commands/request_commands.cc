@@ -75,18 +75,36 @@ Result<Outcome> AddNote(BodyFields& f) {
   return Outcome{types::kRequestNoteAdded, {{"visibility", visibility}, {"text", text}}};
 }
 
+// Refuses a link from `s` to `parent_id` that would close a cycle.
+events::Status CheckNoCycle(const std::string& parent_id, const projections::RequestState& s,
+                            const std::vector<std::string>& ancestors) {
+  auto at = std::find(ancestors.begin(), ancestors.end(), s.id);
+  if (at != ancestors.end()) {
+    std::string through;
+    for (auto it = ancestors.begin(); it != at; ++it)
+      through += (through.empty() ? "" : ", ") + *it;
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "field 'parent_id': " + parent_id + " is " +
+                         (through.empty() ? "" : "(through " + through + ") ") + "a duplicate of " +
+                         s.id + "; that would form a cycle");
+  }
+  if (ancestors.size() > kMaxDuplicateChain)
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "field 'parent_id': " + parent_id + " is a duplicate through more than " +
+                         std::to_string(kMaxDuplicateChain) + " requests");
+  return {};
+}
+
 Result<Outcome> MarkDuplicate(BodyFields& f, const projections::RequestState& s,
-                              const std::optional<projections::RequestView>& parent) {
+                              const ParentChain& chain) {
   std::string parent_id = f.String("parent_id", true, 64);
   std::string reason = f.String("reason", false, kTextMax);
   if (!f.ok()) return f.error();
   if (parent_id == s.id)
     return MakeError(ErrorCode::kInvalidArgument, "field 'parent_id': a request cannot be a duplicate of itself");
-  if (!parent)
+  if (!chain.parent)
     return MakeError(ErrorCode::kNotFound, "parent request '" + parent_id + "' does not exist");
-  if (parent->state.parent == s.id)
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "field 'parent_id': " + parent_id + " is itself a duplicate of " + s.id);
+  if (auto status = CheckNoCycle(parent_id, s, chain.ancestors); !status) return status.error();
   if (!s.parent.empty()) return Conflict(s, "already a duplicate of " + s.parent);
   Json data = {{"parent_id", parent_id}};
   if (!reason.empty()) data["reason"] = reason;
@@ -173,7 +191,7 @@ std::span<const std::string_view> FieldsOf(std::string_view command) {
 
 Result<Outcome> Dispatch(const std::string& command, BodyFields& f,
                          const catalog::Catalog& catalog, const projections::RequestState& s,
-                         const std::optional<projections::RequestView>& parent) {
+                         const ParentChain& parent) {
   // A closed request takes only notes, surveys and reopening.
   bool after_close = command == "add_note" || command == "record_survey" || command == "reopen";
   if (s.status == "closed" && !after_close) return Conflict(s, "reopen it first");
@@ -193,8 +211,7 @@ Result<Outcome> Dispatch(const std::string& command, BodyFields& f,
 
 Result<Decision> DecideRequestCommand(const catalog::Catalog& catalog,
                                       const projections::RequestView& current, const Json& body,
-                                      const std::optional<projections::RequestView>& parent,
-                                      const CommandContext& ctx) {
+                                      const ParentChain& parent, const CommandContext& ctx) {
   const projections::RequestState& s = current.state;
   BodyFields f(body);
   std::string command = f.OneOf("command",

@@ -80,7 +80,7 @@ TEST(DecideContact, AbandonedCallMustSayAbandoned) {
 
 TEST(DecideRequestCommand, RouteCopiesToOldAndNewDepartmentTopics) {
   auto d = DecideRequestCommand(County(), Request(), {{"command", "route"}, {"to_department", "DSW"},
-                                                      {"reason", "debris"}}, std::nullopt, Ctx());
+                                                      {"reason", "debris"}}, {}, Ctx());
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(d->records[0].expected_version, 3u);
   EXPECT_EQ(d->records[0].copy_topics, (std::vector<std::string>{"311.dept.DOT", "311.dept.DSW"}));
@@ -109,7 +109,7 @@ TEST(DecideRequestCommand, RefusesTransitionsThatMakeNoSense) {
       {"open", {{"command", "add_note"}}, ErrorCode::kInvalidArgument},
   };
   for (const auto& c : cases) {
-    auto d = DecideRequestCommand(County(), Request(c.status), c.body, std::nullopt, Ctx());
+    auto d = DecideRequestCommand(County(), Request(c.status), c.body, {}, Ctx());
     ASSERT_FALSE(d.ok()) << c.status << " " << c.body.dump();
     EXPECT_EQ(d.error().code, c.code) << c.body.dump() << ": " << d.error().message;
   }
@@ -119,17 +119,61 @@ TEST(DecideRequestCommand, ClosedRequestStillTakesNotesSurveysAndReopening) {
   for (json body : {json{{"command", "add_note"}, {"text", "resident called back"}},
                     json{{"command", "record_survey"}, {"score", 5}},
                     json{{"command", "reopen"}, {"reason", "not fixed"}}}) {
-    auto d = DecideRequestCommand(County(), Request("closed"), body, std::nullopt, Ctx());
+    auto d = DecideRequestCommand(County(), Request("closed"), body, {}, Ctx());
     EXPECT_TRUE(d.ok()) << body.dump() << ": " << d.error().message;
   }
 }
 
 TEST(DecideRequestCommand, TransferToOutsideAgencyRecordsTheAgency) {
   auto d = DecideRequestCommand(County(), Request(), {{"command", "transfer_external"}, {"agency", "SHA"},
-                                                      {"reason", "state route"}}, std::nullopt, Ctx());
+                                                      {"reason", "state route"}}, {}, Ctx());
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(d->records[0].event.type, types::kRequestTransferredExternal);
   EXPECT_EQ(d->records[0].event.data["agency"], "SHA");
+}
+
+ParentChain ParentWithAncestors(std::vector<std::string> ancestors) {
+  ParentChain chain{Request(), std::move(ancestors)};
+  chain.parent->state.id = "SR-PARENT";
+  return chain;
+}
+
+TEST(DecideRequestCommand, MarkDuplicateRefusesALinkThatClosesACycleOfAnyLength) {
+  const json body = {{"command", "mark_duplicate"}, {"parent_id", "SR-PARENT"}};
+  auto linked =
+      DecideRequestCommand(County(), Request(), body, ParentWithAncestors({"SR-A", "SR-B"}), Ctx());
+  ASSERT_TRUE(linked.ok()) << linked.error().message;
+  EXPECT_EQ(linked->records[0].event.type, types::kRequestDuplicateMarked);
+  EXPECT_EQ(linked->records[0].event.data["parent_id"], "SR-PARENT");
+  struct Case {
+    std::vector<std::string> ancestors;
+    std::string message;
+  };
+  for (const auto& c : std::vector<Case>{
+           {{"SR-TEST0000000001"},
+            "field 'parent_id': SR-PARENT is a duplicate of SR-TEST0000000001; "
+            "that would form a cycle"},
+           {{"SR-A", "SR-B", "SR-TEST0000000001"},
+            "field 'parent_id': SR-PARENT is (through SR-A, SR-B) a duplicate of "
+            "SR-TEST0000000001; that would form a cycle"}}) {
+    auto d =
+        DecideRequestCommand(County(), Request(), body, ParentWithAncestors(c.ancestors), Ctx());
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(d.error().message, c.message);
+  }
+}
+
+TEST(DecideRequestCommand, MarkDuplicateRefusesAChainLongerThanTheBound) {
+  const json body = {{"command", "mark_duplicate"}, {"parent_id", "SR-PARENT"}};
+  std::vector<std::string> ancestors(kMaxDuplicateChain, "SR-LOOP");
+  EXPECT_TRUE(
+      DecideRequestCommand(County(), Request(), body, ParentWithAncestors(ancestors), Ctx()).ok());
+  ancestors.push_back("SR-LOOP");
+  auto d = DecideRequestCommand(County(), Request(), body, ParentWithAncestors(ancestors), Ctx());
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(d.error().message.find("more than 10000"), std::string::npos) << d.error().message;
 }
 
 }  // namespace
