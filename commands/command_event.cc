@@ -36,6 +36,8 @@ Result<events::Event> MakeEvent(std::string_view type, std::string subject, Json
   e.data = std::move(data);
   e.actor = ctx.actor;
   e.onbehalfof = std::move(on_behalf_of);
+  if (!ctx.idempotency_key.empty())
+    e.idempotency = events::FormatIdempotency({ctx.request_digest, ctx.now_ms, ctx.idempotency_key});
   e.channel = std::move(channel);
   return e;
 }

@@ -35,26 +35,30 @@ struct CommandService::Attempt {
 };
 
 CommandService::CommandService(const catalog::Catalog& catalog, events::EventLog& log,
-                               projections::StateStore& store, WhenProjected when_projected)
-    : catalog_(catalog), log_(log), store_(store), when_projected_(std::move(when_projected)) {}
+                               projections::StateStore& store, WhenProjected when_projected,
+                               std::chrono::seconds idempotency_window)
+    : catalog_(catalog),
+      log_(log),
+      store_(store),
+      when_projected_(std::move(when_projected)),
+      idempotency_window_ms_(std::chrono::milliseconds(idempotency_window).count()) {}
 
 void CommandService::SubmitRequest(Json body, CommandContext ctx, CommandCallback done) {
-  Run(std::make_shared<Attempt>(CommandKind::kSubmit, std::move(body), std::move(ctx), "",
-                                std::move(done)));
+  Start(std::make_shared<Attempt>(CommandKind::kSubmit, std::move(body), std::move(ctx), "",
+                                  std::move(done)));
 }
 
 void CommandService::RecordContact(Json body, CommandContext ctx, CommandCallback done) {
-  Run(std::make_shared<Attempt>(CommandKind::kContact, std::move(body), std::move(ctx), "",
-                                std::move(done)));
+  Start(std::make_shared<Attempt>(CommandKind::kContact, std::move(body), std::move(ctx), "",
+                                  std::move(done)));
 }
 
 void CommandService::ApplyCommand(std::string request_id, Json body, CommandContext ctx,
                                   CommandCallback done) {
   auto attempt = std::make_shared<Attempt>(CommandKind::kRequestCommand, std::move(body),
                                            std::move(ctx), std::move(request_id), std::move(done));
-  if (!MarksDuplicate(attempt->body)) return Run(std::move(attempt));
-  attempt->link = true;
-  RunLink(std::move(attempt));
+  attempt->link = MarksDuplicate(attempt->body);
+  Start(std::move(attempt));
 }
 
 void CommandService::RunLink(std::shared_ptr<Attempt> attempt) {
@@ -149,6 +153,60 @@ Result<Decision> CommandService::Decide(const Attempt& a) {
     }
   }
   return MakeError(ErrorCode::kInvalidArgument, "unknown command kind");
+}
+
+void CommandService::Start(std::shared_ptr<Attempt> attempt) {
+  const CommandContext& ctx = attempt->ctx;
+  auto run = [this](std::shared_ptr<Attempt> a) { a->link ? RunLink(std::move(a)) : Run(std::move(a)); };
+  if (ctx.idempotency_key.empty()) return run(std::move(attempt));
+  std::string scope = ctx.actor + '\0' + ctx.idempotency_key;
+  std::unique_lock lock(idempotency_mu_);
+  // Checked and claimed under one lock; the claim ends only once the
+  // command's events (and so its key) are projected, or it failed.
+  if (keys_in_flight_.contains(scope)) {
+    lock.unlock();
+    return attempt->done(MakeError(ErrorCode::kConflict,
+                                   "a request with Idempotency-Key '" + ctx.idempotency_key +
+                                       "' is still being processed; send it again once it is answered"));
+  }
+  auto earlier = store_.FindIdempotencyKey(ctx.actor, ctx.idempotency_key);
+  if (!earlier.ok() || (*earlier && (*earlier)->accepted_ms + idempotency_window_ms_ > ctx.now_ms)) {
+    lock.unlock();
+    if (!earlier.ok()) return attempt->done(earlier.error());
+    if ((*earlier)->digest != ctx.request_digest)
+      return attempt->done(MakeError(ErrorCode::kIdempotencyKeyReused,
+                                     "Idempotency-Key '" + ctx.idempotency_key +
+                                         "' was sent before with another request"));
+    return attempt->done(Replay(**earlier));
+  }
+  keys_in_flight_.insert(scope);
+  lock.unlock();
+  attempt->done = [this, scope, done = std::move(attempt->done)](Result<CommandOutcome> outcome) {
+    {
+      std::lock_guard released(idempotency_mu_);
+      keys_in_flight_.erase(scope);
+    }
+    done(std::move(outcome));
+  };
+  run(std::move(attempt));
+}
+
+Result<CommandOutcome> CommandService::Replay(const projections::IdempotencyRecord& record) {
+  CommandOutcome outcome;
+  outcome.request_id = record.request_id;
+  outcome.contact_id = record.contact_id;
+  outcome.replayed = true;
+  for (const auto& [tp, offset] : record.positions) {
+    auto slice = log_.Read(tp, offset, 1);
+    if (!slice.ok()) return slice.error();
+    if (slice->events.empty() || slice->events.front().offset != offset ||
+        !slice->events.front().damage.empty())
+      return MakeError(ErrorCode::kCorruption, "the event of an earlier command at " + tp.topic +
+                                                   " offset " + std::to_string(offset) +
+                                                   " cannot be read back");
+    outcome.stored.push_back(std::move(slice->events.front()));
+  }
+  return outcome;
 }
 
 void CommandService::Run(std::shared_ptr<Attempt> attempt) {

@@ -11,11 +11,13 @@
 // one before it is projected or has failed. Other commands do not wait.
 
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,9 @@ struct CommandOutcome {
   std::string request_id;  // "" if none
   std::string contact_id;  // "" if none
   std::vector<events::StoredEvent> stored;  // primary records first, then copies
+  // A repeat of an earlier command's Idempotency-Key: nothing was appended,
+  // `stored` holds that command's events as the log has them.
+  bool replayed = false;
 };
 
 using CommandCallback = std::function<void(Result<CommandOutcome>)>;
@@ -41,8 +46,15 @@ using CommandCallback = std::function<void(Result<CommandOutcome>)>;
 class CommandService {
  public:
   // REQUIRES: every argument outlives the service.
+  // A command with an Idempotency-Key (ctx.idempotency_key) runs at most
+  // once per actor and key within `idempotency_window` of its acceptance:
+  // a repeat with the same request digest answers the first command's
+  // outcome (replayed); one with another digest fails with
+  // kIdempotencyKeyReused; one while the first is still running fails with
+  // kConflict. A command that failed stored nothing, so its key is free.
   CommandService(const catalog::Catalog& catalog, events::EventLog& log,
-                 projections::StateStore& store, WhenProjected when_projected);
+                 projections::StateStore& store, WhenProjected when_projected,
+                 std::chrono::seconds idempotency_window = std::chrono::hours(24));
 
   void SubmitRequest(Json body, CommandContext ctx, CommandCallback done);
   void RecordContact(Json body, CommandContext ctx, CommandCallback done);
@@ -54,6 +66,11 @@ class CommandService {
 
  private:
   struct Attempt;
+  // Checks the attempt's Idempotency-Key, if any, then runs it (a
+  // duplicate link through RunLink).
+  void Start(std::shared_ptr<Attempt> attempt);
+  // The outcome of the earlier command `record` describes, read from the log.
+  Result<CommandOutcome> Replay(const projections::IdempotencyRecord& record);
   void Run(std::shared_ptr<Attempt> attempt);
   void OnAppended(std::shared_ptr<Attempt> attempt, Result<std::vector<events::StoredEvent>> result);
   // Answers the caller; a duplicate link then lets the next one run.
@@ -69,6 +86,9 @@ class CommandService {
   events::EventLog& log_;
   projections::StateStore& store_;
   WhenProjected when_projected_;
+  const int64_t idempotency_window_ms_;
+  std::mutex idempotency_mu_;
+  std::set<std::string> keys_in_flight_;  // actor \0 key, from check until answered
   std::atomic<uint64_t> events_appended_{0};
 
   std::mutex links_mu_;  // guards the four below

@@ -23,6 +23,11 @@ struct CommandContext {
   int64_t now_ms = 0;
   std::string actor;   // "key:<name>": the authenticated identity, the actor of every event
   std::string source;  // "/v1/requests", "/v1/contacts", ...
+  // The client's Idempotency-Key ("" if none) and the digest of the request
+  // it came with; its scope is `actor`. Every event of the command carries
+  // both (Event::idempotency), so the key survives restarts and replays.
+  std::string idempotency_key;
+  std::string request_digest;
 };
 
 // What to append, with the expected version of each request stream.

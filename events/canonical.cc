@@ -423,6 +423,10 @@ size_t AppendWithoutHash(EncodingBuffer& out, const Event& e,
   const size_t hash_at = out.size();
   out.Append(R"("id":)");
   AppendString(out, e.id);
+  if (!e.idempotency.empty()) {
+    out.Append(R"(,"idempotency":)");
+    AppendString(out, e.idempotency);
+  }
   if (!e.onbehalfof.empty()) {
     out.Append(R"(,"onbehalfof":)");
     AppendString(out, e.onbehalfof);

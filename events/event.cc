@@ -61,11 +61,11 @@ std::string ShortId(std::string_view prefix, int64_t time_ms) {
 // Every envelope attribute, in the order std::map sorts the keys: the order
 // of the canonical encoding.
 enum Attribute {
-  kActor, kChannel, kData, kDataContentType, kHash, kId, kOnBehalfOf, kPrevHash,
+  kActor, kChannel, kData, kDataContentType, kHash, kId, kIdempotency, kOnBehalfOf, kPrevHash,
   kSequence, kSource, kSpecVersion, kSubject, kTime, kType, kAttributeCount
 };
 constexpr std::array<std::string_view, kAttributeCount> kAttributeNames = {
-    "actor", "channel", "data", "datacontenttype", "hash", "id", "onbehalfof", "prevhash",
+    "actor", "channel", "data", "datacontenttype", "hash", "id", "idempotency", "onbehalfof", "prevhash",
     "sequence", "source", "specversion", "subject", "time", "type"};
 
 // The rules of a CloudEvent, applied to an envelope read through `Envelope`:
@@ -113,7 +113,8 @@ Result<Event> BuildEvent(const Envelope& envelope) {
     e.sequence = *seq;
   }
   for (auto [field, a] : {std::pair{&e.actor, kActor}, {&e.channel, kChannel},
-                          {&e.onbehalfof, kOnBehalfOf}, {&e.prevhash, kPrevHash}, {&e.hash, kHash}})
+                          {&e.idempotency, kIdempotency}, {&e.onbehalfof, kOnBehalfOf},
+                          {&e.prevhash, kPrevHash}, {&e.hash, kHash}})
     *field = std::string(envelope.String(a).value_or(std::string_view()));
   return e;
 }
@@ -253,7 +254,7 @@ std::optional<Attribute> HeaderAttribute(std::string_view header) {
     case 'c': a = kChannel; break;
     case 'd': a = name.size() == 4 ? kData : kDataContentType; break;
     case 'h': a = kHash; break;
-    case 'i': a = kId; break;
+    case 'i': a = name.size() == 2 ? kId : kIdempotency; break;
     case 'o': a = kOnBehalfOf; break;
     case 'p': a = kPrevHash; break;
     case 's':
@@ -309,6 +310,7 @@ BinaryMessage ToBinaryMessage(const Event& e) {
                {"ce_subject", e.subject}, {"content-type", e.datacontenttype},
                {"ce_sequence", std::to_string(e.sequence)}, {"ce_actor", e.actor}};
   if (!e.channel.empty()) m.headers.emplace_back("ce_channel", e.channel);
+  if (!e.idempotency.empty()) m.headers.emplace_back("ce_idempotency", e.idempotency);
   if (!e.onbehalfof.empty()) m.headers.emplace_back("ce_onbehalfof", e.onbehalfof);
   if (!e.prevhash.empty()) m.headers.emplace_back("ce_prevhash", e.prevhash);
   if (!e.hash.empty()) m.headers.emplace_back("ce_hash", e.hash);
@@ -343,6 +345,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kCorruption: return "corruption";
     case ErrorCode::kTooLarge: return "too_large";
     case ErrorCode::kUnauthorized: return "unauthorized";
+    case ErrorCode::kIdempotencyKeyReused: return "idempotency_key_reused";
   }
   return "unknown";
 }
@@ -359,6 +362,7 @@ Json ToJson(const Event& e) {
             {"sequence", e.sequence},
             {"actor", e.actor}};
   if (!e.channel.empty()) j["channel"] = e.channel;
+  if (!e.idempotency.empty()) j["idempotency"] = e.idempotency;
   if (!e.onbehalfof.empty()) j["onbehalfof"] = e.onbehalfof;
   if (!e.prevhash.empty()) j["prevhash"] = e.prevhash;
   if (!e.hash.empty()) j["hash"] = e.hash;
@@ -443,6 +447,24 @@ Result<int64_t> ParseTime(std::string_view s) {
     return MakeError(ErrorCode::kInvalidArgument, std::move(message));
   }
   return ms;
+}
+
+std::string FormatIdempotency(const IdempotencyMark& mark) {
+  return mark.digest + ' ' + std::to_string(mark.accepted_ms) + ' ' + mark.key;
+}
+
+std::optional<IdempotencyMark> ParseIdempotency(std::string_view text) {
+  constexpr size_t kDigest = 64;
+  if (text.size() < kDigest + 4 || text[kDigest] != ' ') return std::nullopt;
+  IdempotencyMark mark;
+  mark.digest = std::string(text.substr(0, kDigest));
+  const char* begin = text.data() + kDigest + 1;
+  auto [end, ec] = std::from_chars(begin, text.data() + text.size(), mark.accepted_ms);
+  if (ec != std::errc() || end == begin || end == text.data() + text.size() || *end != ' ')
+    return std::nullopt;
+  mark.key = std::string(end + 1, text.data() + text.size());
+  if (mark.key.empty()) return std::nullopt;
+  return mark;
 }
 
 int64_t NowMs() {

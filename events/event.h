@@ -3,6 +3,7 @@
 // encoding and the per-stream hash chain. Pure: no I/O.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -34,6 +35,10 @@ struct Event {
   // The person the actor names as having acted for it (the call-taker at a
   // shared desk), as the client gave it; empty if none. Never replaces actor.
   std::string onbehalfof;
+  // The Idempotency-Key of the command that appended the event, when its
+  // client sent one, as "<request digest: 64 hex> <ms accepted> <key>"
+  // (see commands::IdempotencyKey); empty otherwise.
+  std::string idempotency;
   std::string channel;    // contact channel when known (phone, email, ...), else empty
   std::string prevhash;   // hash of the previous event of the stream; empty for the first
   std::string hash;       // hex SHA-256 of the canonical encoding without `hash`; set at append
@@ -115,6 +120,18 @@ inline constexpr int64_t kMinTimeMs = -62'135'596'800'000;
 inline constexpr int64_t kMaxTimeMs = 253'402'300'799'999;
 // Offsets further from UTC than ±18:00 (as java.time and ISO 8601 allow) are refused.
 inline constexpr int kMaxOffsetMinutes = 18 * 60;
+
+// Event::idempotency in parts: the client's key (1-255 printable ASCII
+// characters), the digest of the request it came with, and when the ledger
+// accepted that request.
+struct IdempotencyMark {
+  std::string digest;  // 64 lower-case hex characters
+  int64_t accepted_ms = 0;
+  std::string key;
+};
+std::string FormatIdempotency(const IdempotencyMark& mark);
+// nullopt unless `text` is a FormatIdempotency result.
+std::optional<IdempotencyMark> ParseIdempotency(std::string_view text);
 
 // RFC 3339 UTC with milliseconds: "2026-11-23T14:08:00.123Z".
 // REQUIRES: kMinTimeMs <= time_ms <= kMaxTimeMs (else the text is not RFC 3339).

@@ -18,6 +18,7 @@ enum class ErrorCode {
   kCorruption,       // stored data does not decode or verify
   kTooLarge,         // input over a configured limit
   kUnauthorized,     // no or wrong credentials
+  kIdempotencyKeyReused,  // an Idempotency-Key sent again with another request
 };
 
 const char* ErrorCodeName(ErrorCode code);

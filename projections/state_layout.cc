@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "events/event_types.h"
+
 namespace ledger::projections::layout {
 namespace {
 
@@ -230,6 +232,53 @@ events::Result<QuarantinedEvent> ParseQuarantineRow(std::string_view row) {
     return bad();
   }
   return q;
+}
+
+std::string IdempotencyPrefix(std::string_view actor, std::string_view key) {
+  return JoinKey(JoinKey(actor, key), "");
+}
+
+std::string IdempotencyKey(std::string_view actor, std::string_view key,
+                           const events::TopicPartition& tp, uint64_t offset) {
+  return IdempotencyPrefix(actor, key) + QuarantineKey(tp, offset);
+}
+
+std::string IdempotencyRow(const events::StoredEvent& stored, const events::IdempotencyMark& mark) {
+  return events::Json({{"digest", mark.digest},
+                       {"accepted_ms", mark.accepted_ms},
+                       {"subject", stored.event.subject},
+                       {"topic", stored.where.topic},
+                       {"partition", stored.where.partition},
+                       {"offset", stored.offset}})
+      .dump(-1, ' ', false, events::Json::error_handler_t::replace);
+}
+
+events::Result<std::optional<IdempotencyRecord>> CombineIdempotencyRows(
+    const std::vector<std::string>& rows) {
+  std::optional<IdempotencyRecord> latest;
+  for (const auto& row : rows) {
+    auto j = events::Json::parse(row, nullptr, /*allow_exceptions=*/false);
+    IdempotencyRecord one;
+    events::TopicPartition tp;
+    uint64_t offset = 0;
+    std::string subject;
+    try {
+      one.digest = j.at("digest").get<std::string>();
+      one.accepted_ms = j.at("accepted_ms").get<int64_t>();
+      subject = j.at("subject").get<std::string>();
+      tp = {j.at("topic").get<std::string>(), j.at("partition").get<int32_t>()};
+      offset = j.at("offset").get<uint64_t>();
+    } catch (const events::Json::exception&) {
+      return events::MakeError(events::ErrorCode::kCorruption, "state store: bad idempotency row");
+    }
+    // A key used again after its window names a new command: the latest wins.
+    if (latest && one.accepted_ms < latest->accepted_ms) continue;
+    if (!latest || one.accepted_ms > latest->accepted_ms) latest = std::move(one);
+    if (tp.topic == events::topics::kContacts) latest->contact_id = subject;
+    if (tp.topic == events::topics::kRequests) latest->request_id = subject;
+    latest->positions.emplace_back(std::move(tp), offset);
+  }
+  return latest;
 }
 
 std::vector<IndexRow> IndexRowsOf(const RequestState& s) {

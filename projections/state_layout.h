@@ -33,13 +33,14 @@ enum class Column {
   kRequestContacts,    // request id \0 contact id -> ""
   kRequestDuplicates,  // parent id \0 child id -> ""
   kQuarantine,         // QuarantineKey -> QuarantineRow: events the fold could not apply
+  kIdempotency,        // IdempotencyKey -> IdempotencyRow: events stored with an Idempotency-Key
   kMeta,               // positions and schema version
 };
-inline constexpr size_t kColumnCount = 13;
+inline constexpr size_t kColumnCount = 14;
 inline constexpr std::array<const char*, kColumnCount> kColumnNames = {
     "default",     "requests",   "history",  "idx_created",      "idx_dept",
     "idx_dept_status", "idx_service", "sla_timers", "contacts", "request_contacts",
-    "request_duplicates", "quarantine", "meta"};
+    "request_duplicates", "quarantine", "idempotency", "meta"};
 inline const char* ColumnName(Column c) { return kColumnNames[static_cast<size_t>(c)]; }
 
 inline constexpr std::string_view kSchemaVersionKey = "schema_version";
@@ -63,6 +64,17 @@ std::optional<events::TopicPartition> ParsePositionKey(std::string_view key);
 std::string QuarantineKey(const events::TopicPartition& tp, uint64_t offset);
 std::string QuarantineRow(const QuarantinedEvent& quarantined);
 events::Result<QuarantinedEvent> ParseQuarantineRow(std::string_view row);
+
+// idempotency: actor \0 key \0 QuarantineKey(position) -> IdempotencyRow,
+// one row per event a command with an Idempotency-Key stored.
+std::string IdempotencyPrefix(std::string_view actor, std::string_view key);
+std::string IdempotencyKey(std::string_view actor, std::string_view key,
+                           const events::TopicPartition& tp, uint64_t offset);
+// {"digest", "accepted_ms", "subject", "topic", "partition", "offset"}
+std::string IdempotencyRow(const events::StoredEvent& stored, const events::IdempotencyMark& mark);
+// The rows of one key, combined into the latest command that used it.
+events::Result<std::optional<IdempotencyRecord>> CombineIdempotencyRows(
+    const std::vector<std::string>& rows);
 
 struct IndexRow {
   Column column;

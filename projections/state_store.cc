@@ -124,6 +124,8 @@ class RocksStateStore final : public StateStore {
   Result<std::vector<events::Event>> History(const std::string& id) override;
   Result<RequestPage> ListRequests(const RequestQuery& query) override;
   Result<Quarantine> Quarantined(size_t max_listed) override;
+  Result<std::optional<IdempotencyRecord>> FindIdempotencyKey(std::string_view actor,
+                                                              std::string_view key) override;
   Result<std::string> Checksum() override;
   Status Refresh() override;
 
@@ -238,8 +240,16 @@ Status RocksStateStore::Fold(const std::vector<events::StoredEvent>& events,
     } else if (stored.where.topic == events::topics::kContacts) {
       ApplyContactEvent(stored.event, batch);
     }
+    const events::Event& e = stored.event;
+    bool projected_topic = stored.where.topic == events::topics::kRequests ||
+                           stored.where.topic == events::topics::kContacts;
+    if (refused.empty() && projected_topic && !e.idempotency.empty()) {
+      if (auto mark = events::ParseIdempotency(e.idempotency))
+        batch.Put(Handle(Column::kIdempotency),
+                  layout::IdempotencyKey(e.actor, mark->key, stored.where, stored.offset),
+                  layout::IdempotencyRow(stored, *mark));
+    }
     if (!refused.empty()) {
-      const events::Event& e = stored.event;
       batch.Put(Handle(Column::kQuarantine), layout::QuarantineKey(stored.where, stored.offset),
                 layout::QuarantineRow(
                     {stored.where, stored.offset, e.id, e.subject, e.type, e.sequence, refused}));
@@ -502,6 +512,18 @@ Result<RequestPage> RocksStateStore::ListRequests(const RequestQuery& query) {
   }
   if (!it->status().ok()) return FromRocks(it->status(), "list requests");
   return page;
+}
+
+Result<std::optional<IdempotencyRecord>> RocksStateStore::FindIdempotencyKey(std::string_view actor,
+                                                                              std::string_view key) {
+  std::vector<std::string> rows;
+  auto scanned = ScanPrefix(Column::kIdempotency, layout::IdempotencyPrefix(actor, key),
+                            [&](std::string_view, std::string_view value) -> Status {
+                              rows.emplace_back(value);
+                              return {};
+                            });
+  if (!scanned) return scanned.error();
+  return layout::CombineIdempotencyRows(rows);
 }
 
 Result<Quarantine> RocksStateStore::Quarantined(size_t max_listed) {

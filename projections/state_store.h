@@ -95,6 +95,16 @@ struct Quarantine {
   std::vector<QuarantinedEvent> first;  // in log position order, at most the number asked
 };
 
+// A command stored with an Idempotency-Key: what a repeat of it answers.
+struct IdempotencyRecord {
+  std::string digest;       // of the request that first came with the key
+  int64_t accepted_ms = 0;  // when the ledger accepted that request
+  // Where its events are, primary records in call order (contacts first).
+  std::vector<std::pair<events::TopicPartition, uint64_t>> positions;
+  std::string request_id;  // "" if none
+  std::string contact_id;  // "" if none
+};
+
 class StateStore {
  public:
   // Opens (creating in kReadWrite) the state directory at `path`.
@@ -120,6 +130,11 @@ class StateStore {
   // a failed write (start the rebuild over); kCorruption if a stored row does
   // not decode; nothing is written on failure.
   virtual Status ApplyBatch(const std::vector<events::StoredEvent>& events) = 0;
+
+  // The latest command that `actor` sent with Idempotency-Key `key`, once
+  // its events are projected; nullopt if there is none.
+  virtual Result<std::optional<IdempotencyRecord>> FindIdempotencyKey(std::string_view actor,
+                                                                      std::string_view key) = 0;
 
   // How many records are quarantined, and the first `max_listed` of them.
   virtual Result<Quarantine> Quarantined(size_t max_listed) = 0;

@@ -45,9 +45,11 @@ class RunningLedger : public Ledger {
     store_ = std::move(*store);
     runner_ = std::make_unique<ProjectionRunner>(*log_, *store_, s.projection_batch_events);
     commands_ = std::make_unique<commands::CommandService>(
-        *catalog_, *log_, *store_, [this](commands::Positions targets, std::function<void()> done) {
+        *catalog_, *log_, *store_,
+        [this](commands::Positions targets, std::function<void()> done) {
           runner_->WhenProjected(std::move(targets), std::move(done));
-        });
+        },
+        std::chrono::seconds(s.idempotency_window_seconds));
     http::ApiDeps deps;
     deps.catalog = catalog_.get();
     deps.store = store_.get();

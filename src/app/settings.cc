@@ -96,7 +96,9 @@ events::Result<Settings> LoadSettings(const std::string& path) {
   projections.Integer("batch_events", s.projection_batch_events, 1, 1 << 20);
   TableReader catalog(root, path, "catalog");
   catalog.String("path", s.catalog_path);
-  for (TableReader* r : {&server, &storage, &log, &kafka, &projections, &catalog})
+  TableReader commands(root, path, "commands");
+  commands.Integer("idempotency_window_seconds", s.idempotency_window_seconds, 1, 30 * 24 * 3600);
+  for (TableReader* r : {&server, &storage, &log, &kafka, &projections, &catalog, &commands})
     if (r->error) return *r->error;
   s.server.read_timeout = std::chrono::seconds(read_timeout);
   s.server.handler_timeout = std::chrono::seconds(handler_timeout);

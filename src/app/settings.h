@@ -33,6 +33,8 @@ struct Settings {
   size_t projection_batch_events = 2048;
   std::string catalog_path = "config/catalog.toml";
   std::vector<http::ApiKey> api_keys;
+  // How long an Idempotency-Key is remembered after its command was accepted.
+  int64_t idempotency_window_seconds = 24 * 3600;
 
   std::string log_dir() const { return data_dir + "/log"; }
   std::string state_dir() const { return data_dir + "/state"; }

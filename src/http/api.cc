@@ -47,6 +47,7 @@ void AnswerCommand(const ApiDeps& deps, Responder respond, int status,
     out += ",\"url\":" + Json(RequestUrl(outcome->request_id)).dump();
     r.headers["Location"] = RequestUrl(outcome->request_id);
   }
+  if (outcome->replayed) r.headers["Idempotent-Replayed"] = "true";
   out += "}";
   respond(std::move(r));
 }
@@ -78,8 +79,43 @@ commands::CommandCallback Answer(const ApiDeps& deps, const HttpRequest& request
   };
 }
 
-commands::CommandContext ContextFor(const ApiDeps& deps, const HttpRequest& request) {
-  return {deps.clock(), "key:" + request.caller->name, request.path};
+// The Idempotency-Key of a POST, as the IETF httpapi draft defines it: an
+// sf-string ("...") or a bare token; 1-255 printable ASCII characters.
+events::Result<std::string> IdempotencyKeyOf(const HttpRequest& request) {
+  auto it = request.headers.find("idempotency-key");
+  if (it == request.headers.end()) return std::string();
+  std::string_view key = it->second;
+  auto bad = [&](const std::string& why) {
+    return MakeError(ErrorCode::kInvalidArgument, "header Idempotency-Key: " + why);
+  };
+  if (key.size() >= 2 && key.front() == '"' && key.back() == '"') key = key.substr(1, key.size() - 2);
+  if (key.empty()) return bad("is empty");
+  if (key.size() > 255) return bad("is longer than 255 characters");
+  for (char c : key)
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+      return bad("must be printable ASCII, without quotes or backslashes inside");
+  return std::string(key);
+}
+
+// Hex SHA-256 of what a repeat must match: method, path and body.
+std::string RequestDigest(const HttpRequest& request) {
+  std::string covered = request.method + '\n' + request.path + '\n' + request.body;
+  unsigned char hash[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(hash, reinterpret_cast<const unsigned char*>(covered.data()), covered.size());
+  char hex[2 * crypto_hash_sha256_BYTES + 1];
+  sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+  return hex;
+}
+
+events::Result<commands::CommandContext> ContextFor(const ApiDeps& deps, const HttpRequest& request) {
+  auto key = IdempotencyKeyOf(request);
+  if (!key.ok()) return key.error();
+  commands::CommandContext ctx{deps.clock(), "key:" + request.caller->name, request.path};
+  if (!key->empty()) {
+    ctx.idempotency_key = std::move(*key);
+    ctx.request_digest = RequestDigest(request);
+  }
+  return ctx;
 }
 
 }  // namespace
@@ -148,20 +184,25 @@ void LedgerApi::AddRoutes() {
   router_.Add("POST", "/v1/contacts", [this](HttpRequest& request, Responder respond) {
     auto body = ParseJsonBody(request, deps_.max_json_depth);
     if (!body.ok()) return respond(ErrorResponse(body.error()));
-    deps_.commands->RecordContact(std::move(*body), ContextFor(deps_, request),
+    auto ctx = ContextFor(deps_, request);
+    if (!ctx.ok()) return respond(ErrorResponse(ctx.error()));
+    deps_.commands->RecordContact(std::move(*body), std::move(*ctx),
                                   Answer(deps_, request, std::move(respond), 201));
   });
   router_.Add("POST", "/v1/requests", [this](HttpRequest& request, Responder respond) {
     auto body = ParseJsonBody(request, deps_.max_json_depth);
     if (!body.ok()) return respond(ErrorResponse(body.error()));
-    deps_.commands->SubmitRequest(std::move(*body), ContextFor(deps_, request),
+    auto ctx = ContextFor(deps_, request);
+    if (!ctx.ok()) return respond(ErrorResponse(ctx.error()));
+    deps_.commands->SubmitRequest(std::move(*body), std::move(*ctx),
                                   Answer(deps_, request, std::move(respond), 201));
   });
   router_.Add("POST", "/v1/requests/{id}/events", [this](HttpRequest& request, Responder respond) {
     auto body = ParseJsonBody(request, deps_.max_json_depth);
     if (!body.ok()) return respond(ErrorResponse(body.error()));
-    deps_.commands->ApplyCommand(request.path_params["id"], std::move(*body),
-                                 ContextFor(deps_, request),
+    auto ctx = ContextFor(deps_, request);
+    if (!ctx.ok()) return respond(ErrorResponse(ctx.error()));
+    deps_.commands->ApplyCommand(request.path_params["id"], std::move(*body), std::move(*ctx),
                                  Answer(deps_, request, std::move(respond), 200));
   });
   router_.Add("GET", "/v1/requests/{id}", [this](HttpRequest& request, Responder respond) {

@@ -22,6 +22,7 @@ int StatusOf(events::ErrorCode code) {
     case events::ErrorCode::kIo: return 500;
     case events::ErrorCode::kCorruption: return 500;
     case events::ErrorCode::kUnavailable: return 503;
+    case events::ErrorCode::kIdempotencyKeyReused: return 422;
   }
   return 500;
 }

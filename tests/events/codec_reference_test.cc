@@ -85,6 +85,7 @@ Result<Event> ReferenceFromJson(const Json& j) {
   e.actor = ReferenceOptional(j, "actor");
   e.channel = ReferenceOptional(j, "channel");
   e.onbehalfof = ReferenceOptional(j, "onbehalfof");
+  e.idempotency = ReferenceOptional(j, "idempotency");
   e.prevhash = ReferenceOptional(j, "prevhash");
   e.hash = ReferenceOptional(j, "hash");
   return e;

@@ -35,6 +35,7 @@ class RandomEvents {
     e.actor = Chance(0.1) ? std::string() : Text();
     if (Chance(0.5)) e.channel = NonEmpty();
     if (Chance(0.3)) e.onbehalfof = NonEmpty();
+    if (Chance(0.3)) e.idempotency = NonEmpty();
     if (Chance(0.7)) e.prevhash = Chance(0.8) ? Hex() : NonEmpty();
     if (Chance(0.7)) e.hash = Chance(0.8) ? Hex() : NonEmpty();
     return e;
