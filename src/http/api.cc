@@ -138,15 +138,15 @@ const ApiKey* LedgerApi::Authenticate(const HttpRequest& request) const {
 
 void LedgerApi::Dispatch(HttpRequest& request, Responder respond) {
   auto start = std::chrono::steady_clock::now();
-  if (!ParseTarget(request.target, request.path, request.query))
-    return respond(ErrorResponse(400, "bad_request", "malformed request target"));
-  auto match = router_.Find(request);
+  auto parsed = ParseTarget(request);
+  auto match = parsed.ok() ? router_.Find(request) : Router::Match{.route = "unmatched"};
   Responder measured = [this, respond = std::move(respond), method = request.method,
                         route = match.route, start](HttpResponse r) {
     metrics_.Record(method, route, r.status,
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     respond(std::move(r));
   };
+  if (!parsed.ok()) return measured(ErrorResponse(400, "bad_request", parsed.error().message));
   if (match.route != "/healthz") {
     const ApiKey* key = Authenticate(request);
     if (!key) {
@@ -159,9 +159,12 @@ void LedgerApi::Dispatch(HttpRequest& request, Responder respond) {
   }
   if (match.status == 404)
     return measured(ErrorResponse(404, "not_found", "no such endpoint: " + request.path));
-  if (match.status == 405)
-    return measured(ErrorResponse(405, "method_not_allowed",
-                                  request.method + " is not allowed on " + match.route));
+  if (match.status == 405) {
+    HttpResponse r = ErrorResponse(405, "method_not_allowed",
+                                   request.method + " is not allowed on " + match.route);
+    r.headers["Allow"] = match.allow;
+    return measured(std::move(r));
+  }
   Guarded(request.method + " " + match.route, measured,
           [&] { (*match.handler)(request, measured); });
 }

@@ -1,5 +1,12 @@
 #include "src/http/http_types.h"
 
+#include <algorithm>
+
+#include <boost/url/encode.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/rfc/pchars.hpp>
+#include <simdjson.h>
+
 namespace ledger::http {
 
 const std::string* HttpRequest::Query(std::string_view name) const {
@@ -46,51 +53,57 @@ HttpResponse JsonResponse(int status, const Json& body) {
 }
 
 namespace {
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+namespace urls = boost::urls;
+
+events::Error BadTarget(std::string message) {
+  return events::MakeError(events::ErrorCode::kInvalidArgument, std::move(message));
 }
 
-bool Decode(std::string_view in, std::string& out, bool plus_is_space) {
-  out.clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%') {
-      if (i + 2 >= in.size()) return false;
-      int hi = HexValue(in[i + 1]), lo = HexValue(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      out.push_back(char(hi * 16 + lo));
-      i += 2;
-    } else if (plus_is_space && in[i] == '+') {
-      out.push_back(' ');
-    } else {
-      out.push_back(in[i]);
-    }
-  }
-  return true;
+// Why decoded text may not reach a handler, or nullptr if it may.
+const char* Unfit(std::string_view text) {
+  for (unsigned char c : text)
+    if (c < 0x20 || c == 0x7F) return "decodes to a control character";
+  if (!simdjson::validate_utf8(text)) return "is not valid UTF-8 once decoded";
+  return nullptr;
 }
 }  // namespace
 
-bool ParseTarget(std::string_view target, std::string& path,
-                 std::multimap<std::string, std::string>& query) {
-  if (target.empty() || target[0] != '/') return false;
-  size_t q = target.find('?');
-  if (!Decode(target.substr(0, q), path, false)) return false;
-  if (q == std::string_view::npos) return true;
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    size_t amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-    if (pair.empty()) continue;
-    size_t eq = pair.find('=');
-    std::string key, value;
-    if (!Decode(pair.substr(0, eq), key, true)) return false;
-    if (eq != std::string_view::npos && !Decode(pair.substr(eq + 1), value, true)) return false;
-    query.emplace(std::move(key), std::move(value));
+events::Status ParseTarget(HttpRequest& request) {
+  auto url = urls::parse_origin_form(request.target);
+  if (!url)
+    return BadTarget("malformed request target: it must be an absolute path and an optional "
+                     "query, with characters outside RFC 3986 percent-encoded");
+  request.segments.clear();
+  request.path.clear();
+  request.query.clear();
+  // Cut the encoded path here rather than through encoded_segments(), which
+  // hides a leading "." segment ("/./x" would route as "/x", "/a/./x" not).
+  std::string_view path = url->encoded_path();  // starts with "/"
+  for (size_t begin = 1, end; begin <= path.size(); begin = end + 1) {
+    end = std::min(path.find('/', begin), path.size());
+    auto encoded = urls::make_pct_string_view(path.substr(begin, end - begin));
+    if (!encoded) return BadTarget("malformed request target: bad percent-encoding in the path");
+    std::string segment = encoded->decode();
+    if (const char* why = Unfit(segment))
+      return BadTarget("path segment '" + std::string(*encoded) + "' " + why);
+    request.path += '/';
+    request.path += urls::encode(segment, urls::pchars);
+    request.segments.push_back(std::move(segment));
   }
-  return true;
+  urls::encoding_opts plus_is_space;
+  plus_is_space.space_as_plus = true;
+  for (auto param : url->encoded_params()) {
+    if (param.key.empty() && !param.has_value) continue;  // "a=1&&b=2", a bare "?"
+    std::string key = param.key.decode(plus_is_space);
+    std::string value = param.value.decode(plus_is_space);
+    auto bad = [&param](const char* part, const char* why) {
+      return BadTarget("query parameter '" + std::string(param.key) + "': " + part + " " + why);
+    };
+    if (const char* why = Unfit(key)) return bad("name", why);
+    if (const char* why = Unfit(value)) return bad("value", why);
+    request.query.emplace(std::move(key), std::move(value));
+  }
+  return {};
 }
 
 }  // namespace ledger::http

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "events/event.h"
 #include "events/result.h"
@@ -23,10 +24,17 @@ struct Caller {
 };
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // raw target: path and query
-  std::string path;    // decoded path without the query
-  std::multimap<std::string, std::string> query;     // decoded query parameters
+  std::string method;  // as sent: "GET", "POST", ... or any other token
+  std::string target;  // raw target: path and query, as sent
+  // Filled from target by ParseTarget:
+  // The path cut at each "/" and then each part decoded on its own, so
+  // "a%2Fb" is the one segment "a/b"; "//" and a trailing "/" give an
+  // empty segment. The router matches on these.
+  std::vector<std::string> segments;
+  // The segments, each percent-encoded again the one canonical way
+  // ("/v1/requests/a%2Fb"): for messages and event sources.
+  std::string path;
+  std::multimap<std::string, std::string> query;     // decoded query parameters ("+" is a space)
   std::map<std::string, std::string> headers;        // names lower-case
   std::string body;
   std::map<std::string, std::string> path_params;    // filled by the router: {id} -> value
@@ -60,9 +68,11 @@ HttpResponse ErrorResponse(const events::Error& error);
 HttpResponse ErrorResponse(int status, std::string_view code, std::string_view message);
 HttpResponse JsonResponse(int status, const Json& body);
 
-// Splits and percent-decodes a request target into path and query.
-// false if the target is not a valid origin-form target.
-bool ParseTarget(std::string_view target, std::string& path,
-                 std::multimap<std::string, std::string>& query);
+// Parses request.target, origin-form (an absolute path and an optional
+// query, RFC 9112 3.2.1), into segments, path and query. Every decoded
+// segment, query key and value is valid UTF-8 without control characters
+// (below 0x20, or 0x7F), so no "%00" reaches a store key built from an id.
+// kInvalidArgument saying what is wrong otherwise.
+events::Status ParseTarget(HttpRequest& request);
 
 }  // namespace ledger::http

@@ -1,19 +1,24 @@
 #pragma once
 // HTTP metrics in Prometheus text format: requests and a latency histogram
 // by route, method and status. Thread-safe; cheap enough for the hot path.
+// The series stay bounded whatever clients send: a method outside GET,
+// HEAD, POST, PUT, PATCH, DELETE and OPTIONS counts as OTHER.
 
 #include <array>
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace ledger::http {
 
 class HttpMetrics {
  public:
-  void Record(const std::string& method, const std::string& route, int status, double seconds);
+  // `method` as sent; `route` from a bounded set (the router's patterns),
+  // any text: label values are escaped on output.
+  void Record(std::string_view method, const std::string& route, int status, double seconds);
   // Appends ledger_http_requests_total and ledger_http_request_duration_seconds.
   void WriteTo(std::string& out) const;
 
@@ -26,7 +31,7 @@ class HttpMetrics {
     std::array<uint64_t, kBuckets.size()> buckets{};
   };
   mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, int>, Series> series_;
+  std::map<std::tuple<std::string, std::string, int>, Series> series_;  // method label, route, status
 };
 
 }  // namespace ledger::http

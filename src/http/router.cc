@@ -1,19 +1,16 @@
 #include "src/http/router.h"
 
+#include <algorithm>
+#include <string_view>
+
 namespace ledger::http {
 namespace {
-std::vector<std::string> Split(std::string_view path) {
+// The segments of a pattern: "/v1/requests/{id}" -> v1, requests, {id}.
+std::vector<std::string> PatternSegments(std::string_view pattern) {
   std::vector<std::string> out;
-  size_t i = 0;
-  while (i < path.size()) {
-    if (path[i] == '/') {
-      ++i;
-      continue;
-    }
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    out.emplace_back(path.substr(i, j - i));
-    i = j;
+  for (size_t begin = 1, end; begin <= pattern.size(); begin = end + 1) {
+    end = std::min(pattern.find('/', begin), pattern.size());
+    out.emplace_back(pattern.substr(begin, end - begin));
   }
   return out;
 }
@@ -22,12 +19,12 @@ bool IsParam(const std::string& s) { return s.size() > 2 && s.front() == '{' && 
 }  // namespace
 
 void Router::Add(std::string method, std::string pattern, Handler handler) {
-  auto segments = Split(pattern);
+  auto segments = PatternSegments(pattern);
   routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
 }
 
 Router::Match Router::Find(HttpRequest& request) const {
-  auto parts = Split(request.path);
+  const auto& parts = request.segments;
   Match match;
   match.status = 404;
   match.route = "unmatched";
@@ -35,11 +32,12 @@ Router::Match Router::Find(HttpRequest& request) const {
     if (r.segments.size() != parts.size()) continue;
     bool same = true;
     for (size_t i = 0; i < parts.size() && same; ++i)
-      same = IsParam(r.segments[i]) || r.segments[i] == parts[i];
+      same = IsParam(r.segments[i]) ? !parts[i].empty() : r.segments[i] == parts[i];
     if (!same) continue;
     if (r.method != request.method) {
       match.status = 405;
       match.route = r.pattern;
+      match.allow += (match.allow.empty() ? "" : ", ") + r.method;
       continue;
     }
     for (size_t i = 0; i < parts.size(); ++i)

@@ -18,7 +18,10 @@ class Router {
     const Handler* handler = nullptr;  // null when status != 0
     std::string route;                 // the matched pattern (a metrics label)
     int status = 0;                    // 0, 404 (no such path) or 405 (other method)
+    std::string allow;                 // on 405: the methods the path has ("GET, POST")
   };
+  // Matches on request.segments (ParseTarget), one pattern segment to one
+  // path segment: an empty segment ("//", a trailing "/") matches nothing.
   Match Find(HttpRequest& request) const;
 
  private:
