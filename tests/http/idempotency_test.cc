@@ -16,7 +16,7 @@ using nlohmann::json;
 
 uint64_t LogEnd(HttpClient& client) {
   auto metrics = client.Get("/metrics").body;
-  std::regex line(R"(ledger_log_end_offset\{topic="311\.(requests|contacts)",partition="\d+"\} (\d+))");
+  std::regex line(R"re(ledger_log_end_offset\{topic="311\.(requests|contacts)",partition="\d+"\} (\d+))re");
   uint64_t total = 0;
   for (std::sregex_iterator it(metrics.begin(), metrics.end(), line), end; it != end; ++it)
     total += std::stoull((*it)[2]);
@@ -58,6 +58,7 @@ TEST_P(Idempotency, ARepeatAnswersTheOriginalAndAppendsNothingOnEveryPost) {
 
   for (int round = 0; round < 2; ++round) {
     SCOPED_TRACE(round == 0 ? "at once" : "after a restart");
+    auto client = ledger.Client();
     auto again = PostWithKey(client, "/v1/requests", PotholeRequest(), "submit-1");
     EXPECT_EQ(again.status, 201) << again.body;
     EXPECT_EQ(again.headers["idempotent-replayed"], "true");
@@ -74,11 +75,14 @@ TEST_P(Idempotency, ARepeatAnswersTheOriginalAndAppendsNothingOnEveryPost) {
                                      {{"command", "add_note"}, {"text", "crew on site"}}, "note-1");
     EXPECT_EQ(command_again.status, 200) << command_again.body;
     EXPECT_EQ(EventIds(command_again), EventIds(command));
-    EXPECT_EQ(LogEnd(client), end) << "a repeat appended";
+    // On Kafka a restart adds transaction markers, never events: after it,
+    // count what this run appended.
+    if (round == 0) EXPECT_EQ(LogEnd(client), end) << "a repeat appended";
+    if (round == 1) EXPECT_NE(client.Get("/metrics").body.find("\nledger_events_appended_total 0\n"), std::string::npos);
+    EXPECT_EQ(client.Get("/v1/requests?limit=500").Json()["requests"].size(), 2u);
     ledger.Restart();
-    client = ledger.Client();
   }
-  EXPECT_EQ(client.Get("/v1/requests/" + id).Json()["version"], 2);
+  EXPECT_EQ(ledger.Client().Get("/v1/requests/" + id).Json()["version"], 2);
 }
 
 TEST_P(Idempotency, TheSameKeyWithAnotherBodyIs422AndMalformedKeysAre400) {
