@@ -1,5 +1,9 @@
 #include "log/transactional_writer.h"
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 namespace ledger::log {
 namespace {
 
@@ -32,14 +36,27 @@ TransactionalWriter::~TransactionalWriter() {
 
 events::Status TransactionalWriter::Prepare() {
   if (producer_) return {};
-  auto producer = NewKafkaClient(RD_KAFKA_PRODUCER, settings_, extra_, [](rd_kafka_conf_t* conf) {
-    rd_kafka_conf_set_dr_msg_cb(conf, &TransactionalWriter::OnDelivery);
-  });
-  if (!producer) return producer.error();
   int timeout_ms = static_cast<int>(timeout_.count());
-  if (KafkaError e{rd_kafka_init_transactions(producer->get(), timeout_ms)})
-    return events::MakeError(ErrorCode::kUnavailable,
-                             std::string("Kafka transactions could not start: ") + rd_kafka_error_string(e.get()));
+  // A broker that has just started may have no transaction coordinator yet
+  // ("Not coordinator"): a new producer asks again until the timeout.
+  auto new_producer = [this] {
+    return NewKafkaClient(RD_KAFKA_PRODUCER, settings_, extra_, [](rd_kafka_conf_t* conf) {
+      rd_kafka_conf_set_dr_msg_cb(conf, &TransactionalWriter::OnDelivery);
+    });
+  };
+  auto deadline = std::chrono::steady_clock::now() + timeout_;
+  auto producer = new_producer();
+  for (;;) {
+    if (!producer) return producer.error();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    KafkaError e{rd_kafka_init_transactions(producer->get(), std::max<int>(100, left.count()))};
+    if (!e) break;
+    if (std::chrono::steady_clock::now() >= deadline)
+      return events::MakeError(ErrorCode::kUnavailable, std::string("Kafka transactions could not start: ") +
+                                                            rd_kafka_error_string(e.get()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    producer = new_producer();
+  }
   std::vector<KafkaTopic> topics;
   for (const auto& name : topic_names_) {
     topics.emplace_back(rd_kafka_topic_new(producer->get(), name.c_str(), nullptr));

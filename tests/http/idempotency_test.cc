@@ -151,12 +151,15 @@ TEST_P(Idempotency, ConcurrentRepeatsCreateExactlyOneRequest) {
 TEST_P(Idempotency, KeysOutliveAReplayAndExpireAfterTheWindow) {
   TempDir dir;
   app::Settings settings = TestSettings(dir.path() + "/data", GetParam());
-  settings.idempotency_window_seconds = 2;
+  // Long enough for a replay and a start on Kafka to fit inside it.
+  settings.idempotency_window_seconds = 8;
+  std::chrono::steady_clock::time_point answered;  // the key was accepted before it
   std::string id;
   {
     LedgerUnderTest ledger(settings);
     auto client = ledger.Client();
     id = PostWithKey(client, "/v1/requests", PotholeRequest(), "replayed").Json()["request"]["id"];
+    answered = std::chrono::steady_clock::now();
   }
   auto replayed = app::Replay(settings);
   ASSERT_TRUE(replayed.ok()) << replayed.error().message;
@@ -164,7 +167,7 @@ TEST_P(Idempotency, KeysOutliveAReplayAndExpireAfterTheWindow) {
   auto client = ledger.Client();
   auto again = PostWithKey(client, "/v1/requests", PotholeRequest(), "replayed");
   EXPECT_EQ(again.Json()["request"]["id"], id) << "the key is rebuilt from the log";
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  std::this_thread::sleep_until(answered + std::chrono::milliseconds(8200));
   auto later = PostWithKey(client, "/v1/requests", PotholeRequest(), "replayed");
   ASSERT_EQ(later.status, 201) << later.body;
   EXPECT_NE(later.Json()["request"]["id"], id) << "past the window the key is new again";
