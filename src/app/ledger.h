@@ -1,7 +1,8 @@
 #pragma once
 // The wiring of one ledger instance and the offline operations of the
 // `ledger` command. Shutdown order (written down here and nowhere else):
-// stop the HTTP server, stop the projection runner's thread, close the log
+// stop the HTTP server (it first answers the requests it took, so a stored
+// command is answered), stop the projection runner's thread, close the log
 // (it completes pending appends, whose callbacks reach the command service
 // and the stopped runner), destroy the runner (dropping commands still
 // waiting for projection), close the state store.

@@ -32,13 +32,20 @@ HttpRequest ToHttpRequest(const bhttp::request<bhttp::string_body>& req) {
   return out;
 }
 
+// What the sessions share with the server for a draining stop.
+struct StopState {
+  std::atomic<bool> stopping{false};  // no request is dispatched from now on
+  std::atomic<int> unanswered{0};     // dispatched requests whose answer is not yet written
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, const ServerOptions& options, const Handler& dispatch)
+  Session(tcp::socket&& socket, const ServerOptions& options, const Handler& dispatch, StopState& stop_state)
       : stream_(std::move(socket)),
         timer_(stream_.get_executor()),
         options_(options),
-        dispatch_(dispatch) {}
+        dispatch_(dispatch),
+        stop_state_(stop_state) {}
 
   void Run() { net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); }); }
 
@@ -95,6 +102,13 @@ class Session : public std::enable_shared_from_this<Session> {
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
     version_ = req.version();
+    if (stop_state_.stopping) {
+      keep_alive_ = false;
+      HttpResponse refused = ErrorResponse(503, "unavailable", "the server is shutting down; send it again");
+      refused.headers["Retry-After"] = "1";
+      return Write(std::move(refused));
+    }
+    ++stop_state_.unanswered;
     HttpRequest request = ToHttpRequest(req);
     request.post = [self = shared_from_this()](std::function<void()> work) {
       net::post(self->stream_.get_executor(), std::move(work));
@@ -122,10 +136,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (generation != generation_ || answered_) return;
     answered_ = true;
     timer_.cancel();
-    Write(std::move(response));
+    Write(std::move(response), /*dispatched=*/true);
   }
 
-  void Write(HttpResponse response) {
+  // `dispatched`: the answer to a request counted in stop_state_.unanswered,
+  // which it leaves once written (or once writing failed).
+  void Write(HttpResponse response, bool dispatched = false) {
     res_ = {};
     res_.version(version_);
     res_.result(static_cast<unsigned>(response.status));
@@ -136,7 +152,8 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.keep_alive(keep_alive_);
     res_.prepare_payload();
     stream_.expires_after(options_.read_timeout);
-    bhttp::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    bhttp::async_write(stream_, res_, [self = shared_from_this(), dispatched](beast::error_code ec, size_t) {
+      if (dispatched) --self->stop_state_.unanswered;
       if (ec) return self->Close();
       if (!self->keep_alive_) return self->LingeringClose();
       self->DoRead();
@@ -174,6 +191,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bhttp::response<bhttp::string_body> res_;
   const ServerOptions& options_;
   const Handler& dispatch_;
+  StopState& stop_state_;
   bool keep_alive_ = true;
   unsigned version_ = 11;
   uint64_t generation_ = 0;
@@ -211,14 +229,21 @@ class BeastServer : public HttpServer {
 
   void Stop() override {
     if (stopped_.exchange(true)) return;
-    // Close the acceptor on an I/O thread (it is not thread-safe), and only
-    // then stop: new clients are refused rather than left hanging.
+    // Close the acceptor on an I/O thread (it is not thread-safe): new
+    // clients are refused rather than left hanging. Requests already taken
+    // are answered first (a command stored is never left unanswered), up to
+    // the handler timeout, after which each has had its 504; requests that
+    // arrive meanwhile on open connections get 503.
+    stop_state_.stopping = true;
     net::post(acceptor_.get_executor(), [this] {
       beast::error_code ignored;
       acceptor_.close(ignored);
       accept_retry_.cancel();
-      ioc_.stop();
     });
+    auto deadline = std::chrono::steady_clock::now() + options_.handler_timeout + std::chrono::seconds(1);
+    while (stop_state_.unanswered > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ioc_.stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
   }
@@ -251,7 +276,7 @@ class BeastServer : public HttpServer {
         return;
       } else {
         socket.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(socket), options_, dispatch_)->Run();
+        std::make_shared<Session>(std::move(socket), options_, dispatch_, stop_state_)->Run();
       }
       DoAccept();
     });
@@ -265,6 +290,7 @@ class BeastServer : public HttpServer {
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
   std::atomic<bool> stopped_{false};
+  StopState stop_state_;
 };
 
 }  // namespace

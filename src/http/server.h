@@ -32,7 +32,9 @@ class HttpServer {
                                                            Handler dispatch);
   virtual ~HttpServer() = default;
   virtual uint16_t port() const = 0;
-  // Stops accepting, closes connections and joins the threads. Idempotent.
+  // Stops accepting, answers the requests already taken (up to the handler
+  // timeout; new ones on open connections get 503), then closes connections
+  // and joins the threads. Idempotent.
   virtual void Stop() = 0;
 };
 
