@@ -46,15 +46,18 @@ events::Status TransactionalWriter::Prepare() {
   };
   auto deadline = std::chrono::steady_clock::now() + timeout_;
   auto producer = new_producer();
+  // The retries stay within the one timeout: a write refused while the
+  // broker is away is answered no later than before.
+  constexpr auto kRetryPause = std::chrono::milliseconds(200);
   for (;;) {
     if (!producer) return producer.error();
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    KafkaError e{rd_kafka_init_transactions(producer->get(), std::max<int>(100, left.count()))};
+    KafkaError e{rd_kafka_init_transactions(producer->get(), std::max<int>(1, left.count()))};
     if (!e) break;
-    if (std::chrono::steady_clock::now() >= deadline)
+    if (std::chrono::steady_clock::now() + kRetryPause >= deadline)
       return events::MakeError(ErrorCode::kUnavailable, std::string("Kafka transactions could not start: ") +
                                                             rd_kafka_error_string(e.get()));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::this_thread::sleep_for(kRetryPause);
     producer = new_producer();
   }
   std::vector<KafkaTopic> topics;

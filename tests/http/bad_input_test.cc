@@ -2,7 +2,6 @@
 // error that says what is wrong, and nothing appended to the log.
 #include <gtest/gtest.h>
 
-#include <regex>
 
 #include "tests/support/test_ledger.h"
 
@@ -200,15 +199,6 @@ std::vector<BadInputCase> Cases() {
   };
 }
 
-uint64_t LogEvents(HttpClient& client) {
-  auto metrics = client.Get("/metrics").body;
-  std::regex line(R"(ledger_log_end_offset\{topic="[^"]+",partition="\d+"\} (\d+))");
-  uint64_t total = 0;
-  for (std::sregex_iterator it(metrics.begin(), metrics.end(), line), end; it != end; ++it)
-    total += std::stoull((*it)[1]);
-  return total;
-}
-
 std::string Replace(std::string s, const std::string& from, const std::string& to) {
   for (size_t pos; (pos = s.find(from)) != std::string::npos;) s.replace(pos, from.size(), to);
   return s;
@@ -222,7 +212,7 @@ TEST_P(BadInput, EachCaseGetsItsStatusAClearJsonErrorAndAppendsNothing) {
   std::string open = client.Post("/v1/requests", PotholeRequest()).Json()["request"]["id"];
   std::string closed = client.Post("/v1/requests", PotholeRequest()).Json()["request"]["id"];
   ASSERT_EQ(client.Post("/v1/requests/" + closed + "/events", {{"command", "close"}}).status, 200);
-  const uint64_t before = LogEvents(client);
+  const uint64_t before = EventLogEnd(client);
   ASSERT_GT(before, 0u);
 
   for (const auto& c : Cases()) {
@@ -244,7 +234,7 @@ TEST_P(BadInput, EachCaseGetsItsStatusAClearJsonErrorAndAppendsNothing) {
     };
     EXPECT_EQ(field("code"), c.code) << reply.body;
     EXPECT_NE(field("message").find(message), std::string::npos) << reply.body;
-    EXPECT_EQ(LogEvents(client), before) << "bad input appended to the log";
+    EXPECT_EQ(EventLogEnd(client), before) << "bad input appended to the log";
   }
 }
 

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <random>
-#include <regex>
 
 #include "tests/support/test_ledger.h"
 
@@ -14,15 +13,6 @@ namespace ledger::testing {
 namespace {
 
 using nlohmann::json;
-
-uint64_t LogEnd(HttpClient& client) {
-  auto metrics = client.Get("/metrics").body;
-  std::regex line(R"re(ledger_log_end_offset\{topic="311\.(?:requests|contacts)",partition="\d+"\} (\d+))re");
-  uint64_t total = 0;
-  for (std::sregex_iterator it(metrics.begin(), metrics.end(), line), end; it != end; ++it)
-    total += std::stoull((*it)[1]);
-  return total;
-}
 
 // The values a spoiled field takes, as JSON text (some are not JSON values
 // nlohmann could write: 1e400, a lone surrogate).
@@ -113,7 +103,7 @@ TEST_P(MutatedBodies, NoBodyEndsTheServerOrStoresWhatItRefused) {
       }
     }
     SCOPED_TRACE(seed.target + " " + text.substr(0, 300));
-    const uint64_t before = LogEnd(client);
+    const uint64_t before = EventLogEnd(client);
     auto reply = client.Send("POST", seed.target, text);
     ASSERT_NE(reply.status, 0) << "no answer: the server is gone";
     ASSERT_LT(reply.status, 500) << reply.body;
@@ -121,7 +111,7 @@ TEST_P(MutatedBodies, NoBodyEndsTheServerOrStoresWhatItRefused) {
     if (reply.status >= 400) {
       auto error = reply.Json();
       ASSERT_TRUE(error.is_object() && error.contains("error")) << reply.body;
-      ASSERT_EQ(LogEnd(client), before) << "a refusal appended";
+      ASSERT_EQ(EventLogEnd(client), before) << "a refusal appended";
     }
   }
   EXPECT_EQ(answered, 2500);

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <random>
+#include <regex>
 #include <filesystem>
 #include <stdexcept>
 
@@ -74,6 +75,16 @@ nlohmann::json PotholeRequest() {
           {"location", {{"address", "1200 River Road"}, {"lat", 39.0840}, {"lon", -77.1528}}},
           {"channel", "phone"},
           {"resident", {{"name", "Pat Doe"}, {"phone", "+1 301 555 0100"}}}};
+}
+
+uint64_t EventLogEnd(HttpClient& client) {
+  const std::string metrics = client.Get("/metrics").body;
+  static const std::regex line(
+      R"re(ledger_log_end_offset\{topic="311\.(?:requests|contacts)",partition="\d+"\} (\d+))re");
+  uint64_t total = 0;
+  for (std::sregex_iterator it(metrics.begin(), metrics.end(), line), end; it != end; ++it)
+    total += std::stoull((*it)[1]);
+  return total;
 }
 
 }  // namespace ledger::testing

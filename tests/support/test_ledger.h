@@ -55,4 +55,9 @@ class LedgerUnderTest {
 // A valid POST /v1/requests body for a phoned-in pothole.
 nlohmann::json PotholeRequest();
 
+// The ends of 311.requests and 311.contacts summed, from /metrics: what a
+// refused command must leave unchanged. (On Kafka transaction markers
+// count too; department copies, written later by the router, do not.)
+uint64_t EventLogEnd(HttpClient& client);
+
 }  // namespace ledger::testing
