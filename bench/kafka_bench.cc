@@ -19,7 +19,6 @@
 //
 // The bench is the only writer of its topics, so it answers the log's
 // head_of from the heads of its own acknowledged appends.
-#include <librdkafka/rdkafka.h>
 
 #include <algorithm>
 #include <chrono>
@@ -33,6 +32,7 @@
 #include "bench/traffic.h"
 #include "events/event_types.h"
 #include "src/app/settings.h"
+#include "src/log/kafka_client.h"
 #include "src/log/kafka_log.h"
 
 namespace {
@@ -232,41 +232,11 @@ int Seed(const app::Settings& s, const catalog::Catalog& catalog, const Options&
 }
 
 int DeleteTopics(const app::Settings& s) {
-  const std::string& prefix = s.kafka.topic_prefix;
-  char errstr[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", s.kafka.brokers.c_str(), errstr, sizeof errstr);
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-  if (!rk) {
-    rd_kafka_conf_destroy(conf);
-    return Fail(errstr);
-  }
-  const rd_kafka_metadata_t* md = nullptr;
-  std::vector<rd_kafka_DeleteTopic_t*> doomed;
-  if (auto err = rd_kafka_metadata(rk, 1, nullptr, &md, 10'000)) {
-    rd_kafka_destroy(rk);
-    return Fail(std::string("Kafka metadata: ") + rd_kafka_err2str(err));
-  }
-  for (int t = 0; t < md->topic_cnt; ++t)
-    if (std::string_view(md->topics[t].topic).starts_with(prefix))
-      doomed.push_back(rd_kafka_DeleteTopic_new(md->topics[t].topic));
-  rd_kafka_metadata_destroy(md);
-  std::string problem;
-  if (!doomed.empty()) {
-    rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
-    rd_kafka_DeleteTopics(rk, doomed.data(), doomed.size(), nullptr, queue);
-    rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 30'000);
-    if (!event)
-      problem = "deleting topics timed out";
-    else if (rd_kafka_event_error(event))
-      problem = rd_kafka_event_error_string(event);
-    if (event) rd_kafka_event_destroy(event);
-    rd_kafka_queue_destroy(queue);
-    rd_kafka_DeleteTopic_destroy_array(doomed.data(), doomed.size());
-  }
-  rd_kafka_destroy(rk);
-  if (!problem.empty()) return Fail(problem);
-  std::printf("deleted %zu topics named %s*\n", doomed.size(), prefix.c_str());
+  auto client = log::NewKafkaClient(RD_KAFKA_PRODUCER, {{"bootstrap.servers", s.kafka.brokers}}, {});
+  if (!client) return Fail(client.error().message);
+  auto deleted = log::DeleteTopicsNamed(client->get(), s.kafka.topic_prefix, std::chrono::seconds(30));
+  if (!deleted) return Fail(deleted.error().message);
+  std::printf("deleted %zu topics named %s*\n", *deleted, s.kafka.topic_prefix.c_str());
   return 0;
 }
 

@@ -122,6 +122,46 @@ events::Status CreateMissingTopics(rd_kafka_t* rk, const std::vector<KafkaTopicS
   return {};
 }
 
+events::Result<size_t> DeleteTopicsNamed(rd_kafka_t* rk, const std::string& prefix,
+                                         std::chrono::milliseconds timeout) {
+  if (prefix.empty()) return MakeError(ErrorCode::kInvalidArgument, "no topic prefix to delete");
+  auto md = AllTopics(rk, timeout);
+  if (!md) return md.error();
+  std::vector<KafkaOwned<rd_kafka_DeleteTopic_t, rd_kafka_DeleteTopic_destroy>> owned;
+  std::vector<rd_kafka_DeleteTopic_t*> requests;
+  for (int t = 0; t < (*md)->topic_cnt; ++t) {
+    std::string_view name = (*md)->topics[t].topic;
+    if (!name.starts_with(prefix)) continue;
+    owned.emplace_back(rd_kafka_DeleteTopic_new(name.data()));
+    requests.push_back(owned.back().get());
+  }
+  if (requests.empty()) return size_t{0};
+  char errstr[512];
+  KafkaOwned<rd_kafka_AdminOptions_t, rd_kafka_AdminOptions_destroy> options(
+      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS));
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), TimeoutMs(timeout), errstr, sizeof errstr);
+  rd_kafka_AdminOptions_set_operation_timeout(options.get(), TimeoutMs(timeout), errstr, sizeof errstr);
+  KafkaOwned<rd_kafka_queue_t, rd_kafka_queue_destroy> queue(rd_kafka_queue_new(rk));
+  rd_kafka_DeleteTopics(rk, requests.data(), requests.size(), options.get(), queue.get());
+  KafkaOwned<rd_kafka_event_t, rd_kafka_event_destroy> event(
+      rd_kafka_queue_poll(queue.get(), TimeoutMs(timeout) + 2000));
+  if (!event) return MakeError(ErrorCode::kUnavailable, "deleting Kafka topics timed out");
+  if (rd_kafka_event_error(event.get()))
+    return MakeError(ErrorCode::kUnavailable,
+                     std::string("deleting Kafka topics: ") + rd_kafka_event_error_string(event.get()));
+  const rd_kafka_DeleteTopics_result_t* result = rd_kafka_event_DeleteTopics_result(event.get());
+  size_t count = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_DeleteTopics_result_topics(result, &count);
+  for (size_t i = 0; i < count; ++i) {
+    rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
+    if (err && err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+      return MakeError(ErrorCode::kUnavailable, std::string("deleting topic ") +
+                                                    rd_kafka_topic_result_name(results[i]) + ": " +
+                                                    KafkaErrorText(err));
+  }
+  return requests.size();
+}
+
 events::Result<std::vector<events::TopicPartition>> ListPartitions(
     rd_kafka_t* rk, const std::vector<std::string>& topics, std::chrono::milliseconds timeout) {
   auto md = AllTopics(rk, timeout);

@@ -45,6 +45,11 @@ events::Status AwaitBroker(rd_kafka_t* rk, std::chrono::milliseconds timeout);
 events::Status CreateMissingTopics(rd_kafka_t* rk, const std::vector<KafkaTopicSpec>& topics,
                                    std::chrono::milliseconds timeout);
 
+// Deletes every topic whose name starts with `prefix` (a non-empty one);
+// the number deleted. For benchmarks and tests that clean up after themselves.
+events::Result<size_t> DeleteTopicsNamed(rd_kafka_t* rk, const std::string& prefix,
+                                         std::chrono::milliseconds timeout);
+
 // The partitions of each of `topics` that exists (missing topics are left out).
 events::Result<std::vector<events::TopicPartition>> ListPartitions(
     rd_kafka_t* rk, const std::vector<std::string>& topics, std::chrono::milliseconds timeout);

@@ -60,10 +60,6 @@ std::unique_ptr<events::EventLog> OpenTestReader(const std::string& prefix) {
   return opened ? std::move(*opened) : nullptr;
 }
 
-std::string UniquePrefix(const std::string& what) {
-  return what + "-" + std::to_string(getpid()) + "-" + std::to_string(events::NowMs()) + ".";
-}
-
 // The subjects a read_committed reader finds in `topic`, partition 0.
 std::vector<std::string> SubjectsIn(events::EventLog& log, const std::string& topic) {
   std::vector<std::string> subjects;
@@ -79,7 +75,7 @@ std::vector<std::string> SubjectsIn(events::EventLog& log, const std::string& to
 }
 
 TEST(KafkaLogOnABroker, ACallOfSeveralRecordsIsStoredAllOrNothing) {
-  std::string prefix = UniquePrefix("atomic");
+  std::string prefix = testing::TestTopicPrefix("atomic");
   auto kafka = OpenTestLog(prefix, 2048);
   ASSERT_TRUE(kafka);
   // The broker refuses the contact (too large for its topic) after the
@@ -107,7 +103,7 @@ TEST(KafkaLogOnABroker, ACallOfSeveralRecordsIsStoredAllOrNothing) {
 }
 
 TEST(KafkaLogOnABroker, RebuildStopsAtTheGivenPositionsWhenMarkersSitBetweenEvents) {
-  std::string prefix = UniquePrefix("rebuild");
+  std::string prefix = testing::TestTopicPrefix("rebuild");
   auto opened = OpenTestLog(prefix, 1'000'000);
   auto reader = OpenTestReader(prefix);
   ASSERT_TRUE(opened && reader);

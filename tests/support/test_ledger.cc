@@ -7,7 +7,12 @@
 #include <random>
 #include <regex>
 #include <filesystem>
+#include <iostream>
 #include <stdexcept>
+
+#include <gtest/gtest.h>
+
+#include "src/log/kafka_client.h"
 
 namespace ledger::testing {
 
@@ -20,15 +25,46 @@ std::string TestBrokers() {
   return env && *env ? env : "127.0.0.1:9092";
 }
 
+namespace {
+
+std::string ProcessTopicPrefix() { return "test-" + std::to_string(getpid()) + "-"; }
+
+std::atomic<bool> topics_handed_out{false};
+
+// Deletes the topics under this process's prefix once every test has run.
+class TopicSweeper : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    if (!topics_handed_out) return;
+    auto client = log::NewKafkaClient(RD_KAFKA_PRODUCER, {{"bootstrap.servers", TestBrokers()}}, {});
+    events::Result<size_t> deleted =
+        client ? log::DeleteTopicsNamed(client->get(), ProcessTopicPrefix(), std::chrono::seconds(15))
+               : events::Result<size_t>(client.error());
+    if (!deleted)
+      std::cerr << "warning: topics named " << ProcessTopicPrefix()
+                << "* are left on the broker: " << deleted.error().message << "\n";
+  }
+};
+
+[[maybe_unused]] ::testing::Environment* const kTopicSweeper =
+    ::testing::AddGlobalTestEnvironment(new TopicSweeper);
+
+}  // namespace
+
+std::string TestTopicPrefix(const std::string& what) {
+  static std::atomic<int> handed_out{0};
+  std::random_device random;
+  topics_handed_out = true;
+  return ProcessTopicPrefix() + what + "-" + std::to_string(++handed_out) + "-" +
+         std::to_string(random() % 1'000'000) + ".";
+}
+
 app::Settings TestSettings(const std::string& data_dir, Backend backend) {
   app::Settings s;
   if (backend == Backend::kKafka) {
-    static std::atomic<int> ledgers{0};
-    std::random_device random;
     s.log_backend = "kafka";
     s.kafka.brokers = TestBrokers();
-    s.kafka.topic_prefix = "test-" + std::to_string(getpid()) + "-" + std::to_string(++ledgers) +
-                           "-" + std::to_string(random() % 1'000'000) + ".";
+    s.kafka.topic_prefix = TestTopicPrefix();
   }
   s.server.host = "127.0.0.1";
   s.server.port = 0;

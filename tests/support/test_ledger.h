@@ -29,6 +29,11 @@ inline void PrintTo(Backend backend, std::ostream* os) { *os << BackendName(back
 // starts it with scripts/kafka).
 std::string TestBrokers();
 
+// A Kafka topic prefix no other ledger uses, "test-<pid>-<what>-...". Every
+// topic under a prefix handed out here is deleted when the test program
+// ends (a broker that is away by then leaves them, with a warning).
+std::string TestTopicPrefix(const std::string& what = "ledger");
+
 // Settings: data in `data_dir`, port 0, shipped catalog, one admin key
 // kTestKey; on Kafka, topics under a prefix no other ledger uses.
 app::Settings TestSettings(const std::string& data_dir, Backend backend = Backend::kEmbedded);
