@@ -32,29 +32,32 @@ constexpr char kCatchingUp[] =
 
 std::string ToString(std::chrono::milliseconds ms) { return std::to_string(ms.count()); }
 
-std::map<std::string, std::string> ProducerSettings(const KafkaLogOptions& o) {
+// The client for metadata, topic creation and end queries; it produces nothing.
+std::map<std::string, std::string> AdminSettings(const KafkaLogOptions& o) {
   return {{"bootstrap.servers", o.brokers},
           {"client.id", o.client_id},
-          {"enable.idempotence", "true"},  // retries neither duplicate nor reorder
-          {"acks", "all"},
-          {"max.in.flight.requests.per.connection", "5"},
-          {"message.timeout.ms", ToString(o.produce_timeout)},
-          {"linger.ms", "1"},
-          {"compression.type", "lz4"},
-          {"partitioner", "murmur2_random"},  // the Java client's: same key, same partition
           {"reconnect.backoff.ms", "100"},
           {"reconnect.backoff.max.ms", "1000"},
           {"socket.keepalive.enable", "true"}};
 }
 
-// The producer of calls of several records: the same, in transactions. A
+// The producer of every append: transactional, so a write whose outcome was
+// unknown (a timeout) is fenced by the next producer's start and never lands
+// after the log resynced (no two events of a stream with one sequence). A
 // crashed ledger's open transaction blocks read_committed readers until the
 // restarted ledger aborts it, or at most transaction.timeout.ms.
 std::map<std::string, std::string> TransactionalSettings(const KafkaLogOptions& o) {
-  auto settings = ProducerSettings(o);
+  auto settings = AdminSettings(o);
+  settings.insert({{"transactional.id", o.transactional_id},
+                   {"transaction.timeout.ms", ToString(2 * o.produce_timeout)},
+                   {"enable.idempotence", "true"},  // retries neither duplicate nor reorder
+                   {"acks", "all"},
+                   {"max.in.flight.requests.per.connection", "5"},
+                   {"message.timeout.ms", ToString(o.produce_timeout)},
+                   {"linger.ms", "1"},
+                   {"compression.type", "lz4"},
+                   {"partitioner", "murmur2_random"}});  // the Java client's: same key, same partition
   settings["client.id"] = o.client_id + "-calls";
-  settings["transactional.id"] = o.transactional_id;
-  settings["transaction.timeout.ms"] = ToString(2 * o.produce_timeout);
   return settings;
 }
 
@@ -90,11 +93,6 @@ struct Call {
   std::optional<events::Error> failure;
 };
 
-// The opaque of a single-record call's message, for its delivery report.
-struct Delivery {
-  std::shared_ptr<Call> call;
-};
-
 class KafkaLog final : public events::EventLog {
  public:
   explicit KafkaLog(KafkaLogOptions options) : options_(std::move(options)) {}
@@ -104,8 +102,7 @@ class KafkaLog final : public events::EventLog {
       std::lock_guard lock(mu_);
       stopping_ = true;
     }
-    calls_writer_.reset();  // answers its calls: they need the members below
-    if (producer_) rd_kafka_flush(producer_.get(), static_cast<int>(options_.produce_timeout.count()));
+    writer_.reset();  // answers its calls: they need the members below
     if (poller_.joinable()) poller_.join();
     std::deque<std::shared_ptr<Call>> blocked;
     {
@@ -117,19 +114,26 @@ class KafkaLog final : public events::EventLog {
 
   events::Status Open() {
     if (!options_.read_only) {
-      auto producer = NewProducer();
-      if (!producer) return producer.error();
-      producer_ = std::move(*producer);
-      if (auto up = AwaitBroker(producer_.get(), options_.broker_timeout); !up) return up;
+      auto admin = NewKafkaClient(RD_KAFKA_PRODUCER, AdminSettings(options_), options_.extra_config,
+                                  [this](rd_kafka_conf_t* conf) {
+                                    rd_kafka_conf_set_opaque(conf, this);
+                                    rd_kafka_conf_set_error_cb(conf, &KafkaLog::OnClientError);
+                                  });
+      if (!admin) return admin.error();
+      admin_ = std::move(*admin);
+      if (auto up = AwaitBroker(admin_.get(), options_.broker_timeout); !up) return up;
       std::vector<KafkaTopicSpec> topics = options_.topics;
       for (auto& t : topics) t.name = options_.topic_prefix + t.name;
-      if (auto made = CreateMissingTopics(producer_.get(), topics, options_.broker_timeout); !made)
+      if (auto made = CreateMissingTopics(admin_.get(), topics, options_.broker_timeout); !made)
         return made;
-      std::vector<std::string> written;  // by calls of several records: the topics the log reads
+      std::vector<std::string> written;  // the topics appends write: those the log reads
       for (const auto& t : options_.known_topics) written.push_back(options_.topic_prefix + t);
-      calls_writer_ = std::make_unique<TransactionalWriter>(
+      // Its start fences a ledger that wrote these topics before (or still
+      // does, by mistake) and settles that one's open transaction, before
+      // the ends are read below.
+      writer_ = std::make_unique<TransactionalWriter>(
           TransactionalSettings(options_), options_.extra_config, written, options_.produce_timeout);
-      if (auto ready = calls_writer_->Prepare(); !ready) return ready;
+      if (auto ready = writer_->Prepare(); !ready) return ready;
     }
     auto consumer = NewKafkaClient(RD_KAFKA_CONSUMER, ConsumerSettings(options_), options_.extra_config);
     if (!consumer) return consumer.error();
@@ -219,16 +223,7 @@ class KafkaLog final : public events::EventLog {
   }
 
  private:
-  events::Result<KafkaClient> NewProducer() {
-    return NewKafkaClient(RD_KAFKA_PRODUCER, ProducerSettings(options_), options_.extra_config,
-                          [this](rd_kafka_conf_t* conf) {
-                            rd_kafka_conf_set_opaque(conf, this);
-                            rd_kafka_conf_set_dr_msg_cb(conf, &KafkaLog::OnDeliveryReport);
-                            rd_kafka_conf_set_error_cb(conf, &KafkaLog::OnClientError);
-                          });
-  }
-
-  rd_kafka_t* Admin() { return producer_ ? producer_.get() : reader_->client(); }
+  rd_kafka_t* Admin() { return admin_ ? admin_.get() : reader_->client(); }
 
   events::TopicPartition Physical(const events::TopicPartition& tp) const {
     return {options_.topic_prefix + tp.topic, tp.partition};
@@ -290,17 +285,12 @@ class KafkaLog final : public events::EventLog {
   void Finish(const std::shared_ptr<Call>& call);
   void PollLoop();
   void Maintain();
-  void RebuildProducer();
   void PruneHeads();
 
-  static void OnDeliveryReport(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-    static_cast<KafkaLog*>(opaque)->Delivered(m);
-  }
   static void OnClientError(rd_kafka_t*, int err, const char* reason, void* opaque) {
     static_cast<KafkaLog*>(opaque)->ClientError(static_cast<rd_kafka_resp_err_t>(err), reason);
   }
-  void Delivered(const rd_kafka_message_t* m);
-  // A call of several records is committed, or failed (the writer's thread).
+  // A call is committed, or failed (the writer's thread).
   void Committed(const std::shared_ptr<Call>& call,
                  events::Result<std::vector<WrittenMessage>> written);
   // Records where an event of a call landed. REQUIRES: mu_ held.
@@ -308,8 +298,8 @@ class KafkaLog final : public events::EventLog {
   void ClientError(rd_kafka_resp_err_t err, const char* reason);
 
   const KafkaLogOptions options_;
-  KafkaClient producer_;  // swapped only by the poll thread, under mu_
-  std::unique_ptr<TransactionalWriter> calls_writer_;  // calls of several records
+  KafkaClient admin_;                           // absent when read-only
+  std::unique_ptr<TransactionalWriter> writer_;  // every append
   std::unique_ptr<PartitionReader> reader_;
 
   std::mutex mu_;
@@ -318,7 +308,7 @@ class KafkaLog final : public events::EventLog {
   bool stopping_ = false;
   std::string problem_;          // why appends are refused ("" = they are not)
   bool broker_down_ = false;     // the client reported every broker down
-  bool fatal_ = false;           // the producer raised a fatal error
+  bool fenced_ = false;          // another ledger's writer fenced ours: appends stop for good
   bool resync_needed_ = false;   // a write failed: heads are unknown
   Positions barrier_;            // the projections must reach this before heads are asked of them
   bool barrier_pending_ = false;
@@ -416,46 +406,18 @@ events::Result<std::vector<OutgoingMessage>> KafkaLog::Seal(
   return messages;
 }
 
-// Seals the call and hands it to Kafka: a single record to the idempotent
-// producer, several to the transactional writer (all or nothing).
+// Seals the call and hands it to the transactional writer (all or nothing).
 events::Status KafkaLog::Produce(const std::shared_ptr<Call>& call) {
   std::unordered_map<std::string, CachedHead> staged;
   auto messages = Seal(*call, staged);
   if (!messages) return messages.error();
-  if (messages->size() == 1) {
-    const OutgoingMessage& m = messages->front();
-    auto* delivery = new Delivery{call};
-    if (auto err = ProduceMessage(producer_.get(), m.topic, m.message, m.timestamp_ms, delivery)) {
-      delete delivery;
-      return MakeError(ErrorCode::kUnavailable, "the event was not handed to Kafka: " + KafkaErrorText(err));
-    }
-  } else {
-    auto queued = calls_writer_->Write(std::move(*messages),
-                                       [this, call](auto written) { Committed(call, std::move(written)); });
-    if (!queued) return queued.error();
-  }
+  auto queued =
+      writer_->Write(std::move(*messages), [this, call](auto written) { Committed(call, std::move(written)); });
+  if (!queued) return queued.error();
   ++calls_in_flight_;
   for (const auto& key : call->stream_keys) busy_.insert(key);
   for (auto& [key, head] : staged) heads_[key] = std::move(head);
   return {};
-}
-
-void KafkaLog::Delivered(const rd_kafka_message_t* m) {
-  std::unique_ptr<Delivery> delivery(static_cast<Delivery*>(m->_private));
-  auto& call = delivery->call;
-  {
-    std::lock_guard lock(mu_);
-    if (m->err) {
-      call->failure = events::Error{ErrorCode::kUnavailable,
-                                    "Kafka did not confirm the event (it may or may not be "
-                                    "stored): " + KafkaErrorText(m->err)};
-    } else {
-      Landed(call->stored.front(), {m->partition, static_cast<uint64_t>(m->offset)});
-      broker_down_ = false;
-    }
-  }
-  appended_cv_.notify_all();
-  Finish(call);
 }
 
 void KafkaLog::Committed(const std::shared_ptr<Call>& call,
@@ -466,6 +428,7 @@ void KafkaLog::Committed(const std::shared_ptr<Call>& call,
       call->failure = written.error();
     } else {
       for (size_t i = 0; i < written->size(); ++i) Landed(call->stored[i], (*written)[i]);
+      broker_down_ = false;
     }
   }
   appended_cv_.notify_all();
@@ -490,7 +453,10 @@ void KafkaLog::Finish(const std::shared_ptr<Call>& call) {
       busy_.erase(key);
       if (call->failure) heads_.erase(key);
     }
-    if (call->failure) {
+    if (call->failure && writer_->fenced()) {
+      fenced_ = true;
+      problem_ = call->failure->message;
+    } else if (call->failure) {
       resync_needed_ = true;
       problem_ = "a write to Kafka failed (" + call->failure->message +
                  "); appends resume once the projections have read the log to its end";
@@ -542,12 +508,7 @@ void KafkaLog::PruneHeads() {
 
 void KafkaLog::ClientError(rd_kafka_resp_err_t err, const char* reason) {
   std::lock_guard lock(mu_);
-  if (err == RD_KAFKA_RESP_ERR__FATAL) {
-    char why[512];
-    rd_kafka_fatal_error(producer_.get(), why, sizeof why);
-    fatal_ = true;
-    problem_ = std::string("the Kafka producer failed (") + why + "); it is being rebuilt";
-  } else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+  if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && !fenced_) {
     broker_down_ = true;
     problem_ = "no Kafka broker is reachable at " + options_.brokers + " (" + reason + ")";
   }
@@ -560,7 +521,7 @@ void KafkaLog::PollLoop() {
       std::lock_guard lock(mu_);
       if (stopping_) return;
     }
-    rd_kafka_poll(producer_.get(), static_cast<int>(kPollInterval.count()));
+    rd_kafka_poll(admin_.get(), static_cast<int>(kPollInterval.count()));
     if (std::chrono::steady_clock::now() >= next_probe) {
       Maintain();
       next_probe = std::chrono::steady_clock::now() + kProbeInterval;
@@ -568,20 +529,19 @@ void KafkaLog::PollLoop() {
   }
 }
 
-// Brings the log back to taking appends: a rebuilt producer after a fatal
-// error, a broker that answers again, known heads after a failed write.
+// Brings the log back to taking appends: a broker that answers again, known
+// heads after a failed write. A fenced log stays refused.
 void KafkaLog::Maintain() {
-  bool fatal, down, resync;
+  bool down, resync;
   {
     std::lock_guard lock(mu_);
-    fatal = fatal_;
+    if (fenced_) return;
     down = broker_down_;
     resync = resync_needed_ && calls_in_flight_ == 0;
-    if (!fatal && !down && !resync_needed_ && !barrier_pending_) problem_.clear();
+    if (!down && !resync_needed_ && !barrier_pending_) problem_.clear();
   }
-  if (fatal) return RebuildProducer();
   if (down) {
-    if (AwaitBroker(producer_.get(), std::chrono::milliseconds(0)).ok()) {
+    if (AwaitBroker(admin_.get(), std::chrono::milliseconds(0)).ok()) {
       std::lock_guard lock(mu_);
       broker_down_ = false;
       if (!resync_needed_) problem_.clear();
@@ -599,22 +559,6 @@ void KafkaLog::Maintain() {
   prune_mark_.clear();
   resync_needed_ = false;
   problem_.clear();
-}
-
-void KafkaLog::RebuildProducer() {
-  auto fresh = NewProducer();
-  if (!fresh) return;  // tried again at the next probe
-  KafkaClient old;
-  {
-    std::lock_guard lock(mu_);
-    old = std::move(producer_);
-    producer_ = std::move(*fresh);
-    fatal_ = false;
-    resync_needed_ = true;
-  }
-  // Every message the old producer holds fails its call.
-  rd_kafka_purge(old.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-  rd_kafka_flush(old.get(), static_cast<int>(options_.produce_timeout.count()));
 }
 
 events::Result<events::LogSlice> KafkaLog::Read(const events::TopicPartition& tp, uint64_t from,

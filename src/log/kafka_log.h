@@ -3,19 +3,24 @@
 // message in CloudEvents binary content mode (events::ToBinaryMessage), key =
 // subject, timestamp = event time.
 //
-// Appends go through an idempotent producer with acks=all; a call is told
-// its events are stored only by their delivery reports. This instance is the
-// single writer of every stream it appends to: it seals each event onto the
-// stream's head, which it keeps for its own appends and otherwise asks
-// `head_of` (the projections) for. At most one append per stream is in
-// flight, so a failed write never leaves a later event chained onto it. A
-// failed or unknown delivery makes the log refuse appends (kUnavailable)
-// until the projections have read up to the log's end again.
+// Every append goes through one transactional producer with acks=all
+// (transactional_writer.h; calls that queue up share a transaction), and a
+// call is told its events are stored only once their transaction commits.
+// A call of several records (a contact that creates a request) is thus all
+// or nothing. This instance is the single writer of every stream it
+// appends to: it seals each event onto the stream's head, which it keeps
+// for its own appends and otherwise asks `head_of` (the projections) for.
+// At most one append per stream is in flight, so a failed write never
+// leaves a later event chained onto it. A failed or unknown commit makes
+// the log refuse appends (kUnavailable) until the projections have read up
+// to the log's end again; the writer's next producer fences the old one
+// first, so a write whose outcome was unknown is in that end or never
+// lands: no stream forks. Readers skip the transaction markers, so offsets
+// in 311.requests and 311.contacts have gaps.
 //
-// A call of several records (a contact that creates a request) is written
-// in a Kafka transaction, all or nothing (transactional_writer.h); readers
-// skip the transaction markers, so offsets in 311.requests and 311.contacts
-// may have gaps.
+// A second ledger on the same topics (same transactional id) fences this
+// one at its start: this log then refuses appends for good and Problem()
+// says why.
 //
 // Department copies (AppendRecord::copy_topics) are not written here: the
 // record carries them in the `ledger_copy_topics` header (comma-separated)
@@ -66,7 +71,7 @@ struct KafkaLogOptions {
   // Bounds how long Open waits for the broker, and a Read for its first message.
   std::chrono::milliseconds broker_timeout{15'000};
   std::string client_id = "311-ledger";
-  // Of the producer that writes calls of several records in transactions.
+  // Of the producer that writes every append in transactions.
   // One per ledger: a second writer with the same id fences the first, and
   // a restarted ledger aborts what its previous run left open.
   std::string transactional_id = "311-ledger-calls";

@@ -13,6 +13,16 @@ using KafkaError = KafkaOwned<rd_kafka_error_t, rd_kafka_error_destroy>;
 // Bounds how many calls wait for one commit, and how much one abort loses.
 constexpr size_t kMaxGroupsPerTransaction = 500;
 
+constexpr char kFencedWhy[] =
+    "another producer with this ledger's Kafka transactional id took over (a second ledger "
+    "writes the same topics); this ledger no longer appends: stop one of them, then restart this one";
+
+bool IsFencing(const rd_kafka_error_t* error) {
+  if (error == nullptr) return false;
+  auto code = rd_kafka_error_code(error);
+  return code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED;
+}
+
 }  // namespace
 
 TransactionalWriter::TransactionalWriter(std::map<std::string, std::string> settings,
@@ -35,6 +45,7 @@ TransactionalWriter::~TransactionalWriter() {
 }
 
 events::Status TransactionalWriter::Prepare() {
+  if (fenced_) return events::MakeError(ErrorCode::kUnavailable, kFencedWhy);
   if (producer_) return {};
   int timeout_ms = static_cast<int>(timeout_.count());
   // A broker that has just started may have no transaction coordinator yet
@@ -157,6 +168,15 @@ events::Error TransactionalWriter::Fail(const std::string& step, rd_kafka_error_
   rd_kafka_flush(producer_.get(), 0);
   topics_.clear();
   producer_.reset();
+  // Fenced, the transaction is the other producer's to abort; a new
+  // producer here would fence it back.
+  if (IsFencing(error) || IsFencing(aborted.get())) {
+    fenced_ = true;
+    // A commit the other producer's start completed may have gone through.
+    return {ErrorCode::kUnavailable, std::string(kFencedWhy) + (step == "commit"
+                                                                    ? "; the call may or may not be stored"
+                                                                    : "; the call was not stored")};
+  }
   if (!aborted) return {ErrorCode::kUnavailable, why + "; the call was not stored"};
   (void)Prepare();  // on failure the next transaction tries again
   return {ErrorCode::kUnavailable, why + ", and aborting it failed (" + rd_kafka_error_string(aborted.get()) +

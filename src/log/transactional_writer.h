@@ -9,8 +9,15 @@
 // transaction, not per call. Any failure drops the producer and refuses the
 // groups queued behind it (the log resyncs then). A new producer's
 // init_transactions aborts whatever the old one (or a crashed process with
-// the same transactional id) left open.
+// the same transactional id) left open, and fences the old one: a write it
+// still had on its way is refused by the broker, so a write whose outcome
+// was unknown is either committed before the new producer starts or never.
+//
+// Fenced by another writer with the same transactional id (a second ledger
+// on the same topics), the writer stops for good: every later group fails,
+// and it never starts a producer that would fence the other back.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -64,6 +71,9 @@ class TransactionalWriter {
   // kUnavailable (and no call of `done`) once the writer is closing.
   events::Status Write(std::vector<OutgoingMessage> group, Done done);
 
+  // True once another producer with the same transactional id fenced this one.
+  bool fenced() const { return fenced_; }
+
  private:
   struct Group {
     std::vector<OutgoingMessage> messages;
@@ -90,6 +100,7 @@ class TransactionalWriter {
   // topic handles go before the producer that made them.
   KafkaClient producer_;
   std::vector<KafkaTopic> topics_;
+  std::atomic<bool> fenced_{false};
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -297,10 +297,11 @@ TEST_F(KafkaLogUnderFaults, AnOffsetTheBrokerDeniesIsAnErrorNeverASilentJump) {
   EXPECT_EQ(again->events.front().offset, 0u);
 }
 
-// An out-of-order sequence on the oldest request in flight leaves an
-// idempotent producer unable to vouch for order or once-ness: librdkafka
-// raises a fatal error, and only a new producer can write again.
-TEST_F(KafkaLogUnderFaults, FatalProducerErrorRebuildsTheProducerAndAppendsResume) {
+// An out-of-order sequence on the oldest request in flight leaves the
+// producer unable to vouch for order or once-ness: librdkafka raises a fatal
+// transaction error, and only a new producer (which fences the old one) can
+// write again.
+TEST_F(KafkaLogUnderFaults, FatalProducerErrorStartsANewProducerAndAppendsResume) {
   auto log = OpenWriter(5s);
   ASSERT_TRUE(log);
   Ingest ingest(*log, kPartitions, 1, 15s);
@@ -312,7 +313,7 @@ TEST_F(KafkaLogUnderFaults, FatalProducerErrorRebuildsTheProducerAndAppendsResum
   EXPECT_TRUE(Eventually([&] { return log->Problem().empty(); }, 5s)) << log->Problem();
   ingest.Stop();
 
-  EXPECT_THAT(ingest.refusals(), HasSubstr("out of order sequence"));
+  EXPECT_THAT(ingest.refusals(), HasSubstr("sequence desynchronization"));
   EXPECT_TRUE(LogIsIntact(ReadEverything(cluster_.bootstraps()), ingest.acked()));
 }
 

@@ -1,10 +1,14 @@
 #include "tests/support/private_broker.h"
 
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <stdexcept>
+#include <cerrno>
+#include <cstring>
 
 #include "tests/support/test_ledger.h"
 
@@ -55,6 +59,23 @@ ProcessResult PrivateBroker::Kill() { return Run("kill"); }
 ProcessResult PrivateBroker::Wipe() {
   wiped_ = true;
   return Run("wipe");
+}
+
+ProcessResult PrivateBroker::Pause() { return Signal(SIGSTOP); }
+ProcessResult PrivateBroker::Resume() { return Signal(SIGCONT); }
+
+ProcessResult PrivateBroker::Signal(int signal) {
+  ProcessResult result;
+  pid_t pid = 0;
+  std::ifstream(home_.path() + "/broker.pid") >> pid;
+  if (pid <= 0) {
+    result.err = "no broker.pid in the private broker's state directory";
+  } else if (kill(pid, signal) != 0) {
+    result.err = "kill(" + std::to_string(pid) + "): " + std::strerror(errno);
+  } else {
+    result.exit_code = 0;
+  }
+  return result;
 }
 
 ProcessResult PrivateBroker::Run(const std::string& command) {

@@ -37,9 +37,14 @@ class PrivateBroker {
   ProcessResult Stop();
   ProcessResult Kill();
   ProcessResult Wipe();
+  // SIGSTOP / SIGCONT to the running broker: it keeps its connections but
+  // answers nothing while paused (a produce's outcome becomes unknown).
+  ProcessResult Pause();
+  ProcessResult Resume();
 
  private:
   ProcessResult Run(const std::string& command);
+  ProcessResult Signal(int signal);
 
   uint16_t port_ = 0;
   uint16_t controller_port_ = 0;

@@ -124,8 +124,9 @@ TEST_P(LedgerRestart, CleanRestartResumesAtStoredPositionsAndCommandsCarryOn) {
   EXPECT_EQ(gauges_after.lag, 0);
   // A Kafka log learns of the markers that end its last transactions only
   // when it asks the broker (at start): there the ends may grow by those.
-  if (ledger.dense_offsets())
+  if (ledger.dense_offsets()) {
     EXPECT_EQ(gauges_after.ends, gauges_before.ends) << "the log moved across the restart";
+  }
   for (const auto& id : ids) {
     Seen now = Look(client, id);
     EXPECT_EQ(now.version, before[id].version) << id;
@@ -155,7 +156,12 @@ TEST_P(LedgerRestart, CleanRestartResumesAtStoredPositionsAndCommandsCarryOn) {
   auto fresh = client.Post("/v1/requests", PotholeRequest());
   ASSERT_EQ(fresh.status, 201) << fresh.body;
   EXPECT_EQ(fresh.Json()["request"]["version"], 1);
-  EXPECT_EQ(ReadGauges(client).events(), gauges_after.events() + ids.size() + 2);
+  // On Kafka each transaction adds a marker to the ends too.
+  if (ledger.dense_offsets()) {
+    EXPECT_EQ(ReadGauges(client).events(), gauges_after.events() + ids.size() + 2);
+  } else {
+    EXPECT_GE(ReadGauges(client).events(), gauges_after.events() + ids.size() + 2);
+  }
   // Every contact here is linked to a request. (On Kafka the end offsets
   // also count transaction markers, so they are not an event count.)
   uint64_t logged = 1;  // the fresh request
