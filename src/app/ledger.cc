@@ -60,6 +60,7 @@ class RunningLedger : public Ledger {
     deps.health = [this] { return Health(); };
     deps.append_metrics = [this](std::string& out) { AppendMetrics(out); };
     api_ = std::make_unique<http::LedgerApi>(std::move(deps));
+    if (auto behind = CheckLogNotBehind(s); !behind.ok()) return behind;
     runner_->Start();
     if (auto caught_up = CatchUp(); !caught_up.ok()) return caught_up;
     router_ = StartDepartmentRouter(s);
@@ -73,6 +74,27 @@ class RunningLedger : public Ledger {
   }
 
   uint16_t port() const override { return server_->port(); }
+
+  // Projections that have read further than the log reaches mean the log
+  // lost events they hold (an older copy restored, a broker that lost
+  // unreplicated data): serving would answer for events that are gone and
+  // seal new ones onto missing heads. kCorruption naming the remedy.
+  events::Status CheckLogNotBehind(const Settings& s) {
+    Positions end = projections::ProjectedEnds(*log_);
+    for (const auto& [tp, projected] : runner_->Projected()) {
+      auto it = end.find(tp);
+      uint64_t log_end = it == end.end() ? 0 : it->second;
+      if (projected <= log_end) continue;
+      return MakeError(ErrorCode::kCorruption,
+                       "the projections in " + s.state_dir() + " have read " + tp.topic + "/" +
+                           std::to_string(tp.partition) + " up to offset " + std::to_string(projected) +
+                           ", but the log ends at " + std::to_string(log_end) +
+                           ": the log is older than the projections (an older copy restored, or a "
+                           "broker lost events). Run `ledger replay` to rebuild the projections from "
+                           "the log as it is");
+    }
+    return {};
+  }
 
   // Serving before the projections reflect the log at start would answer
   // 404 for requests that exist and decide commands on stale state.

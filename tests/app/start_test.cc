@@ -128,5 +128,41 @@ TEST(LedgerStart, RecordsTheFoldCannotApplyAreQuarantinedNamedAndSkipped) {
   EXPECT_EQ(QuarantineMetric(client), 4u);
 }
 
+// An older copy of the log restored under newer projections: the start
+// refuses, naming the partition and `ledger replay`; after the replay the
+// ledger serves what the log holds, and writes go on from there.
+TEST(LedgerStart, ProjectionsAheadOfTheLogStopTheStartNamingLedgerReplay) {
+  namespace fs = std::filesystem;
+  TempDir dir;
+  app::Settings settings = TestSettings(dir.path() + "/data");
+  std::string kept, lost;
+  {
+    LedgerUnderTest ledger(settings);
+    kept = ledger.Client().Post("/v1/requests", PotholeRequest()).Json()["request"]["id"];
+    ledger.Stop();
+    fs::copy(settings.log_dir(), dir.path() + "/older-log", fs::copy_options::recursive);
+    ledger.Restart();
+    lost = ledger.Client().Post("/v1/requests", PotholeRequest()).Json()["request"]["id"];
+    ASSERT_FALSE(lost.empty());
+  }
+  fs::remove_all(settings.log_dir());
+  fs::rename(dir.path() + "/older-log", settings.log_dir());
+
+  auto refused = app::Ledger::Start(settings);
+  ASSERT_FALSE(refused.ok()) << "started on a log older than its projections";
+  EXPECT_NE(refused.error().message.find("311.requests/"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("older than the projections"), std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("ledger replay"), std::string::npos) << refused.error().message;
+
+  auto replayed = app::Replay(settings);
+  ASSERT_TRUE(replayed.ok()) << replayed.error().message;
+  LedgerUnderTest ledger(settings);
+  auto client = ledger.Client();
+  EXPECT_EQ(client.Get("/v1/requests/" + kept).status, 200);
+  EXPECT_EQ(client.Get("/v1/requests/" + lost).status, 404);
+  EXPECT_EQ(client.Post("/v1/requests", PotholeRequest()).status, 201);
+}
+
 }  // namespace
 }  // namespace ledger::testing
