@@ -1,5 +1,9 @@
 #include "src/app/settings.h"
 
+#include <algorithm>
+#include <set>
+#include <string_view>
+
 #include <toml++/toml.h>
 
 namespace ledger::app {
@@ -8,7 +12,9 @@ namespace {
 using events::ErrorCode;
 using events::MakeError;
 
-// Reads optional keys of one table, keeping the first error.
+// Reads optional keys of one table, keeping the first error. A key the
+// table holds that no call asked for is an error too (CheckUnknown): a
+// mistyped setting must not be silently ignored.
 class TableReader {
  public:
   TableReader(const toml::table& root, std::string origin, const char* table)
@@ -26,28 +32,59 @@ class TableReader {
     out = static_cast<T>(*v);
   }
 
-  void String(const char* key, std::string& out) {
+  enum class Empty { kRefused, kAllowed };
+  void String(const char* key, std::string& out, Empty empty = Empty::kRefused) {
     const toml::node* n = Node(key);
     if (!n) return;
     auto v = n->value<std::string>();
-    if (!v || v->empty()) return Fail(*n, key, "must be a non-empty string");
+    if (!v) return Fail(*n, key, "must be a string");
+    if (v->empty() && empty == Empty::kRefused) return Fail(*n, key, "must be a non-empty string");
     out = *v;
+  }
+
+  // After every read: each key of the table that was not read is unknown.
+  void CheckUnknown() {
+    if (!table_) return;
+    for (auto&& [key, node] : *table_)
+      if (!read_.count(std::string(key.str()))) Fail(node, key.str(), "unknown setting");
   }
 
   std::optional<events::Error> error;
 
  private:
-  const toml::node* Node(const char* key) const { return table_ ? table_->get(key) : nullptr; }
-  void Fail(const toml::node& n, const char* key, const std::string& why) {
+  const toml::node* Node(const char* key) {
+    read_.insert(key);
+    return table_ ? table_->get(key) : nullptr;
+  }
+  void Fail(const toml::node& n, std::string_view key, const std::string& why) {
     if (!error)
       error = events::Error{ErrorCode::kInvalidArgument,
                             origin_ + ":" + std::to_string(n.source().begin.line) + ": " + prefix_ +
-                                "." + key + ": " + why};
+                                "." + std::string(key) + ": " + why};
   }
   std::string origin_;
   std::string prefix_;
   const toml::table* table_ = nullptr;
+  std::set<std::string> read_;
 };
+
+// The top-level tables a settings file may have.
+constexpr std::string_view kTables[] = {"server", "storage", "log", "kafka", "projections",
+                                        "catalog", "commands", "api_keys"};
+
+events::Status CheckTopLevel(const toml::table& root, const std::string& path) {
+  for (auto&& [key, node] : root) {
+    bool known = std::find(std::begin(kTables), std::end(kTables), key.str()) != std::end(kTables);
+    bool shaped = key.str() == "api_keys" ? node.is_array() : node.is_table();
+    if (known && shaped) continue;
+    return MakeError(ErrorCode::kInvalidArgument,
+                     path + ":" + std::to_string(node.source().begin.line) + ": " + std::string(key.str()) +
+                         (known ? (key.str() == "api_keys" ? ": must be an array of tables ([[api_keys]])"
+                                                           : ": must be a table")
+                                : ": unknown setting"));
+  }
+  return {};
+}
 
 events::Status CheckBackend(const std::string& backend) {
   if (backend == "embedded" || backend == "kafka") return {};
@@ -67,6 +104,7 @@ events::Result<Settings> LoadSettings(const std::string& path) {
     return MakeError(ErrorCode::kInvalidArgument, path + ":" + std::to_string(e.source().begin.line) +
                                                       ": " + std::string(e.description()));
   }
+  if (auto shaped = CheckTopLevel(root, path); !shaped) return shaped.error();
   Settings s;
   int64_t read_timeout = s.server.read_timeout.count(), handler_timeout = s.server.handler_timeout.count();
   TableReader server(root, path, "server");
@@ -91,15 +129,17 @@ events::Result<Settings> LoadSettings(const std::string& path) {
   kafka.Integer("replication_factor", s.kafka.replication_factor, 1, 32);
   kafka.Integer("produce_timeout_ms", s.kafka.produce_timeout_ms, 100, 600'000);
   kafka.Integer("broker_timeout_ms", s.kafka.broker_timeout_ms, 100, 600'000);
-  kafka.String("topic_prefix", s.kafka.topic_prefix);
+  kafka.String("topic_prefix", s.kafka.topic_prefix, TableReader::Empty::kAllowed);
   TableReader projections(root, path, "projections");
   projections.Integer("batch_events", s.projection_batch_events, 1, 1 << 20);
   TableReader catalog(root, path, "catalog");
   catalog.String("path", s.catalog_path);
   TableReader commands(root, path, "commands");
   commands.Integer("idempotency_window_seconds", s.idempotency_window_seconds, 1, 30 * 24 * 3600);
-  for (TableReader* r : {&server, &storage, &log, &kafka, &projections, &catalog, &commands})
+  for (TableReader* r : {&server, &storage, &log, &kafka, &projections, &catalog, &commands}) {
+    r->CheckUnknown();
     if (r->error) return *r->error;
+  }
   s.server.read_timeout = std::chrono::seconds(read_timeout);
   s.server.handler_timeout = std::chrono::seconds(handler_timeout);
   if (auto valid = CheckBackend(s.log_backend); !valid) return MakeError(valid.error().code, path + ": " + valid.error().message);
@@ -108,6 +148,11 @@ events::Result<Settings> LoadSettings(const std::string& path) {
       auto* t = node.as_table();
       http::ApiKey key;
       if (t) {
+        for (auto&& [name, value] : *t)
+          if (name.str() != "key" && name.str() != "name" && name.str() != "role")
+            return MakeError(ErrorCode::kInvalidArgument,
+                             path + ":" + std::to_string(value.source().begin.line) + ": api_keys." +
+                                 std::string(name.str()) + ": unknown setting");
         key.key = (*t)["key"].value_or(std::string());
         key.name = (*t)["name"].value_or(std::string());
         key.role = (*t)["role"].value_or(std::string());

@@ -192,6 +192,41 @@ TEST_F(LedgerCli, ServeRefusesABadSettingNamingLineAndKey) {
   EXPECT_TRUE(Contains(missing.err, "absent.toml"));
 }
 
+// A mistyped key is refused with file, line and key, in every table, at
+// the top level and in an API key; the documented default of topic_prefix
+// ("") is accepted.
+TEST_F(LedgerCli, ServeRefusesUnknownSettingsNamingLineAndKeyAndAcceptsTheDocumentedDefaults) {
+  struct Case {
+    std::string text;
+    std::string says;
+  };
+  std::vector<Case> cases = {
+      {"[server]\nhost = \"127.0.0.1\"\nprot = 9000\n", "typo.toml:3: server.prot: unknown setting"},
+      {"[kafka]\n\nbroker = \"127.0.0.1:9092\"\n", "typo.toml:3: kafka.broker: unknown setting"},
+      {"[commands]\nidempotency_window = 60\n", "typo.toml:2: commands.idempotency_window: unknown setting"},
+      {"[sever]\nport = 9000\n", "typo.toml:1: sever: unknown setting"},
+      {"port = 9000\n", "typo.toml:1: port: unknown setting"},
+      {"server = 5\n", "typo.toml:1: server: must be a table"},
+      {"[[api_keys]]\nkey = \"0123456789abcdef0\"\nname = \"desk\"\nrole = \"intake\"\nrol = \"admin\"\n",
+       "typo.toml:5: api_keys.rol: unknown setting"},
+  };
+  for (const auto& c : cases) {
+    std::string path = dir_.path() + "/typo.toml";
+    std::ofstream(path) << c.text;
+    auto serve = Ledger({"serve", "-c", path});
+    EXPECT_NE(serve.exit_code, 0) << c.text;
+    EXPECT_TRUE(Contains(serve.err, c.says)) << c.text << "\nsaid: " << serve.err;
+  }
+
+  std::string path = dir_.path() + "/defaults.toml";
+  std::ofstream(path) << "[server]\nhost = \"127.0.0.1\"\nport = 0\n[storage]\ndata_dir = \"" << data_dir_
+                      << "\"\n[kafka]\ntopic_prefix = \"\"\n[catalog]\npath = \"" << kSourceDir
+                      << "/config/catalog.toml\"\n[[api_keys]]\nkey = \"" << kTestKey
+                      << "\"\nname = \"tester\"\nrole = \"admin\"\n";
+  ServedLedger served(LEDGER_BINARY, path);
+  EXPECT_EQ(served.Client().Get("/healthz").status, 200);
+}
+
 TEST_F(LedgerCli, TailPrintsOneJsonLinePerEventBesideARunningServerAndAfterStop) {
   auto server = Serve();
   auto client = server->Client();
