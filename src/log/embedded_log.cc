@@ -117,7 +117,11 @@ class EmbeddedLog final : public events::EventLog, private CommittedState {
     return out;
   }
 
-  std::string Problem() override { return store_->secondary() ? "the log is open read-only" : ""; }
+  std::string Problem() override {
+    if (store_->secondary()) return "the log is open read-only";
+    std::lock_guard lock(state_mu_);
+    return write_failure_;
+  }
 
   EmbeddedLogStats Stats() const {
     std::lock_guard lock(state_mu_);
@@ -152,20 +156,40 @@ class EmbeddedLog final : public events::EventLog, private CommittedState {
         call.done(MakeError(ErrorCode::kUnavailable, "the log is open read-only"));
       return;
     }
+    std::string failure;
+    {
+      std::lock_guard lock(state_mu_);
+      failure = write_failure_;
+    }
+    if (!failure.empty()) {
+      for (auto& call : calls) call.done(MakeError(ErrorCode::kUnavailable, failure));
+      return;
+    }
     Group group = FormGroup(calls, *this, store_->families());
     if (group.accepted_calls > 0) {
       rocksdb::WriteOptions options;
       options.sync = true;  // acknowledged means on disk: one fsync for the whole group
       auto status = store_->db().Write(options, &group.batch);
-      if (!status.ok()) {
-        for (auto& call : calls)
-          call.done(MakeError(ErrorCode::kIo,
-                              "append may not be stored (the write failed): " + status.ToString()));
-        return;
-      }
+      if (!status.ok()) return FailWrites(calls, status);
       Publish(group);
     }
     for (size_t i = 0; i < calls.size(); ++i) calls[i].done(std::move(group.results[i]));
+  }
+
+  // A group commit failed (disk full, I/O error): what it wrote is unknown,
+  // so every call of it, and every later one, gets the same kUnavailable
+  // until an operator fixes the cause and restarts the ledger (RocksDB
+  // itself stops writing after such an error). Problem() says why.
+  void FailWrites(std::vector<PendingAppend>& calls, const rocksdb::Status& status) {
+    std::string why = "the embedded log cannot write (" + status.ToString() +
+                      "); appends stop until an operator frees the disk or fixes the fault and "
+                      "restarts the ledger";
+    {
+      std::lock_guard lock(state_mu_);
+      write_failure_ = why;
+    }
+    for (auto& call : calls)
+      call.done(MakeError(ErrorCode::kUnavailable, "the append may or may not be stored: " + why));
   }
 
   // Only after the group is durable do readers and later groups see it.
@@ -223,6 +247,7 @@ class EmbeddedLog final : public events::EventLog, private CommittedState {
   mutable std::mutex state_mu_;
   std::condition_variable appended_cv_;
   std::map<std::string, uint64_t> ends_;  // topic -> next offset, as durably stored
+  std::string write_failure_;  // set once a group commit failed; then every append is refused
   uint64_t group_commits_ = 0;
   uint64_t appends_stored_ = 0;
 

@@ -5,8 +5,13 @@
 #include <limits>
 #include <system_error>
 
+#include <cstdarg>
+#include <cstdio>
+
 #include <rocksdb/convenience.h>
+#include <rocksdb/env.h>
 #include <rocksdb/table.h>
+#include <spdlog/spdlog.h>
 
 namespace ledger::log {
 namespace {
@@ -45,10 +50,29 @@ rocksdb::ColumnFamilyOptions StreamsFamilyOptions() {
 
 constexpr int kMaxOpenFiles = 512;
 
+// RocksDB's warnings and errors go to the ledger's log, not to a LOG file
+// beside the data: on a full disk that file's failed write aborted the
+// process (Debian's RocksDB asserts on a file writer's second error).
+class RocksWarnings : public rocksdb::Logger {
+ public:
+  RocksWarnings() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list args) override { Logv(rocksdb::InfoLogLevel::WARN_LEVEL, format, args); }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list args) override {
+    if (level < GetInfoLogLevel()) return;
+    char line[1024];
+    std::vsnprintf(line, sizeof line, format, args);
+    if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL)
+      spdlog::error("embedded log (RocksDB): {}", line);
+    else
+      spdlog::warn("embedded log (RocksDB): {}", line);
+  }
+};
+
 rocksdb::DBOptions StoreOptions(bool secondary) {
   rocksdb::DBOptions options;
   options.IncreaseParallelism(2);
-  options.keep_log_file_num = 5;
+  options.info_log = std::make_shared<RocksWarnings>();
   if (secondary) {
     options.max_open_files = -1;  // required by OpenAsSecondary
   } else {
