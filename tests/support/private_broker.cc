@@ -1,6 +1,8 @@
 #include "tests/support/private_broker.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/file.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -31,14 +33,30 @@ bool Free(uint16_t port) {
   return free;
 }
 
+// Claims `port` for this process until `fd` is closed: a lock file, so two
+// tests started at once cannot both find a pair free and take it.
+bool Claim(uint16_t port, int& fd) {
+  std::string path = "/tmp/311-ledger-private-broker-" + std::to_string(port) + ".lock";
+  fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  if (flock(fd, LOCK_EX | LOCK_NB) == 0) return true;
+  close(fd);
+  fd = -1;
+  return false;
+}
+
 }  // namespace
 
 PrivateBroker::PrivateBroker(uint16_t first_port) {
   for (int k = 0; k < 10 && port_ == 0; ++k) {
     auto port = static_cast<uint16_t>(first_port + 100 * k);
+    if (!Claim(port, claim_fd_)) continue;
     if (Free(port) && Free(port + 1)) {
       port_ = port;
       controller_port_ = port + 1;
+    } else {
+      close(claim_fd_);
+      claim_fd_ = -1;
     }
   }
   if (port_ == 0)
@@ -48,6 +66,7 @@ PrivateBroker::PrivateBroker(uint16_t first_port) {
 
 PrivateBroker::~PrivateBroker() {
   if (!wiped_) Wipe();
+  if (claim_fd_ >= 0) close(claim_fd_);
 }
 
 std::string PrivateBroker::address() const { return "127.0.0.1:" + std::to_string(port_); }

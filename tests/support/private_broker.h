@@ -14,8 +14,9 @@ namespace ledger::testing {
 class PrivateBroker {
  public:
   // Takes the first of the port pairs (first_port + 100 k, first_port +
-  // 100 k + 1), k = 0..9, that nothing on 127.0.0.1 listens on (another
-  // test's private broker may hold the first); below the ephemeral range, so
+  // 100 k + 1), k = 0..9, that no other private broker has claimed (a lock
+  // file per pair, held for the broker's lifetime) and nothing on
+  // 127.0.0.1 listens on; below the ephemeral range, so
   // no outgoing connection takes them while the broker is stopped. Throws
   // std::runtime_error if none is free. Nothing runs until Start().
   explicit PrivateBroker(uint16_t first_port = 19092);
@@ -50,6 +51,7 @@ class PrivateBroker {
   uint16_t controller_port_ = 0;
   TempDir home_;
   bool wiped_ = false;
+  int claim_fd_ = -1;  // the lock that holds the port pair for this broker
 };
 
 }  // namespace ledger::testing
