@@ -126,6 +126,14 @@ class BrokerOutage : public ::testing::Test {
               << " conflicts, " << counts.no_answer << " unanswered\n";
   }
 
+  // The request whose reads must go on during outages.
+  void SubmitKnownRequest(ServedLedger& server) {
+    HttpReply known = server.Client().Post("/v1/requests", PotholeRequest());
+    ASSERT_EQ(known.status, 201) << known.body;
+    acks_.Record(known.Json());
+    known_request_ = known.Json()["request"]["id"];
+  }
+
   PrivateBroker broker_;
   TempDir dir_;
   app::Settings settings_;
@@ -138,11 +146,7 @@ class BrokerOutage : public ::testing::Test {
 
 TEST_F(BrokerOutage, StopAndKillOfTheBrokerRefuseWritesBrieflyAndLoseNothingAcknowledged) {
   ServedLedger server(LEDGER_BINARY, ledger_->settings_path());
-  auto client = server.Client();
-  HttpReply known = client.Post("/v1/requests", PotholeRequest());
-  ASSERT_EQ(known.status, 201) << known.body;
-  acks_.Record(known.Json());
-  known_request_ = known.Json()["request"]["id"];
+  ASSERT_NO_FATAL_FAILURE(SubmitKnownRequest(server));
 
   auto start = [&] { return broker_.Start(); };
   OutageDuringIngest(server, "broker stopped", [&] { return broker_.Stop(); }, start, broker_.address());
@@ -161,11 +165,7 @@ TEST_F(BrokerOutage, StopAndKillOfTheBrokerRefuseWritesBrieflyAndLoseNothingAckn
 // hash chain (no fork), and a rebuild from the log equals the live state.
 TEST_F(BrokerOutage, PausedBrokerDuringWritesForksNoHistoryAndLosesNothingAcknowledged) {
   ServedLedger server(LEDGER_BINARY, ledger_->settings_path());
-  auto client = server.Client();
-  HttpReply known = client.Post("/v1/requests", PotholeRequest());
-  ASSERT_EQ(known.status, 201) << known.body;
-  acks_.Record(known.Json());
-  known_request_ = known.Json()["request"]["id"];
+  ASSERT_NO_FATAL_FAILURE(SubmitKnownRequest(server));
 
   for (int round = 1; round <= 3; ++round)
     OutageDuringIngest(server, "broker paused, round " + std::to_string(round),

@@ -82,8 +82,6 @@ void IntakeClient::Run(uint16_t port, uint64_t seed, Acknowledgements& acks, Ans
       ++counts.no_answer;
     } else if (reply.status == 409) {
       ++counts.conflicts;
-    } else if (reply.status == 404 && reply.body.find("does not exist") != std::string::npos) {
-      ++counts.not_yet;
     } else if (IsWellFormedRefusal(reply.status, reply.headers, reply.Json())) {
       ++counts.unavailable;
       int64_t ms = took.count();

@@ -49,12 +49,14 @@ struct AnswerCounts {
   std::atomic<int> acked{0};
   std::atomic<int> no_answer{0};    // the server was gone
   std::atomic<int> conflicts{0};    // 409: e.g. the status already was the target
-  std::atomic<int> not_yet{0};      // 404 on an acked request: projection still catching up
   std::atomic<int> unavailable{0};  // 503 with Retry-After and a JSON error body
   std::atomic<int> in_flight{0};    // requests on the wire right now
   std::atomic<int64_t> slowest_refusal_ms{0};  // the longest a 503 took to come
   std::mutex mu;
-  std::vector<std::string> unexpected;  // any other answer, or a 503 of another shape
+  // Any other answer, or a 503 of another shape. A 404 for a request the
+  // client was told exists is one: a restarted server catches up before it
+  // serves.
+  std::vector<std::string> unexpected;
 
   // Adds each unexpected answer to the test's failures.
   void ReportUnexpected(const std::string& where);
