@@ -212,7 +212,7 @@ TEST_P(BadInput, EachCaseGetsItsStatusAClearJsonErrorAndAppendsNothing) {
   std::string open = client.Post("/v1/requests", PotholeRequest()).Json()["request"]["id"];
   std::string closed = client.Post("/v1/requests", PotholeRequest()).Json()["request"]["id"];
   ASSERT_EQ(client.Post("/v1/requests/" + closed + "/events", {{"command", "close"}}).status, 200);
-  const uint64_t before = EventLogEnd(client);
+  const uint64_t before = EventsAppended(client);
   ASSERT_GT(before, 0u);
 
   for (const auto& c : Cases()) {
@@ -234,7 +234,7 @@ TEST_P(BadInput, EachCaseGetsItsStatusAClearJsonErrorAndAppendsNothing) {
     };
     EXPECT_EQ(field("code"), c.code) << reply.body;
     EXPECT_NE(field("message").find(message), std::string::npos) << reply.body;
-    EXPECT_EQ(EventLogEnd(client), before) << "bad input appended to the log";
+    EXPECT_EQ(EventsAppended(client), before) << "bad input appended to the log";
   }
 }
 

@@ -44,7 +44,7 @@ TEST_P(Idempotency, ARepeatAnswersTheOriginalAndAppendsNothingOnEveryPost) {
   auto command = PostWithKey(client, "/v1/requests/" + id + "/events",
                              {{"command", "add_note"}, {"text", "crew on site"}}, "note-1");
   ASSERT_EQ(command.status, 200) << command.body;
-  const uint64_t end = EventLogEnd(client);
+  const uint64_t end = EventsAppended(client);
 
   for (int round = 0; round < 2; ++round) {
     SCOPED_TRACE(round == 0 ? "at once" : "after a restart");
@@ -67,7 +67,7 @@ TEST_P(Idempotency, ARepeatAnswersTheOriginalAndAppendsNothingOnEveryPost) {
     EXPECT_EQ(EventIds(command_again), EventIds(command));
     // On Kafka a restart adds transaction markers, never events: after it,
     // count what this run appended.
-    if (round == 0) EXPECT_EQ(EventLogEnd(client), end) << "a repeat appended";
+    if (round == 0) EXPECT_EQ(EventsAppended(client), end) << "a repeat appended";
     if (round == 1) EXPECT_NE(client.Get("/metrics").body.find("\nledger_events_appended_total 0\n"), std::string::npos);
     EXPECT_EQ(client.Get("/v1/requests?limit=500").Json()["requests"].size(), 2u);
     ledger.Restart();
@@ -79,7 +79,7 @@ TEST_P(Idempotency, TheSameKeyWithAnotherBodyIs422AndMalformedKeysAre400) {
   LedgerUnderTest ledger(GetParam());
   auto client = ledger.Client();
   ASSERT_EQ(PostWithKey(client, "/v1/requests", PotholeRequest(), "k-1").status, 201);
-  const uint64_t end = EventLogEnd(client);
+  const uint64_t end = EventsAppended(client);
   json other = PotholeRequest();
   other["description"] = "another pothole";
   auto reused = PostWithKey(client, "/v1/requests", other, "k-1");
@@ -95,7 +95,7 @@ TEST_P(Idempotency, TheSameKeyWithAnotherBodyIs422AndMalformedKeysAre400) {
   }
   EXPECT_EQ(PostWithKey(client, "/v1/requests", PotholeRequest(), std::string(255, 'k')).status, 201)
       << "255 characters are allowed";
-  EXPECT_EQ(EventLogEnd(client), end + 1);
+  EXPECT_EQ(EventsAppended(client), end + 1);
 }
 
 TEST_P(Idempotency, ConcurrentRepeatsCreateExactlyOneRequest) {

@@ -103,7 +103,7 @@ TEST_P(MutatedBodies, NoBodyEndsTheServerOrStoresWhatItRefused) {
       }
     }
     SCOPED_TRACE(seed.target + " " + text.substr(0, 300));
-    const uint64_t before = EventLogEnd(client);
+    const uint64_t before = EventsAppended(client);
     auto reply = client.Send("POST", seed.target, text);
     ASSERT_NE(reply.status, 0) << "no answer: the server is gone";
     ASSERT_LT(reply.status, 500) << reply.body;
@@ -111,7 +111,7 @@ TEST_P(MutatedBodies, NoBodyEndsTheServerOrStoresWhatItRefused) {
     if (reply.status >= 400) {
       auto error = reply.Json();
       ASSERT_TRUE(error.is_object() && error.contains("error")) << reply.body;
-      ASSERT_EQ(EventLogEnd(client), before) << "a refusal appended";
+      ASSERT_EQ(EventsAppended(client), before) << "a refusal appended";
     }
   }
   EXPECT_EQ(answered, 2500);

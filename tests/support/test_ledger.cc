@@ -113,14 +113,13 @@ nlohmann::json PotholeRequest() {
           {"resident", {{"name", "Pat Doe"}, {"phone", "+1 301 555 0100"}}}};
 }
 
-uint64_t EventLogEnd(HttpClient& client) {
+uint64_t EventsAppended(HttpClient& client) {
   const std::string metrics = client.Get("/metrics").body;
-  static const std::regex line(
-      R"re(ledger_log_end_offset\{topic="311\.(?:requests|contacts)",partition="\d+"\} (\d+))re");
-  uint64_t total = 0;
-  for (std::sregex_iterator it(metrics.begin(), metrics.end(), line), end; it != end; ++it)
-    total += std::stoull((*it)[1]);
-  return total;
+  static const std::regex line(R"re(\nledger_events_appended_total (\d+)\n)re");
+  std::smatch m;
+  if (!std::regex_search(metrics, m, line))
+    throw std::runtime_error("no ledger_events_appended_total in /metrics");
+  return std::stoull(m[1]);
 }
 
 }  // namespace ledger::testing

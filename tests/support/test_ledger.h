@@ -60,9 +60,10 @@ class LedgerUnderTest {
 // A valid POST /v1/requests body for a phoned-in pothole.
 nlohmann::json PotholeRequest();
 
-// The ends of 311.requests and 311.contacts summed, from /metrics: what a
-// refused command must leave unchanged. (On Kafka transaction markers
-// count too; department copies, written later by the router, do not.)
-uint64_t EventLogEnd(HttpClient& client);
+// Events the log has acknowledged since the ledger started
+// (ledger_events_appended_total in /metrics): what a refused command must
+// leave unchanged. The same on both logs: Kafka's end offsets would count
+// transaction markers, which appear some time after their events.
+uint64_t EventsAppended(HttpClient& client);
 
 }  // namespace ledger::testing
