@@ -27,10 +27,6 @@ constexpr size_t kPruneHeadsAbove = 100'000;
 constexpr auto kPollInterval = std::chrono::milliseconds(100);
 constexpr auto kProbeInterval = std::chrono::milliseconds(1000);
 constexpr auto kFollowPoll = std::chrono::milliseconds(100);
-// Transactional producers appends are spread over: a producer runs one
-// transaction at a time, so several keep commits in flight. Each stream has
-// at most one append in flight whichever writer takes it, so order holds.
-constexpr int kWriters = 4;
 constexpr char kCatchingUp[] =
     "the projections are catching up with the log; appends resume when they have";
 
@@ -50,9 +46,9 @@ std::map<std::string, std::string> AdminSettings(const KafkaLogOptions& o) {
 // after the log resynced (no two events of a stream with one sequence). A
 // crashed ledger's open transaction blocks read_committed readers until the
 // restarted ledger aborts it, or at most transaction.timeout.ms.
-std::map<std::string, std::string> TransactionalSettings(const KafkaLogOptions& o, int writer) {
+std::map<std::string, std::string> TransactionalSettings(const KafkaLogOptions& o) {
   auto settings = AdminSettings(o);
-  settings.insert({{"transactional.id", o.transactional_id + "-" + std::to_string(writer)},
+  settings.insert({{"transactional.id", o.transactional_id},
                    {"transaction.timeout.ms", ToString(2 * o.produce_timeout)},
                    {"enable.idempotence", "true"},  // retries neither duplicate nor reorder
                    {"acks", "all"},
@@ -106,7 +102,7 @@ class KafkaLog final : public events::EventLog {
       std::lock_guard lock(mu_);
       stopping_ = true;
     }
-    writers_.clear();  // answers their calls: they need the members below
+    writer_.reset();  // answers its calls: they need the members below
     if (poller_.joinable()) poller_.join();
     std::deque<std::shared_ptr<Call>> blocked;
     {
@@ -135,11 +131,9 @@ class KafkaLog final : public events::EventLog {
       // Its start fences a ledger that wrote these topics before (or still
       // does, by mistake) and settles that one's open transaction, before
       // the ends are read below.
-      for (int i = 0; i < kWriters; ++i) {
-        writers_.push_back(std::make_unique<TransactionalWriter>(
-            TransactionalSettings(options_, i), options_.extra_config, written, options_.produce_timeout));
-        if (auto ready = writers_.back()->Prepare(); !ready) return ready;
-      }
+      writer_ = std::make_unique<TransactionalWriter>(
+          TransactionalSettings(options_), options_.extra_config, written, options_.produce_timeout);
+      if (auto ready = writer_->Prepare(); !ready) return ready;
     }
     auto consumer = NewKafkaClient(RD_KAFKA_CONSUMER, ConsumerSettings(options_), options_.extra_config);
     if (!consumer) return consumer.error();
@@ -305,8 +299,7 @@ class KafkaLog final : public events::EventLog {
 
   const KafkaLogOptions options_;
   KafkaClient admin_;                           // absent when read-only
-  std::vector<std::unique_ptr<TransactionalWriter>> writers_;  // every append, in turn
-  size_t next_writer_ = 0;                                      // under mu_
+  std::unique_ptr<TransactionalWriter> writer_;  // every append
   std::unique_ptr<PartitionReader> reader_;
 
   std::mutex mu_;
@@ -419,8 +412,7 @@ events::Status KafkaLog::Produce(const std::shared_ptr<Call>& call) {
   auto messages = Seal(*call, staged);
   if (!messages) return messages.error();
   auto queued =
-      writers_[next_writer_++ % writers_.size()]->Write(
-          std::move(*messages), [this, call](auto written) { Committed(call, std::move(written)); });
+      writer_->Write(std::move(*messages), [this, call](auto written) { Committed(call, std::move(written)); });
   if (!queued) return queued.error();
   ++calls_in_flight_;
   for (const auto& key : call->stream_keys) busy_.insert(key);
@@ -461,8 +453,7 @@ void KafkaLog::Finish(const std::shared_ptr<Call>& call) {
       busy_.erase(key);
       if (call->failure) heads_.erase(key);
     }
-    bool fenced = std::any_of(writers_.begin(), writers_.end(), [](const auto& w) { return w->fenced(); });
-    if (call->failure && fenced) {
+    if (call->failure && writer_->fenced()) {
       fenced_ = true;
       problem_ = call->failure->message;
     } else if (call->failure) {

@@ -3,9 +3,8 @@
 // message in CloudEvents binary content mode (events::ToBinaryMessage), key =
 // subject, timestamp = event time.
 //
-// Every append goes through one of a few transactional producers, in turn,
-// with acks=all (transactional_writer.h; calls that queue up on one share a
-// transaction), and a
+// Every append goes through one transactional producer with acks=all
+// (transactional_writer.h; calls that queue up share a transaction), and a
 // call is told its events are stored only once their transaction commits.
 // A call of several records (a contact that creates a request) is thus all
 // or nothing. This instance is the single writer of every stream it
@@ -72,10 +71,9 @@ struct KafkaLogOptions {
   // Bounds how long Open waits for the broker, and a Read for its first message.
   std::chrono::milliseconds broker_timeout{15'000};
   std::string client_id = "311-ledger";
-  // The base of the transactional ids of the producers that write every
-  // append ("<id>-0", "<id>-1", ...). One per ledger: a second writer with
-  // the same ids fences the first, and a restarted ledger aborts what its
-  // previous run left open.
+  // Of the producer that writes every append in transactions.
+  // One per ledger: a second writer with the same id fences the first, and
+  // a restarted ledger aborts what its previous run left open.
   std::string transactional_id = "311-ledger-calls";
   // Put before every topic name in Kafka ("" in production; tests give each
   // ledger its own); the EventLog's callers see names without it.
