@@ -9,6 +9,7 @@ namespace {
 
 using events::ErrorCode;
 using KafkaError = KafkaOwned<rd_kafka_error_t, rd_kafka_error_destroy>;
+using Clock = TransactionalWriter::Clock;
 
 // Bounds how many calls wait for one commit, and how much one abort loses.
 constexpr size_t kMaxGroupsPerTransaction = 500;
@@ -16,6 +17,12 @@ constexpr size_t kMaxGroupsPerTransaction = 500;
 constexpr char kFencedWhy[] =
     "another producer with this ledger's Kafka transactional id took over (a second ledger "
     "writes the same topics); this ledger no longer appends: stop one of them, then restart this one";
+
+// What is left of `deadline` as a librdkafka timeout (at least 1 ms: 0 would not wait at all).
+int MsLeft(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return static_cast<int>(std::max<int64_t>(left, 1));
+}
 
 bool IsFencing(const rd_kafka_error_t* error) {
   if (error == nullptr) return false;
@@ -44,28 +51,25 @@ TransactionalWriter::~TransactionalWriter() {
   thread_.join();
 }
 
-events::Status TransactionalWriter::Prepare() {
+events::Status TransactionalWriter::Prepare() { return Prepare(Clock::now() + timeout_); }
+
+events::Status TransactionalWriter::Prepare(Clock::time_point deadline) {
   if (fenced_) return events::MakeError(ErrorCode::kUnavailable, kFencedWhy);
   if (producer_) return {};
-  int timeout_ms = static_cast<int>(timeout_.count());
   // A broker that has just started may have no transaction coordinator yet
-  // ("Not coordinator"): a new producer asks again until the timeout.
+  // ("Not coordinator"): a new producer asks again until the deadline.
   auto new_producer = [this] {
     return NewKafkaClient(RD_KAFKA_PRODUCER, settings_, extra_, [](rd_kafka_conf_t* conf) {
       rd_kafka_conf_set_dr_msg_cb(conf, &TransactionalWriter::OnDelivery);
     });
   };
-  auto deadline = std::chrono::steady_clock::now() + timeout_;
   auto producer = new_producer();
-  // The retries stay within the one timeout: a write refused while the
-  // broker is away is answered no later than before.
   constexpr auto kRetryPause = std::chrono::milliseconds(200);
   for (;;) {
     if (!producer) return producer.error();
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    KafkaError e{rd_kafka_init_transactions(producer->get(), std::max<int>(1, left.count()))};
+    KafkaError e{rd_kafka_init_transactions(producer->get(), MsLeft(deadline))};
     if (!e) break;
-    if (std::chrono::steady_clock::now() + kRetryPause >= deadline)
+    if (Clock::now() + kRetryPause >= deadline)
       return events::MakeError(ErrorCode::kUnavailable, std::string("Kafka transactions could not start: ") +
                                                             rd_kafka_error_string(e.get()));
     std::this_thread::sleep_for(kRetryPause);
@@ -76,7 +80,7 @@ events::Status TransactionalWriter::Prepare() {
     topics.emplace_back(rd_kafka_topic_new(producer->get(), name.c_str(), nullptr));
     const rd_kafka_metadata_t* md = nullptr;
     if (!topics.back() ||
-        rd_kafka_metadata(producer->get(), 0, topics.back().get(), &md, timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_metadata(producer->get(), 0, topics.back().get(), &md, MsLeft(deadline)) != RD_KAFKA_RESP_ERR_NO_ERROR)
       return events::MakeError(ErrorCode::kUnavailable, "Kafka metadata of " + name + " is not available");
     rd_kafka_metadata_destroy(md);
   }
@@ -127,7 +131,9 @@ bool TransactionalWriter::Commit(std::vector<Group>& groups) {
     for (auto& group : groups) group.done(error);
     return false;
   };
-  if (auto ready = Prepare(); !ready)
+  // One deadline for the whole transaction, a new producer included.
+  auto deadline = Clock::now() + timeout_;
+  if (auto ready = Prepare(deadline); !ready)
     return fail_all({ErrorCode::kUnavailable, ready.error().message + "; the call was not stored"});
   rd_kafka_t* rk = producer_.get();
   if (KafkaError e{rd_kafka_begin_transaction(rk)}) return fail_all(Fail("begin", e.get(), false));
@@ -143,12 +149,10 @@ bool TransactionalWriter::Commit(std::vector<Group>& groups) {
   }
   // Flushes the messages (serving their delivery reports here) and commits;
   // a commit that timed out is retried while time is left.
-  auto deadline = std::chrono::steady_clock::now() + timeout_;
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    KafkaError e{rd_kafka_commit_transaction(rk, static_cast<int>(std::max<int64_t>(left.count(), 1)))};
+    KafkaError e{rd_kafka_commit_transaction(rk, MsLeft(deadline))};
     if (!e) break;
-    if (!rd_kafka_error_is_retriable(e.get()) || std::chrono::steady_clock::now() >= deadline)
+    if (!rd_kafka_error_is_retriable(e.get()) || Clock::now() >= deadline)
       return fail_all(Fail("commit", e.get(), true));
   }
   for (auto& group : groups) group.done(std::move(group.written));
@@ -161,9 +165,10 @@ events::Error TransactionalWriter::Fail(const std::string& step, rd_kafka_error_
   // (the commit may have gone through, the producer is fenced or fatal) is
   // settled by a new producer's init_transactions, here, before the calls
   // are answered: the log's resync then reads a decided log.
+  // Settling has one timeout of its own, the abort and a new producer together.
+  auto deadline = Clock::now() + timeout_;
   KafkaError aborted;
-  if (produced)
-    aborted.reset(rd_kafka_abort_transaction(producer_.get(), static_cast<int>(timeout_.count())));
+  if (produced) aborted.reset(rd_kafka_abort_transaction(producer_.get(), MsLeft(deadline)));
   rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_flush(producer_.get(), 0);
   topics_.clear();
@@ -178,7 +183,7 @@ events::Error TransactionalWriter::Fail(const std::string& step, rd_kafka_error_
                                                                     : "; the call was not stored")};
   }
   if (!aborted) return {ErrorCode::kUnavailable, why + "; the call was not stored"};
-  (void)Prepare();  // on failure the next transaction tries again
+  (void)Prepare(deadline);  // on failure the next transaction tries again
   return {ErrorCode::kUnavailable, why + ", and aborting it failed (" + rd_kafka_error_string(aborted.get()) +
                                        "); the call may or may not be stored"};
 }

@@ -4,6 +4,10 @@
 // record (a contact that creates a request: 311.contacts and 311.requests),
 // so a failure never leaves half a call for read_committed readers.
 //
+// A failing group is answered within two timeouts: one for its transaction
+// (a new producer, the produce and the commit), one for settling it (the
+// abort, or a new producer that fences it); the groups queued behind it too.
+//
 // Groups queue up and share Kafka transactions (up to 500 groups
 // each, one transaction at a time), so the commit's round trips are paid per
 // transaction, not per call. Any failure drops the producer and refuses the
@@ -54,7 +58,7 @@ class TransactionalWriter {
   using Done = std::function<void(events::Result<std::vector<WrittenMessage>>)>;
 
   // `settings`/`extra` as for NewKafkaClient; `settings` must name the
-  // transactional.id. `timeout` bounds each transaction step. `topics` (as
+  // transactional.id. `timeout` bounds each transaction and the settling of a failed one. `topics` (as
   // named in Kafka) are the ones groups write to: their metadata is fetched
   // with each new producer, so a first transaction does not wait for it.
   TransactionalWriter(std::map<std::string, std::string> settings,
@@ -63,8 +67,11 @@ class TransactionalWriter {
   // Finishes the running transaction; queued groups fail ("the log is closing").
   ~TransactionalWriter();
 
+  using Clock = std::chrono::steady_clock;
+
   // Makes the producer and registers its transactional id (aborting what a
-  // previous run left open). Optional: the first transaction does it too.
+  // previous run left open), within the timeout. Optional: the first
+  // transaction does it too.
   events::Status Prepare();
 
   // Queues `group`; `done` is called later on the writer's thread.
@@ -81,6 +88,7 @@ class TransactionalWriter {
     std::vector<WrittenMessage> written;
   };
 
+  events::Status Prepare(Clock::time_point deadline);
   void Run();
   // Stores `groups` in one transaction and answers each group; false if it failed.
   bool Commit(std::vector<Group>& groups);

@@ -26,6 +26,8 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kProduceTimeoutMs = 3000;
 // A write the broker cannot take is answered within this: never a hang.
+// The writer answers within two timeouts (the transaction, then settling
+// it); the third is slack for a loaded machine.
 constexpr auto kRefusalBound = std::chrono::milliseconds(3 * kProduceTimeoutMs);
 constexpr auto kRecoveryBound = std::chrono::seconds(120);
 constexpr int kClients = 3;
