@@ -18,6 +18,7 @@
 #include "projections/request_cache.h"
 #include "projections/state_checksum.h"
 #include "projections/state_layout.h"
+#include "storage/rocks_logger.h"
 
 namespace ledger::projections {
 namespace {
@@ -604,7 +605,7 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, Op
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.max_background_jobs = 2;
-  options.keep_log_file_num = 4;
+  options.info_log = storage::LedgerLogFor("projections");
   // Bounded like the log's: table files never take the descriptors HTTP needs.
   options.max_open_files = 512;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -614,6 +615,9 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, Op
   if (mode != OpenMode::kReadOnly) {
     // Vector memtables take no concurrent writes; the store has one writer.
     options.allow_concurrent_memtable_write = mode != OpenMode::kRebuild;
+    // Made here, or RocksDB reports the missing directory as an error first.
+    std::error_code ignored;
+    std::filesystem::create_directories(path, ignored);
     s = rocksdb::DB::Open(options, path, ColumnDescriptors(mode), &handles, &raw);
   } else {
     std::error_code ec;

@@ -56,6 +56,7 @@ class RunningLedger : public Ledger {
     deps.commands = commands_.get();
     deps.keys = s.api_keys;
     deps.max_json_depth = s.max_json_depth;
+    deps.max_waiting_commands = s.max_waiting_commands;
     deps.clock = [] { return events::NowMs(); };
     deps.health = [this] { return Health(); };
     deps.append_metrics = [this](std::string& out) { AppendMetrics(out); };
@@ -65,9 +66,11 @@ class RunningLedger : public Ledger {
     if (auto caught_up = CatchUp(); !caught_up.ok()) return caught_up;
     router_ = StartDepartmentRouter(s);
     auto server = http::HttpServer::Start(
-        s.server, [this](http::HttpRequest& request, http::Responder respond) {
+        s.server,
+        [this](http::HttpRequest& request, http::Responder respond) {
           api_->Dispatch(request, std::move(respond));
-        });
+        },
+        [this](http::HttpRequest& head) { return api_->Admit(head); });
     if (!server.ok()) return server.error();
     server_ = std::move(*server);
     return {};

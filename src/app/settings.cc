@@ -111,6 +111,7 @@ events::Result<Settings> LoadSettings(const std::string& path) {
   server.String("host", s.server.host);
   server.Integer("port", s.server.port, 0, 65535);
   server.Integer("threads", s.server.threads, 1, 64);
+  server.Integer("max_connections", s.server.max_connections, 1, 1'000'000);
   server.Integer("body_limit_bytes", s.server.body_limit_bytes, 1024, 64 << 20);
   server.Integer("header_limit_bytes", s.server.header_limit_bytes, 1024, 1 << 20);
   server.Integer("read_timeout_seconds", read_timeout, 1, 3600);
@@ -136,6 +137,7 @@ events::Result<Settings> LoadSettings(const std::string& path) {
   catalog.String("path", s.catalog_path);
   TableReader commands(root, path, "commands");
   commands.Integer("idempotency_window_seconds", s.idempotency_window_seconds, 1, 30 * 24 * 3600);
+  commands.Integer("max_waiting", s.max_waiting_commands, 1, 1'000'000);
   for (TableReader* r : {&server, &storage, &log, &kafka, &projections, &catalog, &commands}) {
     r->CheckUnknown();
     if (r->error) return *r->error;

@@ -18,7 +18,7 @@ struct KafkaSettings {
   int contacts_partitions = 3;    // 311.contacts, keyed by contact id
   int department_partitions = 1;  // each 311.dept.<code>: one keeps a department's order total
   int replication_factor = 1;
-  int produce_timeout_ms = 10'000;  // an append not confirmed by then answers 503
+  int produce_timeout_ms = 10'000;  // a transaction not committed by then fails (503 within twice this)
   int broker_timeout_ms = 15'000;   // start-up waits this long for a broker
   std::string topic_prefix;  // before every topic name: several ledgers on one cluster
 };
@@ -35,6 +35,8 @@ struct Settings {
   std::vector<http::ApiKey> api_keys;
   // How long an Idempotency-Key is remembered after its command was accepted.
   int64_t idempotency_window_seconds = 24 * 3600;
+  // Commands taken and not yet answered (most wait for the log); more get 503.
+  int max_waiting_commands = 4096;
 
   std::string log_dir() const { return data_dir + "/log"; }
   std::string state_dir() const { return data_dir + "/state"; }

@@ -136,6 +136,30 @@ const ApiKey* LedgerApi::Authenticate(const HttpRequest& request) const {
   return found;
 }
 
+std::optional<HttpResponse> LedgerApi::CheckKey(HttpRequest& request, const std::string& route) const {
+  if (route == "/healthz") return std::nullopt;
+  const ApiKey* key = Authenticate(request);
+  if (!key) {
+    HttpResponse r = ErrorResponse(401, "unauthorized",
+                                   "missing or unknown API key: send 'Authorization: Bearer <key>'");
+    r.headers["WWW-Authenticate"] = "Bearer realm=\"311-ledger\"";
+    return r;
+  }
+  request.caller = Caller{key->name, key->role};
+  return std::nullopt;
+}
+
+std::optional<HttpResponse> LedgerApi::Admit(HttpRequest& head) {
+  auto start = std::chrono::steady_clock::now();
+  auto parsed = ParseTarget(head);
+  auto match = parsed.ok() ? router_.Find(head) : Router::Match{.route = "unmatched"};
+  auto refused = CheckKey(head, match.route);
+  if (refused)
+    metrics_.Record(head.method, match.route, refused->status,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return refused;
+}
+
 void LedgerApi::Dispatch(HttpRequest& request, Responder respond) {
   auto start = std::chrono::steady_clock::now();
   auto parsed = ParseTarget(request);
@@ -146,17 +170,9 @@ void LedgerApi::Dispatch(HttpRequest& request, Responder respond) {
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     respond(std::move(r));
   };
+  // The key first: a client without one learns nothing, not even that its target is bad.
+  if (auto refused = CheckKey(request, match.route)) return measured(std::move(*refused));
   if (!parsed.ok()) return measured(ErrorResponse(400, "bad_request", parsed.error().message));
-  if (match.route != "/healthz") {
-    const ApiKey* key = Authenticate(request);
-    if (!key) {
-      HttpResponse r = ErrorResponse(401, "unauthorized",
-                                     "missing or unknown API key: send 'Authorization: Bearer <key>'");
-      r.headers["WWW-Authenticate"] = "Bearer realm=\"311-ledger\"";
-      return measured(std::move(r));
-    }
-    request.caller = Caller{key->name, key->role};
-  }
   if (match.status == 404)
     return measured(ErrorResponse(404, "not_found", "no such endpoint: " + request.path));
   if (match.status == 405) {
@@ -169,6 +185,32 @@ void LedgerApi::Dispatch(HttpRequest& request, Responder respond) {
           [&] { (*match.handler)(request, measured); });
 }
 
+// A command holds one of max_waiting_commands places from the moment it is
+// taken until its answer is sent or dropped (the place goes with the last
+// copy of its responder), so a log that stalls cannot gather more.
+void LedgerApi::AddCommandRoute(const std::string& pattern, CommandRoute run) {
+  router_.Add("POST", pattern, [this, run = std::move(run)](HttpRequest& request, Responder respond) {
+    // Counted first, then checked: commands at once cannot all take the last place.
+    if (waiting_commands_.fetch_add(1) >= deps_.max_waiting_commands) {
+      --waiting_commands_;
+      HttpResponse r = ErrorResponse(503, "unavailable",
+                                     std::to_string(deps_.max_waiting_commands) +
+                                         " commands are waiting for the log, the limit; send it again");
+      r.headers["Retry-After"] = "1";
+      return respond(std::move(r));
+    }
+    std::shared_ptr<void> place(nullptr, [this](void*) { --waiting_commands_; });
+    Responder release = [place = std::move(place), respond = std::move(respond)](HttpResponse r) {
+      respond(std::move(r));
+    };
+    auto body = ParseJsonBody(request, deps_.max_json_depth);
+    if (!body.ok()) return release(ErrorResponse(body.error()));
+    auto ctx = ContextFor(deps_, request);
+    if (!ctx.ok()) return release(ErrorResponse(ctx.error()));
+    run(request, std::move(*body), std::move(*ctx), std::move(release));
+  });
+}
+
 void LedgerApi::AddRoutes() {
   router_.Add("GET", "/healthz", [this](HttpRequest&, Responder respond) {
     Json health = deps_.health();
@@ -179,33 +221,25 @@ void LedgerApi::AddRoutes() {
     r.content_type = "text/plain; version=0.0.4";
     deps_.append_metrics(r.body);
     metrics_.WriteTo(r.body);
+    r.body += "# HELP ledger_commands_waiting Commands taken and not yet answered (commands.max_waiting).\n"
+              "# TYPE ledger_commands_waiting gauge\nledger_commands_waiting " +
+              std::to_string(waiting_commands_.load()) + "\n";
     respond(std::move(r));
   });
   router_.Add("GET", "/v1/catalog", [this](HttpRequest&, Responder respond) {
     respond(JsonResponse(200, deps_.catalog->ToJson()));
   });
-  router_.Add("POST", "/v1/contacts", [this](HttpRequest& request, Responder respond) {
-    auto body = ParseJsonBody(request, deps_.max_json_depth);
-    if (!body.ok()) return respond(ErrorResponse(body.error()));
-    auto ctx = ContextFor(deps_, request);
-    if (!ctx.ok()) return respond(ErrorResponse(ctx.error()));
-    deps_.commands->RecordContact(std::move(*body), std::move(*ctx),
-                                  Answer(deps_, request, std::move(respond), 201));
+  AddCommandRoute("/v1/contacts", [this](HttpRequest& request, Json body, commands::CommandContext ctx,
+                                         Responder respond) {
+    deps_.commands->RecordContact(std::move(body), std::move(ctx), Answer(deps_, request, std::move(respond), 201));
   });
-  router_.Add("POST", "/v1/requests", [this](HttpRequest& request, Responder respond) {
-    auto body = ParseJsonBody(request, deps_.max_json_depth);
-    if (!body.ok()) return respond(ErrorResponse(body.error()));
-    auto ctx = ContextFor(deps_, request);
-    if (!ctx.ok()) return respond(ErrorResponse(ctx.error()));
-    deps_.commands->SubmitRequest(std::move(*body), std::move(*ctx),
-                                  Answer(deps_, request, std::move(respond), 201));
+  AddCommandRoute("/v1/requests", [this](HttpRequest& request, Json body, commands::CommandContext ctx,
+                                         Responder respond) {
+    deps_.commands->SubmitRequest(std::move(body), std::move(ctx), Answer(deps_, request, std::move(respond), 201));
   });
-  router_.Add("POST", "/v1/requests/{id}/events", [this](HttpRequest& request, Responder respond) {
-    auto body = ParseJsonBody(request, deps_.max_json_depth);
-    if (!body.ok()) return respond(ErrorResponse(body.error()));
-    auto ctx = ContextFor(deps_, request);
-    if (!ctx.ok()) return respond(ErrorResponse(ctx.error()));
-    deps_.commands->ApplyCommand(request.path_params["id"], std::move(*body), std::move(*ctx),
+  AddCommandRoute("/v1/requests/{id}/events", [this](HttpRequest& request, Json body,
+                                                     commands::CommandContext ctx, Responder respond) {
+    deps_.commands->ApplyCommand(request.path_params["id"], std::move(body), std::move(ctx),
                                  Answer(deps_, request, std::move(respond), 200));
   });
   router_.Add("GET", "/v1/requests/{id}", [this](HttpRequest& request, Responder respond) {

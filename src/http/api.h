@@ -4,8 +4,10 @@
 // are plain functions from HttpRequest to a Responder call, so they are
 // tested without sockets; the server (server.h) puts them on a socket.
 
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,7 @@ struct ApiDeps {
   commands::CommandService* commands = nullptr;
   std::vector<ApiKey> keys;
   int max_json_depth = 32;
+  int max_waiting_commands = 4096;                    // more commands at once get 503
   std::function<int64_t()> clock;                     // now, UTC ms
   std::function<Json()> health;                       // body of /healthz; "status" != "ok" → 503
   std::function<void(std::string&)> append_metrics;   // the app's own Prometheus lines
@@ -43,13 +46,26 @@ class LedgerApi {
   // Answers one request through `respond`, exactly once.
   void Dispatch(HttpRequest& request, Responder respond);
 
+  // The answer to a request from its head alone, before its body is read:
+  // 401 without a valid key (every route but /healthz needs one), else
+  // nullopt. An http::Admission.
+  std::optional<HttpResponse> Admit(HttpRequest& head);
+
  private:
+  // A command: parses the JSON body and the command context, then `run`s it.
+  using CommandRoute = std::function<void(HttpRequest&, Json body, commands::CommandContext, Responder)>;
+
   void AddRoutes();
+  void AddCommandRoute(const std::string& pattern, CommandRoute run);
   const ApiKey* Authenticate(const HttpRequest& request) const;
+  // 401 unless the route is /healthz or the request carries a known key
+  // (then sets request.caller).
+  std::optional<HttpResponse> CheckKey(HttpRequest& request, const std::string& route) const;
 
   ApiDeps deps_;
   Router router_;
   HttpMetrics metrics_;
+  std::atomic<int> waiting_commands_{0};  // commands taken and not yet answered
 };
 
 }  // namespace ledger::http

@@ -14,8 +14,11 @@ events::Result<Json> ParseJsonBody(const HttpRequest& request, int max_depth) {
                      "content type must be application/json, not '" + type + "'");
   if (request.body.empty()) return MakeError(ErrorCode::kInvalidArgument, "body is empty; expected a JSON object");
   try {
-    Json body = Json::parse(request.body, [max_depth](int depth, Json::parse_event_t, Json&) {
-      if (depth > max_depth) throw TooDeep{};
+    // A container opening at nlohmann's depth d is level d + 1 (the body's
+    // own object opens at depth 0); scalars and keys add no level.
+    Json body = Json::parse(request.body, [max_depth](int depth, Json::parse_event_t event, Json&) {
+      bool opens = event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start;
+      if (opens && depth >= max_depth) throw TooDeep{};
       return true;
     });
     if (!body.is_object()) return MakeError(ErrorCode::kInvalidArgument, "body must be a JSON object");

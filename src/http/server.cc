@@ -32,37 +32,74 @@ HttpRequest ToHttpRequest(const bhttp::request<bhttp::string_body>& req) {
   return out;
 }
 
-// What the sessions share with the server for a draining stop.
-struct StopState {
+// What the sessions share with the server: the count of open connections
+// and what a draining stop needs.
+struct SharedState {
   std::atomic<bool> stopping{false};  // no request is dispatched from now on
   std::atomic<int> unanswered{0};     // dispatched requests whose answer is not yet written
+  std::atomic<uint32_t> connections{0};  // sessions alive, refused ones excluded
 };
+
+HttpResponse Unavailable(std::string_view why) {
+  HttpResponse refused = ErrorResponse(503, "unavailable", why);
+  refused.headers["Retry-After"] = "1";
+  return refused;
+}
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, const ServerOptions& options, const Handler& dispatch, StopState& stop_state)
+  // `counted`: the session holds one of shared.connections until it ends.
+  Session(tcp::socket&& socket, const ServerOptions& options, const Handler& dispatch,
+          const Admission& admit, SharedState& shared, bool counted)
       : stream_(std::move(socket)),
         timer_(stream_.get_executor()),
         options_(options),
         dispatch_(dispatch),
-        stop_state_(stop_state) {}
+        admit_(admit),
+        shared_(shared),
+        counted_(counted) {}
+
+  ~Session() {
+    if (counted_) --shared_.connections;
+  }
 
   void Run() { net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); }); }
+
+  // Answers 503 to a connection over the limit, and closes it.
+  void Refuse() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->keep_alive_ = false;
+      self->Write(Unavailable("the server has " + std::to_string(self->options_.max_connections) +
+                              " connections open, its limit; send it again"));
+    });
+  }
 
  private:
   void DoRead() {
     parser_.emplace();
     parser_->body_limit(options_.body_limit_bytes);
-    parser_->header_limit(options_.header_limit_bytes);
+    // Beast's own limit has no exact edge (it depends on how the bytes
+    // arrive); the head's size, which the read reports, decides at the limit.
+    parser_->header_limit(options_.header_limit_bytes + 1);
     stream_.expires_after(options_.read_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                             [self = shared_from_this()](beast::error_code ec, size_t head_bytes) {
+                               if (!ec && head_bytes > self->options_.header_limit_bytes)
+                                 ec = bhttp::error::header_limit;
                                self->OnHeader(ec);
                              });
   }
 
   void OnHeader(beast::error_code ec) {
     if (ec) return OnReadError(ec);
+    if (admit_) {
+      HttpRequest head = ToHttpRequest(parser_->get());
+      if (auto refused = admit_(head)) {
+        version_ = parser_->get().version();
+        keep_alive_ = false;  // the body is left unread: the connection cannot go on
+        return Write(std::move(*refused));
+      }
+    }
     // curl and others wait for "100 Continue" before sending a larger body.
     auto expect = parser_->get()[bhttp::field::expect];
     if (beast::iequals(expect, "100-continue")) {
@@ -102,13 +139,11 @@ class Session : public std::enable_shared_from_this<Session> {
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
     version_ = req.version();
-    if (stop_state_.stopping) {
+    if (shared_.stopping) {
       keep_alive_ = false;
-      HttpResponse refused = ErrorResponse(503, "unavailable", "the server is shutting down; send it again");
-      refused.headers["Retry-After"] = "1";
-      return Write(std::move(refused));
+      return Write(Unavailable("the server is shutting down; send it again"));
     }
-    ++stop_state_.unanswered;
+    ++shared_.unanswered;
     HttpRequest request = ToHttpRequest(req);
     request.post = [self = shared_from_this()](std::function<void()> work) {
       net::post(self->stream_.get_executor(), std::move(work));
@@ -139,7 +174,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Write(std::move(response), /*dispatched=*/true);
   }
 
-  // `dispatched`: the answer to a request counted in stop_state_.unanswered,
+  // `dispatched`: the answer to a request counted in shared_.unanswered,
   // which it leaves once written (or once writing failed).
   void Write(HttpResponse response, bool dispatched = false) {
     res_ = {};
@@ -153,7 +188,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.prepare_payload();
     stream_.expires_after(options_.read_timeout);
     bhttp::async_write(stream_, res_, [self = shared_from_this(), dispatched](beast::error_code ec, size_t) {
-      if (dispatched) --self->stop_state_.unanswered;
+      if (dispatched) --self->shared_.unanswered;
       if (ec) return self->Close();
       if (!self->keep_alive_) return self->LingeringClose();
       self->DoRead();
@@ -191,7 +226,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bhttp::response<bhttp::string_body> res_;
   const ServerOptions& options_;
   const Handler& dispatch_;
-  StopState& stop_state_;
+  const Admission& admit_;
+  SharedState& shared_;
+  const bool counted_;
   bool keep_alive_ = true;
   unsigned version_ = 11;
   uint64_t generation_ = 0;
@@ -201,8 +238,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
 class BeastServer : public HttpServer {
  public:
-  BeastServer(const ServerOptions& options, Handler dispatch)
-      : options_(options), dispatch_(std::move(dispatch)), ioc_(options.threads), acceptor_(ioc_) {}
+  BeastServer(const ServerOptions& options, Handler dispatch, Admission admit)
+      : options_(options),
+        dispatch_(std::move(dispatch)),
+        admit_(std::move(admit)),
+        ioc_(options.threads),
+        acceptor_(ioc_) {}
 
   ~BeastServer() override { Stop(); }
 
@@ -234,14 +275,14 @@ class BeastServer : public HttpServer {
     // are answered first (a command stored is never left unanswered), up to
     // the handler timeout, after which each has had its 504; requests that
     // arrive meanwhile on open connections get 503.
-    stop_state_.stopping = true;
+    shared_.stopping = true;
     net::post(acceptor_.get_executor(), [this] {
       beast::error_code ignored;
       acceptor_.close(ignored);
       accept_retry_.cancel();
     });
     auto deadline = std::chrono::steady_clock::now() + options_.handler_timeout + std::chrono::seconds(1);
-    while (stop_state_.unanswered > 0 && std::chrono::steady_clock::now() < deadline)
+    while (shared_.unanswered > 0 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     ioc_.stop();
     for (auto& t : threads_) t.join();
@@ -276,7 +317,14 @@ class BeastServer : public HttpServer {
         return;
       } else {
         socket.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(socket), options_, dispatch_, stop_state_)->Run();
+        // Counted first, then checked: two accepts at once cannot both take the last place.
+        bool admitted = shared_.connections.fetch_add(1) < options_.max_connections;
+        if (!admitted) --shared_.connections;
+        auto session = std::make_shared<Session>(std::move(socket), options_, dispatch_, admit_, shared_, admitted);
+        if (admitted)
+          session->Run();
+        else
+          session->Refuse();
       }
       DoAccept();
     });
@@ -284,20 +332,21 @@ class BeastServer : public HttpServer {
 
   ServerOptions options_;
   Handler dispatch_;
+  Admission admit_;
   net::io_context ioc_;
   tcp::acceptor acceptor_;
   net::steady_timer accept_retry_{ioc_};
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
   std::atomic<bool> stopped_{false};
-  StopState stop_state_;
+  SharedState shared_;
 };
 
 }  // namespace
 
 events::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options,
-                                                              Handler dispatch) {
-  auto server = std::make_unique<BeastServer>(options, std::move(dispatch));
+                                                              Handler dispatch, Admission admit) {
+  auto server = std::make_unique<BeastServer>(options, std::move(dispatch), std::move(admit));
   auto listening = server->Listen();
   if (!listening.ok()) return listening.error();
   return std::unique_ptr<HttpServer>(std::move(server));

@@ -5,13 +5,11 @@
 #include <limits>
 #include <system_error>
 
-#include <cstdarg>
-#include <cstdio>
-
 #include <rocksdb/convenience.h>
 #include <rocksdb/env.h>
 #include <rocksdb/table.h>
-#include <spdlog/spdlog.h>
+
+#include "storage/rocks_logger.h"
 
 namespace ledger::log {
 namespace {
@@ -50,29 +48,10 @@ rocksdb::ColumnFamilyOptions StreamsFamilyOptions() {
 
 constexpr int kMaxOpenFiles = 512;
 
-// RocksDB's warnings and errors go to the ledger's log, not to a LOG file
-// beside the data: on a full disk that file's failed write aborted the
-// process (Debian's RocksDB asserts on a file writer's second error).
-class RocksWarnings : public rocksdb::Logger {
- public:
-  RocksWarnings() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
-  using rocksdb::Logger::Logv;
-  void Logv(const char* format, va_list args) override { Logv(rocksdb::InfoLogLevel::WARN_LEVEL, format, args); }
-  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list args) override {
-    if (level < GetInfoLogLevel()) return;
-    char line[1024];
-    std::vsnprintf(line, sizeof line, format, args);
-    if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL)
-      spdlog::error("embedded log (RocksDB): {}", line);
-    else
-      spdlog::warn("embedded log (RocksDB): {}", line);
-  }
-};
-
 rocksdb::DBOptions StoreOptions(bool secondary) {
   rocksdb::DBOptions options;
   options.IncreaseParallelism(2);
-  options.info_log = std::make_shared<RocksWarnings>();
+  options.info_log = storage::LedgerLogFor("embedded log");
   if (secondary) {
     options.max_open_files = -1;  // required by OpenAsSecondary
   } else {
@@ -134,6 +113,9 @@ events::Result<std::unique_ptr<LogStore>> LogStore::Open(const std::string& path
     status = rocksdb::DB::OpenAsSecondary(StoreOptions(true), path, *dir, Families(),
                                           &store->handles_, &db);
   } else {
+    // Made here, or RocksDB reports the missing directory as an error first.
+    std::error_code ignored;
+    std::filesystem::create_directories(path, ignored);
     status = rocksdb::DB::Open(StoreOptions(false), path, Families(), &store->handles_, &db);
   }
   if (!status.ok()) return OpenError(path, status);

@@ -164,5 +164,25 @@ TEST(LedgerStart, ProjectionsAheadOfTheLogStopTheStartNamingLedgerReplay) {
   EXPECT_EQ(client.Post("/v1/requests", PotholeRequest()).status, 201);
 }
 
+// RocksDB writes no LOG file of its own beside either store's data: on a
+// full disk a failed write to it aborted the process. Its warnings go to
+// the ledger's log instead.
+TEST(LedgerStart, NeitherStoreKeepsARocksDbLogFileOfItsOwn) {
+  namespace fs = std::filesystem;
+  TempDir dir;
+  app::Settings settings = TestSettings(dir.path() + "/data");
+  {
+    LedgerUnderTest ledger(settings);
+    ASSERT_EQ(ledger.Client().Post("/v1/requests", PotholeRequest()).status, 201);
+    ledger.Restart();
+  }
+  ASSERT_TRUE(app::Replay(settings).ok());
+  for (const auto& store : {settings.log_dir(), settings.state_dir()}) {
+    ASSERT_TRUE(fs::exists(store)) << store;
+    for (const auto& entry : fs::directory_iterator(store))
+      EXPECT_EQ(entry.path().filename().string().rfind("LOG", 0), std::string::npos) << entry.path();
+  }
+}
+
 }  // namespace
 }  // namespace ledger::testing

@@ -99,6 +99,23 @@ TEST_F(SlaDeadlineTest, BusinessHoursAcrossTheDstChange) {
   EXPECT_EQ(Deadline("two-hours", UtcMs(2026, 10, 30, 22)), UtcMs(2026, 11, 2, 13));
 }
 
+TEST_F(SlaDeadlineTest, BusinessHoursAcrossTheSpringDstChange) {
+  // Friday 2027-03-12 15:00 EST (UTC-5): four hours on Friday to 19:00; the
+  // clocks go forward on Sunday 2027-03-14; four more from Monday 07:00 EDT
+  // (UTC-4) -> 11:00 EDT, 15:00 UTC. Counting in UTC would give 16:00.
+  EXPECT_EQ(Deadline("eight-hours", UtcMs(2027, 3, 12, 20)), UtcMs(2027, 3, 15, 15));
+}
+
+TEST_F(SlaDeadlineTest, BusinessHoursAcrossTheAutumnDstChangeOverSeveralDays) {
+  // Thursday 2026-10-29 13:00 EDT (UTC-4): six hours to 19:00; Friday's
+  // twelve; the clocks go back on Sunday 2026-11-01; six more from Monday
+  // 07:00 EST (UTC-5) -> 13:00 EST, 18:00 UTC. Twenty-four hours in all.
+  EXPECT_EQ(Deadline("twelve-hours", UtcMs(2026, 10, 29, 17)), UtcMs(2026, 10, 30, 17));
+  EXPECT_EQ(catalog_->SlaDeadline(*catalog_->FindService("twelve-hours"),
+                                  Deadline("twelve-hours", UtcMs(2026, 10, 29, 17))),
+            UtcMs(2026, 11, 2, 18));
+}
+
 TEST_F(SlaDeadlineTest, CalendarDaysKeepLocalTimeAcrossTheDstChange) {
   // Thursday 2026-10-29 10:00 EDT + 10 days = Sunday 2026-11-08 10:00 EST:
   // 10 days and one hour of elapsed time.

@@ -179,5 +179,48 @@ TEST_F(BrokerOutage, PausedBrokerDuringWritesForksNoHistoryAndLosesNothingAcknow
   ExpectRebuildEqualsLiveState(*ledger_);
 }
 
+// The value of an unlabelled gauge or counter in /metrics text; -1 if absent.
+double MetricValue(const std::string& metrics, const std::string& name) {
+  auto at = metrics.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stod(metrics.substr(at + name.size() + 2));
+}
+
+// Commands stall while the broker is paused: once commands.max_waiting of
+// them wait, one more is refused at once with 503 and Retry-After instead
+// of joining them; the waiting ones are answered, and once the broker is
+// back commands are taken again.
+TEST_F(BrokerOutage, CommandsOverTheWaitingLimitGet503AtOnceWhileTheLogStalls) {
+  constexpr int kMaxWaiting = 2;
+  settings_.max_waiting_commands = kMaxWaiting;
+  LedgerUnderTest ledger(settings_);
+  HttpClient probe = ledger.Client();
+  ASSERT_EQ(probe.Post("/v1/requests", PotholeRequest()).status, 201);
+
+  ProcessResult paused = broker_.Pause();
+  ASSERT_EQ(paused.exit_code, 0) << paused.out << paused.err;
+  std::vector<int> stalled_status(kMaxWaiting);
+  std::vector<std::thread> stalled;
+  for (int i = 0; i < kMaxWaiting; ++i)
+    stalled.emplace_back([&, i] { stalled_status[i] = ledger.Client().Post("/v1/requests", PotholeRequest()).status; });
+  EXPECT_TRUE(Eventually(std::chrono::seconds(5), [&] {
+    return MetricValue(probe.Get("/metrics").body, "ledger_commands_waiting") == kMaxWaiting;
+  })) << "the commands did not wait";
+  auto sent = Clock::now();
+  HttpReply refused = probe.Post("/v1/requests", PotholeRequest());
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sent);
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.headers["retry-after"], "1");
+  EXPECT_EQ(refused.Json()["error"]["message"], "2 commands are waiting for the log, the limit; send it again");
+  EXPECT_LT(took, std::chrono::milliseconds(kProduceTimeoutMs)) << "the refusal waited for the log";
+
+  ProcessResult resumed = broker_.Resume();
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  for (auto& t : stalled) t.join();
+  for (int status : stalled_status) EXPECT_TRUE(status == 201 || status == 503) << status;
+  EXPECT_EQ(MetricValue(probe.Get("/metrics").body, "ledger_commands_waiting"), 0);
+  EXPECT_TRUE(Eventually(kRecoveryBound, [&] { return probe.Post("/v1/requests", PotholeRequest()).status == 201; }))
+      << "commands are not taken again after the broker came back";
+}
+
 }  // namespace
 }  // namespace ledger::testing
