@@ -260,7 +260,7 @@ class EmbeddedLog final : public events::EventLog, private CommittedState {
 
 events::Result<std::unique_ptr<events::EventLog>> OpenEmbeddedLog(
     const EmbeddedLogOptions& options) {
-  auto store = LogStore::Open(options.path, options.read_only);
+  auto store = LogStore::Open(options.path, options.read_only, options.env);
   if (!store) return store.error();
   std::map<std::string, uint64_t> ends;
   if (!options.read_only) {

@@ -10,12 +10,19 @@
 #include "events/event_log.h"
 #include "events/result.h"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace ledger::log {
 
 struct EmbeddedLogOptions {
   std::string path;                   // directory of the log (created if missing)
   bool read_only = false;             // for `ledger tail` / `verify` beside a running server
   size_t max_group_events = 4096;     // upper bound on events per group commit
+  // The file system RocksDB writes through; empty: the real one. Only
+  // tests set it, to inject faults (a power cut that loses unsynced writes).
+  std::shared_ptr<rocksdb::Env> env;
 };
 
 // Opens the log. With read_only, Append fails with kUnavailable and reads

@@ -99,8 +99,10 @@ events::Result<uint64_t> OffsetAt(rocksdb::Iterator& it, std::string_view topic)
 
 }  // namespace
 
-events::Result<std::unique_ptr<LogStore>> LogStore::Open(const std::string& path, bool secondary) {
+events::Result<std::unique_ptr<LogStore>> LogStore::Open(const std::string& path, bool secondary,
+                                                         std::shared_ptr<rocksdb::Env> env) {
   std::unique_ptr<LogStore> store(new LogStore());
+  store->env_ = std::move(env);
   rocksdb::DB* db = nullptr;
   rocksdb::Status status;
   if (secondary) {
@@ -116,7 +118,9 @@ events::Result<std::unique_ptr<LogStore>> LogStore::Open(const std::string& path
     // Made here, or RocksDB reports the missing directory as an error first.
     std::error_code ignored;
     std::filesystem::create_directories(path, ignored);
-    status = rocksdb::DB::Open(StoreOptions(false), path, Families(), &store->handles_, &db);
+    rocksdb::DBOptions options = StoreOptions(false);
+    if (store->env_) options.env = store->env_.get();
+    status = rocksdb::DB::Open(options, path, Families(), &store->handles_, &db);
   }
   if (!status.ok()) return OpenError(path, status);
   store->db_.reset(db);

@@ -22,7 +22,9 @@ class LogStore {
   // Opens (and as primary creates) the log in `path`. Failures: kUnavailable
   // if another process holds `path` for writing; kNotFound if a secondary is
   // asked for a directory that holds no log; kIo or kCorruption otherwise.
-  static events::Result<std::unique_ptr<LogStore>> Open(const std::string& path, bool secondary);
+  // `env`: the file system to write through (null: the real one).
+  static events::Result<std::unique_ptr<LogStore>> Open(const std::string& path, bool secondary,
+                                                        std::shared_ptr<rocksdb::Env> env = nullptr);
   ~LogStore();
   LogStore(const LogStore&) = delete;
   LogStore& operator=(const LogStore&) = delete;
@@ -45,6 +47,7 @@ class LogStore {
  private:
   LogStore() = default;
 
+  std::shared_ptr<rocksdb::Env> env_;  // declared first: outlives db_, which writes through it
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; destroyed before db_
   FamilyHandles families_;
