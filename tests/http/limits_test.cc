@@ -104,6 +104,18 @@ TEST_F(Limits, ARequestWithoutAValidKeyGets401FromItsHeadersAndItsBodyIsNeverRea
   EXPECT_EQ(with_key.status, 201) << with_key.body;
 }
 
+TEST_F(Limits, AClientThatStopsSendingIsDisconnectedAfterTheReadTimeout) {
+  HttpClient raw = ledger_.Client();
+  auto sent = std::chrono::steady_clock::now();
+  // Half a request head, then silence: the client gives up after 30 s, the
+  // server (read_timeout_seconds = 3) well before.
+  HttpReply reply = raw.SendRaw("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+  auto waited = std::chrono::steady_clock::now() - sent;
+  EXPECT_EQ(reply.status, 0) << "an incomplete request was answered: " << reply.body;
+  EXPECT_LT(waited, std::chrono::seconds(20)) << "the server kept the silent connection open";
+  EXPECT_EQ(ledger_.Client().Get("/healthz").status, 200);
+}
+
 // A valid POST /v1/requests body padded with spaces to exactly `size` bytes.
 std::string PotholeOfSize(size_t size) {
   std::string body = PotholeRequest().dump();

@@ -222,5 +222,44 @@ TEST_F(BrokerOutage, CommandsOverTheWaitingLimitGet503AtOnceWhileTheLogStalls) {
       << "commands are not taken again after the broker came back";
 }
 
+// The README's advice after a 504: the command may still be stored, so
+// send it again with the same Idempotency-Key, and the ledger answers what
+// the first one did. The broker pauses longer than the handler timeout but
+// shorter than the produce timeout: the first answer is 504, the command
+// is stored anyway, and the resend appends nothing.
+TEST_F(BrokerOutage, After504TheResendWithTheSameKeyAnswersWhatTheStoredCommandDid) {
+  settings_.server.handler_timeout = std::chrono::seconds(1);
+  settings_.kafka.produce_timeout_ms = 20'000;
+  LedgerUnderTest ledger(settings_);
+  HttpClient client = ledger.Client();
+  ASSERT_EQ(client.Post("/v1/requests", PotholeRequest()).status, 201);
+  uint64_t before = EventsAppended(client);
+
+  const std::map<std::string, std::string> key = {{"Idempotency-Key", "call-7781-retry"},
+                                                  {"Content-Type", "application/json"}};
+  std::string body = PotholeRequest().dump();
+  ProcessResult paused = broker_.Pause();
+  ASSERT_EQ(paused.exit_code, 0) << paused.out << paused.err;
+  HttpReply timed_out = client.Send("POST", "/v1/requests", body, key);
+  EXPECT_EQ(timed_out.status, 504) << timed_out.body;
+  EXPECT_NE(timed_out.body.find("may still be stored"), std::string::npos) << timed_out.body;
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  ProcessResult resumed = broker_.Resume();
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+
+  // The first command completes once the broker answers; until then a
+  // resend is told the first is still in flight (409).
+  HttpReply resent;
+  EXPECT_TRUE(Eventually(std::chrono::seconds(30), [&] {
+    resent = client.Send("POST", "/v1/requests", body, key);
+    return resent.status != 409;
+  })) << resent.body;
+  ASSERT_EQ(resent.status, 201) << resent.body;
+  EXPECT_EQ(resent.headers["idempotent-replayed"], "true");
+  std::string id = resent.Json()["request"]["id"];
+  EXPECT_EQ(client.Get("/v1/requests/" + id).status, 200);
+  EXPECT_EQ(EventsAppended(client), before + 1) << "the resend appended again";
+}
+
 }  // namespace
 }  // namespace ledger::testing
