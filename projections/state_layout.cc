@@ -1,5 +1,7 @@
 #include "projections/state_layout.h"
 
+#include <limits>
+
 #include <sodium.h>
 
 #include <algorithm>
@@ -22,7 +24,7 @@ constexpr size_t kMaxScanBudget = 100000;
 
 std::string CreatedKey(std::string_view prefix, int64_t created_ms, std::string_view id) {
   std::string key(prefix);
-  key += BigEndian64(static_cast<uint64_t>(created_ms));
+  key += TimeKey(created_ms);
   key += id;
   return key;
 }
@@ -149,8 +151,8 @@ ListingPlan ChooseIndex(const RequestQuery& q) {
   } else if (q.overdue_only) {
     // Deadline order: only rows with deadline < now are read at all.
     plan.index = Column::kSlaTimers;
-    plan.start = BigEndian64(0);
-    plan.end = BigEndian64(static_cast<uint64_t>(std::max<int64_t>(q.now_ms, 0)));
+    plan.start = TimeKey(std::numeric_limits<int64_t>::min());
+    plan.end = TimeKey(q.now_ms);
     plan.id_offset = 8;
     return plan;
   } else {
@@ -158,9 +160,8 @@ ListingPlan ChooseIndex(const RequestQuery& q) {
   }
   plan.id_offset = plan.prefix.size() + 8;
   plan.start = plan.prefix;
-  if (q.created_from_ms) plan.start += BigEndian64(static_cast<uint64_t>(*q.created_from_ms));
-  if (q.created_to_ms)
-    plan.end = plan.prefix + BigEndian64(static_cast<uint64_t>(*q.created_to_ms));
+  if (q.created_from_ms) plan.start += TimeKey(*q.created_from_ms);
+  if (q.created_to_ms) plan.end = plan.prefix + TimeKey(*q.created_to_ms);
   return plan;
 }
 
@@ -170,6 +171,10 @@ std::string BigEndian64(uint64_t value) {
   std::string out(8, '\0');
   for (int i = 7; i >= 0; --i, value >>= 8) out[i] = static_cast<char>(value & 0xff);
   return out;
+}
+
+std::string TimeKey(int64_t time_ms) {
+  return BigEndian64(static_cast<uint64_t>(time_ms) ^ (uint64_t{1} << 63));
 }
 
 uint64_t ReadBigEndian64(std::string_view bytes) {
@@ -289,7 +294,7 @@ std::vector<IndexRow> IndexRowsOf(const RequestState& s) {
        CreatedKey(JoinKey(JoinKey(s.department, s.status), ""), s.created_ms, s.id)},
       {Column::kIdxService, CreatedKey(JoinKey(s.service_code, ""), s.created_ms, s.id)}};
   if (IsOpenStatus(s.status) && s.deadline_ms != 0)
-    rows.push_back({Column::kSlaTimers, BigEndian64(static_cast<uint64_t>(s.deadline_ms)) + s.id});
+    rows.push_back({Column::kSlaTimers, TimeKey(s.deadline_ms) + s.id});
   std::sort(rows.begin(), rows.end());
   return rows;
 }

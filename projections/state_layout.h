@@ -24,6 +24,7 @@ enum class Column {
   kDefault,            // unused; RocksDB requires it
   kRequests,           // id -> RequestRow (= RequestState::ToJson().dump())
   kHistory,            // id \0 sequence -> canonical event
+  // "created" and "deadline" below are TimeKey(ms).
   kIdxCreated,         // created id -> ""
   kIdxDept,            // dept \0 created id -> ""
   kIdxDeptStatus,      // dept \0 status \0 created id -> ""
@@ -44,9 +45,13 @@ inline constexpr std::array<const char*, kColumnCount> kColumnNames = {
 inline const char* ColumnName(Column c) { return kColumnNames[static_cast<size_t>(c)]; }
 
 inline constexpr std::string_view kSchemaVersionKey = "schema_version";
-inline constexpr std::string_view kSchemaVersion = "1";
+// 2: times in index keys are TimeKey (1: the raw bits, which put times
+// before 1970 after every later one).
+inline constexpr std::string_view kSchemaVersion = "2";
 
 std::string BigEndian64(uint64_t value);
+// A time (UTC ms, negative before 1970) as 8 bytes that sort as the times do.
+std::string TimeKey(int64_t time_ms);
 // REQUIRES: bytes.size() >= 8.
 uint64_t ReadBigEndian64(std::string_view bytes);
 

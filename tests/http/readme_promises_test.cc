@@ -110,6 +110,25 @@ TEST_P(ReadmePromises, CreatedFromIsInclusiveAndCreatedToExclusive) {
             (std::set<std::string>{ids[1], ids[2]}));
 }
 
+// Importers bring requests from 1900; the list keeps them in time order
+// with the rest (before, times before 1970 sorted after every later one).
+TEST_P(ReadmePromises, RequestsFromBefore1970ListInTimeOrderAndCountAsOverdue) {
+  json old_body = PotholeRequest();
+  old_body["occurred_at"] = "1900-03-01T09:00:00Z";
+  std::string from_1900 = Submit(old_body);
+  std::string from_now = Submit();
+  HttpReply all = client_.Get("/v1/requests?department=DOT");
+  ASSERT_EQ(all.status, 200) << all.body;
+  json page = all.Json();
+  ASSERT_EQ(page["requests"].size(), 2u) << all.body;
+  EXPECT_EQ(page["requests"][0]["id"], from_1900) << "oldest first";
+  EXPECT_EQ(page["requests"][1]["id"], from_now);
+  EXPECT_EQ(Listed(client_, "created_from=1899-12-31T00:00:00Z&created_to=1901-01-01T00:00:00Z"),
+            (std::set<std::string>{from_1900}));
+  EXPECT_EQ(Listed(client_, "created_from=1950-01-01T00:00:00Z"), (std::set<std::string>{from_now}));
+  EXPECT_EQ(Listed(client_, "overdue=true"), (std::set<std::string>{from_1900}));
+}
+
 TEST_P(ReadmePromises, ATransferToAnOutsideAgencyIsStoredAndShownOnTheRequest) {
   std::string id = Submit();
   HttpReply moved = client_.Post("/v1/requests/" + id + "/events",
