@@ -586,8 +586,9 @@ Status RocksStateStore::WriteSchemaVersion() {
   auto s = db_->Get(rocksdb::ReadOptions(), Handle(Column::kMeta), layout::kSchemaVersionKey,
                     &stored);
   if (s.ok() && stored != layout::kSchemaVersion)
-    return MakeError(ErrorCode::kCorruption, "state store has schema version " + stored +
-                                                 "; rebuild it from the log");
+    return MakeError(ErrorCode::kCorruption, "the state store has schema version " + stored + ", this ledger's is " +
+                                                 std::string(layout::kSchemaVersion) +
+                                                 ": run `ledger replay` to rebuild it from the log");
   if (s.ok() || read_only()) return {};
   if (!s.IsNotFound()) return FromRocks(s, "read schema version");
   s = db_->Put(rocksdb::WriteOptions(), Handle(Column::kMeta), layout::kSchemaVersionKey,

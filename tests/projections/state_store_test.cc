@@ -1,10 +1,12 @@
 #include "projections/state_store.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include <chrono>
 #include <cstdio>
 
+#include "projections/state_layout.h"
 #include "tests/projections/city.h"
 #include "tests/projections/store_helpers.h"
 
@@ -282,6 +284,33 @@ TEST(StateStore, ReadOnlyOpenOfAMissingDirectoryIsNotFound) {
   auto store = StateStore::Open(dir.Sub("absent"), OpenMode::kReadOnly);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.error().code, events::ErrorCode::kNotFound);
+}
+
+// A state directory of another schema version (an older ledger's) is
+// refused with the remedy, never read with the wrong key layout.
+TEST(StateStore, AnotherSchemaVersionIsRefusedNamingLedgerReplay) {
+  TempDir dir;
+  std::string path = dir.Sub("state");
+  ASSERT_TRUE(StateStore::Open(path, OpenMode::kReadWrite).ok());
+  {
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &db).ok());
+    for (size_t i = 0; i < names.size(); ++i)
+      if (names[i] == layout::ColumnName(layout::Column::kMeta))
+        EXPECT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], layout::kSchemaVersionKey, "1").ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  auto refused = StateStore::Open(path, OpenMode::kReadWrite);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, events::ErrorCode::kCorruption);
+  EXPECT_NE(refused.error().message.find("schema version 1"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("ledger replay"), std::string::npos) << refused.error().message;
 }
 
 }  // namespace
