@@ -1,5 +1,5 @@
 #pragma once
-// The v1 event types of DESIGN.md. A v2 of a type is a new type string.
+// The v1 event types of DESIGN.md (at the repository's top). A v2 of a type is a new type string.
 
 #include <array>
 #include <string_view>

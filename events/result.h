@@ -2,6 +2,7 @@
 // Failures are values. Every fallible call in the ledger returns Result<T>
 // (or Status = Result<void>); no exception crosses a library boundary.
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -54,14 +55,15 @@ template <>
 class [[nodiscard]] Result<void> {
  public:
   Result() = default;
-  Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT
-  bool ok() const { return ok_; }
-  explicit operator bool() const { return ok_; }
-  const Error& error() const { return error_; }
+  Result(Error error) : error_(std::move(error)) {}  // NOLINT
+  bool ok() const { return !error_; }
+  explicit operator bool() const { return ok(); }
+  // REQUIRES: !ok() (on success there is no error to invent: throws
+  // std::bad_optional_access, as Result<T>::error() throws bad_variant_access).
+  const Error& error() const { return error_.value(); }
 
  private:
-  Error error_{ErrorCode::kInvalidArgument, {}};
-  bool ok_ = true;
+  std::optional<Error> error_;
 };
 
 using Status = Result<void>;
