@@ -15,16 +15,16 @@ using events::ErrorCode;
 using events::MakeError;
 
 constexpr int kTransactionTimeoutMs = 30'000;
+
+constexpr char kFencedWhy[] =
+    "department router stopped: another router with its Kafka transactional id took over (a second "
+    "ledger on the same topics); stop one ledger, then restart this one";
 constexpr int kPollMs = 100;
 
 using KafkaError = KafkaOwned<rd_kafka_error_t, rd_kafka_error_destroy>;
 using PartitionList = KafkaOwned<rd_kafka_topic_partition_list_t, rd_kafka_topic_partition_list_destroy>;
 using GroupMetadata = KafkaOwned<rd_kafka_consumer_group_metadata_t, rd_kafka_consumer_group_metadata_destroy>;
 using Message = KafkaOwned<rd_kafka_message_t, rd_kafka_message_destroy>;
-
-events::Error TransactionError(const std::string& step, rd_kafka_error_t* error) {
-  return MakeError(ErrorCode::kUnavailable, "department router: " + step + ": " + rd_kafka_error_string(error));
-}
 
 // The topics a message of 311.requests is copied to (its ledger_copy_topics header).
 std::vector<std::string> CopyTopics(const rd_kafka_message_t* m) {
@@ -72,6 +72,12 @@ class Router final : public DepartmentRouter {
     while (!stop_) {
       auto ended = Session();
       if (ended.ok()) continue;
+      // Fenced, a new producer would fence the other router back, and the
+      // two would take turns for good: this one stops instead.
+      if (fenced_) {
+        SetProblem(std::string(kFencedWhy) + " (" + ended.error().message + ")");
+        return;
+      }
       SetProblem(ended.error().message + "; restarting from the committed offsets");
       for (auto waited = std::chrono::milliseconds(0); !stop_ && waited < options_.restart_backoff;
            waited += std::chrono::milliseconds(kPollMs))
@@ -139,7 +145,8 @@ class Router final : public DepartmentRouter {
     auto deadline = std::chrono::steady_clock::time_point::max();
     while (!stop_ && count < options_.max_batch && std::chrono::steady_clock::now() < deadline) {
       Message m(rd_kafka_consumer_poll(consumer, kPollMs));
-      if (!m || m->err) continue;  // consumer errors are reported and retried by the client
+      if (m && m->err == RD_KAFKA_RESP_ERR__FATAL) return ConsumerFailed(consumer);
+      if (!m || m->err) continue;  // other consumer errors are reported and retried by the client
       if (count == 0) {
         if (KafkaError e{rd_kafka_begin_transaction(producer)}) return TransactionError("begin", e.get());
         deadline = std::chrono::steady_clock::now() + options_.max_batch_wait;
@@ -187,6 +194,22 @@ class Router final : public DepartmentRouter {
     return {};
   }
 
+  // The consumer cannot go on. A second router's consumer with the same
+  // group.instance.id fences this one (FENCED_INSTANCE_ID) before any
+  // transaction of ours would notice the other producer.
+  events::Error ConsumerFailed(rd_kafka_t* consumer) {
+    char reason[512];
+    auto code = rd_kafka_fatal_error(consumer, reason, sizeof reason);
+    if (code == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID) fenced_ = true;
+    return MakeError(ErrorCode::kUnavailable, std::string("department router: consumer: ") + reason);
+  }
+
+  // The error of a failed transaction step; notes whether it was fencing.
+  events::Error TransactionError(const std::string& step, rd_kafka_error_t* error) {
+    if (IsFencing(error)) fenced_ = true;
+    return MakeError(ErrorCode::kUnavailable, "department router: " + step + ": " + rd_kafka_error_string(error));
+  }
+
   events::Status Abort(rd_kafka_t* producer, events::Error why) {
     KafkaError e{rd_kafka_abort_transaction(producer, kTransactionTimeoutMs)};
     (void)e;  // the clients are dropped either way; the broker aborts on its timeout
@@ -195,6 +218,7 @@ class Router final : public DepartmentRouter {
 
   const DepartmentRouterOptions options_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> fenced_{false};  // another router took the transactional id: stopped for good
   std::atomic<uint64_t> routed_{0};
   mutable std::mutex mu_;
   std::string problem_;

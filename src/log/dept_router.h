@@ -37,7 +37,9 @@ struct DepartmentRouterOptions {
 class DepartmentRouter {
  public:
   // Starts routing on a thread of its own. Failures there (broker gone,
-  // fenced, aborted transaction) restart it from the committed offsets.
+  // aborted transaction) restart it from the committed offsets. Fenced by
+  // another router with the same transactional id, it stops for good (it
+  // would fence the other back), and Problem() says so.
   static std::unique_ptr<DepartmentRouter> Start(const DepartmentRouterOptions& options);
   virtual ~DepartmentRouter() = default;  // stops: an open transaction is aborted
 

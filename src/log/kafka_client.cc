@@ -235,4 +235,10 @@ events::StoredEvent DecodeMessage(const rd_kafka_message_t* m) {
   return stored;
 }
 
+bool IsFencing(const rd_kafka_error_t* error) {
+  if (error == nullptr) return false;
+  auto code = rd_kafka_error_code(error);
+  return code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED;
+}
+
 }  // namespace ledger::log

@@ -72,6 +72,10 @@ std::vector<events::MessageHeader> MessageHeaders(const rd_kafka_message_t* m);
 // message that is no event comes back with its position and `damage` set.
 events::StoredEvent DecodeMessage(const rd_kafka_message_t* m);
 
+// True if `error` says another producer with the same transactional id
+// took over (this one is fenced); false for null.
+bool IsFencing(const rd_kafka_error_t* error);
+
 // "Broker: Leader not available" and the like, for error messages.
 std::string KafkaErrorText(rd_kafka_resp_err_t err);
 

@@ -24,12 +24,6 @@ int MsLeft(Clock::time_point deadline) {
   return static_cast<int>(std::max<int64_t>(left, 1));
 }
 
-bool IsFencing(const rd_kafka_error_t* error) {
-  if (error == nullptr) return false;
-  auto code = rd_kafka_error_code(error);
-  return code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED;
-}
-
 }  // namespace
 
 TransactionalWriter::TransactionalWriter(std::map<std::string, std::string> settings,

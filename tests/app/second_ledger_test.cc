@@ -62,6 +62,31 @@ TEST(SecondLedger, OnTheSameTopicsFencesTheFirstWhichStaysFencedAndNothingForks)
   json history = b.Get("/v1/requests/" + id + "/history").Json()["events"];
   ASSERT_EQ(history.size(), 3u) << history.dump();
   for (size_t i = 0; i < history.size(); ++i) EXPECT_EQ(history[i]["sequence"], i + 1) << history.dump();
+
+  // The department routers too: the first one stops and says why, rather
+  // than fencing the second back (the two would take turns for good).
+  auto router_status = [](HttpClient& client) {
+    json health = client.Get("/healthz").Json();
+    return health.contains("department_router") ? health["department_router"]["status"].get<std::string>() : "";
+  };
+  std::string first_router;
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+       std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(std::chrono::milliseconds(200))) {
+    first_router = router_status(a);
+    if (first_router.find("department router stopped") != std::string::npos) break;
+  }
+  EXPECT_NE(first_router.find("another router with its Kafka transactional id took over"), std::string::npos)
+      << first_router;
+  // The second one routes on: a new event of the request reaches its department's topic.
+  uint64_t routed_before = b.Get("/healthz").Json()["department_router"]["events_routed"];
+  ASSERT_EQ(b.Post("/v1/requests/" + id + "/events", Note("routed by the second", 3)).status, 200);
+  bool routed = false;
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+       !routed && std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(std::chrono::milliseconds(200)))
+    routed = b.Get("/healthz").Json()["department_router"]["events_routed"].get<uint64_t>() > routed_before;
+  EXPECT_TRUE(routed) << "the second ledger's router does not route";
+  EXPECT_EQ(router_status(b), "ok");
+  EXPECT_NE(router_status(a).find("department router stopped"), std::string::npos) << "the first router came back";
 }
 
 }  // namespace
