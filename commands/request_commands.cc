@@ -231,10 +231,7 @@ Result<Decision> DecideRequestCommand(const catalog::Catalog& catalog,
   int64_t time_ms = EventTime(f, ctx);
   std::string on_behalf_of = OnBehalfOf(f);
   if (!f.ok()) return f.error();
-  if (expected && uint64_t(*expected) != s.version)
-    return MakeError(ErrorCode::kConflict, "request " + s.id + " is at version " +
-                                               std::to_string(s.version) + ", not " +
-                                               std::to_string(*expected));
+  if (expected && uint64_t(*expected) != s.version) return events::StaleVersion(s.id, s.version, *expected);
   auto outcome = Dispatch(command, f, catalog, s, parent);
   if (!outcome.ok()) return outcome.error();
   auto event = MakeEvent(outcome->type, s.id, std::move(outcome->data), time_ms, on_behalf_of, "",

@@ -35,6 +35,17 @@ struct AppendRecord {
   std::vector<std::string> copy_topics;
 };
 
+// What a stale expected version gets, from the command layer and from
+// either log alike: kConflict "request <subject> is at version <at>, not
+// <expected>".
+Error StaleVersion(const std::string& subject, uint64_t at, uint64_t expected);
+
+// The one expected-version check of an append: `record`'s event as the
+// next of its stream, which stands at `version` (sequence = version + 1),
+// or StaleVersion if the record expects another version. Each log then
+// seals it onto the stream's last hash.
+Result<Event> NextOfStream(const AppendRecord& record, uint64_t version);
+
 // An event as it sits in the log.
 struct StoredEvent {
   TopicPartition where;

@@ -70,13 +70,9 @@ events::Result<SealedCall> SealCall(const PendingAppend& call, CallView& view) {
     std::string key = StreamKey(record.topic, record.event.subject);
     auto head = view.Head(key);
     if (!head) return head.error();
-    if (record.expected_version && *record.expected_version != head->version)
-      return MakeError(ErrorCode::kConflict,
-                       "request " + record.event.subject + " is at version " +
-                           std::to_string(head->version) + ", expected " +
-                           std::to_string(*record.expected_version));
-    events::Event event = record.event;
-    event.sequence = head->version + 1;
+    auto next = events::NextOfStream(record, head->version);
+    if (!next) return next.error();
+    events::Event event = std::move(*next);
     auto encoded = events::SealAndEncode(event, head->hash);
     if (!encoded) return encoded.error();
     sealed.encoded.push_back(std::move(*encoded));

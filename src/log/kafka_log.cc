@@ -387,12 +387,9 @@ events::Result<std::vector<OutgoingMessage>> KafkaLog::Seal(
       if (!stored) return stored.error();
       head = {stored->version, stored->hash, 0};
     }
-    if (record.expected_version && *record.expected_version != head.version)
-      return MakeError(ErrorCode::kConflict, "request " + record.event.subject + " is at version " +
-                                                 std::to_string(head.version) + ", expected " +
-                                                 std::to_string(*record.expected_version));
-    events::Event event = record.event;
-    event.sequence = head.version + 1;
+    auto next = events::NextOfStream(record, head.version);
+    if (!next) return next.error();
+    events::Event event = std::move(*next);
     auto sealed = events::SealToBinaryMessage(event, head.hash);
     if (!sealed) return sealed.error();
     staged[key] = {event.sequence, event.hash, generation_};

@@ -90,7 +90,7 @@ TEST(EmbeddedLog, ExpectedVersionZeroOnExistingStreamConflicts) {
   auto again = AppendAndWait(*log, {MakeRecord(kRequests, "SR-1", 0)});
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, ErrorCode::kConflict);
-  EXPECT_EQ(again.error().message, "request SR-1 is at version 1, expected 0");
+  EXPECT_EQ(again.error().message, "request SR-1 is at version 1, not 0");
   EXPECT_EQ(log->EndOffset({kRequests, 0}), 1u);
 }
 

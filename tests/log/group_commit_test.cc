@@ -64,7 +64,7 @@ TEST(GroupCommit, QueuedCallsShareOneWriteAndCheckVersionsInOrder) {
   auto stale_result = stale.get();
   ASSERT_FALSE(stale_result.ok());
   EXPECT_EQ(stale_result.error().code, ErrorCode::kConflict);
-  EXPECT_EQ(stale_result.error().message, "request SR-A is at version 1, expected 5");
+  EXPECT_EQ(stale_result.error().message, "request SR-A is at version 1, not 5");
   auto fresh_result = fresh.get();
   ASSERT_TRUE(fresh_result.ok()) << fresh_result.error().message;
   EXPECT_EQ((*fresh_result)[0].offset, 2u);
@@ -74,7 +74,7 @@ TEST(GroupCommit, QueuedCallsShareOneWriteAndCheckVersionsInOrder) {
   EXPECT_EQ((*chained_result)[0].event.sequence, 3u);
   auto raced_result = raced.get();
   ASSERT_FALSE(raced_result.ok());
-  EXPECT_EQ(raced_result.error().message, "request SR-A is at version 3, expected 2");
+  EXPECT_EQ(raced_result.error().message, "request SR-A is at version 3, not 2");
 
   auto after = ReadEmbeddedLogStats(log);
   EXPECT_EQ(after.group_commits - before.group_commits, 1u);

@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
-#include <chrono>
-#include <cstdio>
 
 #include "projections/state_layout.h"
 #include "tests/projections/city.h"
@@ -47,19 +45,9 @@ TEST(StateStore, RebuildGivesSameChecksumWhateverTheBatchingAndInterleaving) {
   size_t event_count = requests.size() + contacts.size();
 
   auto one_batch = OpenStore(dir.Sub("one"));
-  auto started = std::chrono::steady_clock::now();
   ApplyInBatches(*one_batch, fixtures::Concat(requests, contacts), event_count);
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("[ perf ] applied %zu events in one batch: %.0f events/s\n", event_count,
-              event_count / seconds);
-
   auto small_batches = OpenStore(dir.Sub("small"));
-  started = std::chrono::steady_clock::now();
   ApplyInBatches(*small_batches, fixtures::Interleave(requests, contacts, 3, 2), 7);
-  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("[ perf ] applied %zu events in batches of 7: %.0f events/s\n", event_count,
-              event_count / seconds);
 
   auto contacts_first = OpenStore(dir.Sub("contacts-first"));
   ApplyInBatches(*contacts_first, fixtures::Concat(contacts, requests), 500);
