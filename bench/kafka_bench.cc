@@ -1,4 +1,4 @@
-// kafka_bench: the Kafka EventLog (src/log/kafka_log.h) against a real
+// kafka_bench: the Kafka EventLog (src/log/kafka/kafka_log.h) against a real
 // broker, for bench/run's kafka section. Every mode takes the settings file
 // (-c) for [kafka]: brokers (or --brokers), partitions and topic_prefix, which
 // must not be empty: the bench writes and deletes only topics named with it.
@@ -32,8 +32,8 @@
 #include "bench/traffic.h"
 #include "events/event_types.h"
 #include "src/app/settings.h"
-#include "src/log/kafka_client.h"
-#include "src/log/kafka_log.h"
+#include "log/kafka/kafka_client.h"
+#include "log/kafka/kafka_log.h"
 
 namespace {
 

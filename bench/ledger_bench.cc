@@ -20,7 +20,7 @@
 #include "events/event_types.h"
 #include "projections/state_store.h"
 #include "src/app/projection_runner.h"
-#include "src/log/embedded_log.h"
+#include "log/embedded/embedded_log.h"
 
 namespace ledger::bench {
 namespace {

@@ -15,7 +15,7 @@
 #include "bench/traffic.h"
 #include "events/event_types.h"
 #include "events/schema.h"
-#include "src/log/embedded_log.h"
+#include "log/embedded/embedded_log.h"
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include "src/http/api.h"
 #include "src/http/server.h"
 #include "src/app/log_backend.h"
-#include "src/log/embedded_log_stats.h"
+#include "log/embedded/embedded_log_stats.h"
 
 namespace ledger::app {
 namespace {

@@ -3,8 +3,8 @@
 #include "commands/decide.h"
 #include "events/event_types.h"
 #include "projections/projected_topics.h"
-#include "src/log/embedded_log.h"
-#include "src/log/kafka_log.h"
+#include "log/embedded/embedded_log.h"
+#include "log/kafka/kafka_log.h"
 
 namespace ledger::app {
 namespace {

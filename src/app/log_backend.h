@@ -12,7 +12,7 @@
 #include "projections/state_store.h"
 #include "src/app/projection_runner.h"
 #include "src/app/settings.h"
-#include "src/log/dept_router.h"
+#include "log/kafka/dept_router.h"
 
 namespace ledger::app {
 

@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "projections/state_store.h"
-#include "src/log/embedded_log.h"
+#include "log/embedded/embedded_log.h"
 #include "tests/support/ledger_process.h"
 
 namespace ledger::testing {

@@ -14,7 +14,7 @@
 
 #include "projections/state_store.h"
 #include "src/app/projection_runner.h"
-#include "src/log/kafka_log.h"
+#include "log/kafka/kafka_log.h"
 #include "tests/log/log_test_support.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_ledger.h"

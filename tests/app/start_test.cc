@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <regex>
 
-#include "log/log_format.h"
+#include "log/embedded/log_format.h"
 #include "tests/support/test_ledger.h"
 
 namespace ledger::testing {

@@ -1,6 +1,6 @@
 // The embedded log's contract, one process, one writer.
 
-#include "log/embedded_log.h"
+#include "log/embedded/embedded_log.h"
 
 #include <memory>
 #include <string>
@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
-#include "log/log_format.h"
+#include "log/embedded/log_format.h"
 #include "tests/log/log_test_support.h"
 
 namespace ledger::log {

@@ -10,8 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include "log/embedded_log.h"
-#include "log/embedded_log_stats.h"
+#include "log/embedded/embedded_log.h"
+#include "log/embedded/embedded_log_stats.h"
 #include "tests/log/log_test_support.h"
 
 namespace ledger::log {

@@ -15,7 +15,7 @@
 #include "tests/support/temp_dir.h"
 
 #include "events/event_log.h"
-#include "log/embedded_log.h"
+#include "log/embedded/embedded_log.h"
 
 namespace ledger::log::testing {
 

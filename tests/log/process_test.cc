@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "log/embedded_log.h"
+#include "log/embedded/embedded_log.h"
 #include "tests/log/log_test_support.h"
 
 namespace ledger::log {

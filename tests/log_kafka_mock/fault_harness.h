@@ -20,7 +20,7 @@
 
 #include "events/event_log.h"
 #include "events/result.h"
-#include "log/kafka_log.h"
+#include "log/kafka/kafka_log.h"
 
 namespace ledger::log::testing {
 

@@ -13,7 +13,7 @@
 #include <rocksdb/db.h>
 
 #include "events/event_log.h"
-#include "log/group_commit.h"
+#include "log/embedded/group_commit.h"
 
 namespace ledger::log {
 

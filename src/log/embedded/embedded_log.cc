@@ -1,4 +1,4 @@
-#include "log/embedded_log.h"
+#include "log/embedded/embedded_log.h"
 
 #include <algorithm>
 #include <atomic>
@@ -10,9 +10,9 @@
 #include <unordered_map>
 #include <utility>
 
-#include "log/embedded_log_stats.h"
-#include "log/group_commit.h"
-#include "log/log_store.h"
+#include "log/embedded/embedded_log_stats.h"
+#include "log/embedded/group_commit.h"
+#include "log/embedded/log_store.h"
 
 namespace ledger::log {
 namespace {

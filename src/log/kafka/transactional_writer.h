@@ -35,7 +35,7 @@
 
 #include "events/event.h"
 #include "events/result.h"
-#include "log/kafka_client.h"
+#include "log/kafka/kafka_client.h"
 
 namespace ledger::log {
 
@@ -70,9 +70,9 @@ class TransactionalWriter {
   using Clock = std::chrono::steady_clock;
 
   // Makes the producer and registers its transactional id (aborting what a
-  // previous run left open), within the timeout. Optional: the first
-  // transaction does it too.
-  events::Status Prepare();
+  // previous run left open), asking again until `within` has passed.
+  // Optional: the first transaction does it too, within its own timeout.
+  events::Status Prepare(std::chrono::milliseconds within);
 
   // Queues `group`; `done` is called later on the writer's thread.
   // kUnavailable (and no call of `done`) once the writer is closing.

@@ -1,4 +1,4 @@
-#include "log/group_commit.h"
+#include "log/embedded/group_commit.h"
 
 #include <exception>
 #include <utility>

@@ -13,7 +13,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "events/event_log.h"
-#include "log/log_format.h"
+#include "log/embedded/log_format.h"
 
 namespace ledger::log {
 

@@ -1,4 +1,4 @@
-#include "log/log_format.h"
+#include "log/embedded/log_format.h"
 
 namespace ledger::log {
 namespace {
@@ -45,15 +45,6 @@ std::optional<EventKeyParts> ParseEventKey(std::string_view key) {
   size_t separator = key.size() - kOffsetBytes - 1;
   if (key[separator] != '\0') return std::nullopt;
   return EventKeyParts{key.substr(0, separator), ReadBigEndian(key.substr(separator + 1))};
-}
-
-std::string StreamKey(std::string_view topic, std::string_view subject) {
-  std::string key;
-  key.reserve(topic.size() + 1 + subject.size());
-  key.append(topic);
-  key.push_back('\0');
-  key.append(subject);
-  return key;
 }
 
 std::string EncodeStreamHead(const StreamHead& head) {

@@ -1,4 +1,4 @@
-#include "log/transactional_writer.h"
+#include "log/kafka/transactional_writer.h"
 
 #include <algorithm>
 #include <chrono>
@@ -45,7 +45,9 @@ TransactionalWriter::~TransactionalWriter() {
   thread_.join();
 }
 
-events::Status TransactionalWriter::Prepare() { return Prepare(Clock::now() + timeout_); }
+events::Status TransactionalWriter::Prepare(std::chrono::milliseconds within) {
+  return Prepare(Clock::now() + within);
+}
 
 events::Status TransactionalWriter::Prepare(Clock::time_point deadline) {
   if (fenced_) return events::MakeError(ErrorCode::kUnavailable, kFencedWhy);

@@ -14,7 +14,7 @@
 
 #include "events/event_log.h"
 #include "events/result.h"
-#include "log/kafka_log.h"
+#include "log/kafka/topics.h"
 
 namespace ledger::log {
 

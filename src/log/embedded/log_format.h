@@ -5,7 +5,7 @@
 //   EncodeCanonical(sealed event). Big-endian offsets make RocksDB's bytewise
 //   order the offset order, and '\0' (which no topic contains) makes every
 //   key of one topic sort before any key of a longer topic sharing its prefix.
-// Column family `streams`: topic + '\0' + subject -> version (8 bytes,
+// Column family `streams`: StreamKey (topic + '\0' + subject) -> version (8 bytes,
 //   big-endian) + hash of the stream's last event.
 
 #include <cstdint>
@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "events/result.h"
+#include "log/stream_key.h"
 
 namespace ledger::log {
 
@@ -40,7 +41,6 @@ struct EventKeyParts {
 // nullopt if `key` is not an event key.
 std::optional<EventKeyParts> ParseEventKey(std::string_view key);
 
-std::string StreamKey(std::string_view topic, std::string_view subject);
 std::string EncodeStreamHead(const StreamHead& head);
 // kCorruption if `value` is shorter than a version.
 events::Result<StreamHead> DecodeStreamHead(std::string_view value);

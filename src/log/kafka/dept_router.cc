@@ -1,4 +1,4 @@
-#include "log/dept_router.h"
+#include "log/kafka/dept_router.h"
 
 #include <atomic>
 #include <mutex>
@@ -6,7 +6,8 @@
 #include <vector>
 
 #include "events/event_types.h"
-#include "log/kafka_client.h"
+#include "log/kafka/kafka_client.h"
+#include "log/kafka/topics.h"
 
 namespace ledger::log {
 namespace {

@@ -1,4 +1,4 @@
-#include "log/log_store.h"
+#include "log/embedded/log_store.h"
 
 #include <cstdlib>
 #include <filesystem>

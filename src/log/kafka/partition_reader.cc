@@ -1,4 +1,4 @@
-#include "log/partition_reader.h"
+#include "log/kafka/partition_reader.h"
 
 #include <algorithm>
 

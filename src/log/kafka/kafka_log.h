@@ -41,17 +41,9 @@
 
 #include "events/event_log.h"
 #include "events/result.h"
+#include "log/kafka/topics.h"
 
 namespace ledger::log {
-
-inline constexpr char kCopyTopicsHeader[] = "ledger_copy_topics";
-
-struct KafkaTopicSpec {
-  std::string name;
-  int32_t partitions = 1;
-  int16_t replication_factor = 1;
-  std::map<std::string, std::string> config;  // topic-level settings
-};
 
 struct StreamHeadView {
   uint64_t version = 0;  // 0 = the stream has no events

@@ -1,4 +1,4 @@
-#include "log/kafka_log.h"
+#include "log/kafka/kafka_log.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -10,10 +10,10 @@
 #include <thread>
 #include <unordered_map>
 
-#include "log/kafka_client.h"
-#include "log/log_format.h"
-#include "log/partition_reader.h"
-#include "log/transactional_writer.h"
+#include "log/kafka/kafka_client.h"
+#include "log/stream_key.h"
+#include "log/kafka/partition_reader.h"
+#include "log/kafka/transactional_writer.h"
 
 namespace ledger::log {
 namespace {
@@ -133,7 +133,9 @@ class KafkaLog final : public events::EventLog {
       // the ends are read below.
       writer_ = std::make_unique<TransactionalWriter>(
           TransactionalSettings(options_), options_.extra_config, written, options_.produce_timeout);
-      if (auto ready = writer_->Prepare(); !ready) return ready;
+      // A broker that has just started may take a while to load its
+      // transaction coordinator: start-up waits for it as for the broker.
+      if (auto ready = writer_->Prepare(options_.broker_timeout); !ready) return ready;
     }
     auto consumer = NewKafkaClient(RD_KAFKA_CONSUMER, ConsumerSettings(options_), options_.extra_config);
     if (!consumer) return consumer.error();
