@@ -1,0 +1,124 @@
+#pragma once
+// RocksStateStore (internal to ledger_projections): the StateStore on
+// RocksDB. Its methods are spread by job: state_store.cc opens the store
+// and lays out its column families, state_fold.cc folds events and writes
+// them, state_reads.cc answers the reads.
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "projections/request_cache.h"
+#include "projections/state_layout.h"
+#include "projections/state_store.h"
+
+namespace ledger::projections {
+
+// A RocksDB status as the ledger's error, naming `context`.
+events::Error FromRocks(const rocksdb::Status& s, const std::string& context);
+// True for the columns whose keys start with a request id (prefix seeks).
+bool HasStreamPrefix(layout::Column c);
+
+using layout::Column;
+
+class RocksStateStore final : public StateStore {
+ public:
+  RocksStateStore(std::unique_ptr<rocksdb::DB> db,
+                  std::vector<rocksdb::ColumnFamilyHandle*> handles, std::string secondary_dir,
+                  bool rebuild, size_t cached_requests)
+      : db_(std::move(db)),
+        handles_(std::move(handles)),
+        secondary_dir_(std::move(secondary_dir)),
+        rebuild_(rebuild),
+        requests_(cached_requests) {}
+
+  ~RocksStateStore() override {
+    if (rebuild_) {
+      // Best effort: a rebuild checks its state with Checksum, which writes
+      // the rows first and reports a failure.
+      static_cast<void>(WriteUnwritten());
+      db_->Flush(rocksdb::FlushOptions(), handles_).PermitUncheckedError();
+    }
+    for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
+    db_->Close().PermitUncheckedError();
+    db_.reset();
+    std::error_code ignored;
+    if (!secondary_dir_.empty()) std::filesystem::remove_all(secondary_dir_, ignored);
+  }
+
+  Status ApplyBatch(const std::vector<events::StoredEvent>& events) override;
+  std::map<events::TopicPartition, uint64_t> Positions() override;
+  Result<std::optional<RequestView>> GetRequest(const std::string& id) override;
+  Result<std::optional<StoredRequest>> GetStoredRequest(const std::string& id) override;
+  Result<std::vector<events::Event>> History(const std::string& id) override;
+  Result<RequestPage> ListRequests(const RequestQuery& query) override;
+  Result<Quarantine> Quarantined(size_t max_listed) override;
+  Result<std::optional<IdempotencyRecord>> FindIdempotencyKey(std::string_view actor,
+                                                              std::string_view key) override;
+  Result<std::string> Checksum() override;
+  Status Refresh() override;
+
+  Status WriteSchemaVersion();
+
+ private:
+  rocksdb::ColumnFamilyHandle* Handle(Column c) const { return handles_[static_cast<size_t>(c)]; }
+  bool read_only() const { return !secondary_dir_.empty(); }
+
+  Result<std::map<events::TopicPartition, uint64_t>> ReadPositions();
+  Result<std::optional<RequestState>> LoadRequest(std::string_view id);
+  Result<std::optional<std::string>> LoadRequestText(std::string_view id);
+  // Fills the contacts and duplicates of request `id`.
+  Status LoadLinks(const std::string& id, std::vector<std::string>& contacts,
+                   std::vector<std::string>& duplicates);
+  // Folds `events` into the cached requests and `batch`, advancing
+  // `positions` and recording each position moved in `advanced`; the
+  // requests changed are appended to `changed`, once each.
+  Status Fold(const std::vector<events::StoredEvent>& events,
+              std::map<events::TopicPartition, uint64_t>& positions,
+              std::map<events::TopicPartition, uint64_t>& advanced,
+              std::vector<CachedRequest*>& changed, rocksdb::WriteBatch& batch);
+  // Applies one 311.requests event; sets `refused` (and applies nothing)
+  // when the event cannot apply, saying why.
+  Status ApplyRequestEvent(const events::StoredEvent& stored,
+                           std::vector<CachedRequest*>& changed, rocksdb::WriteBatch& batch,
+                           std::string& refused);
+  void ApplyContactEvent(const events::Event& event, rocksdb::WriteBatch& batch);
+  // Puts the request's row and its index changes into `batch`.
+  void WriteRequest(CachedRequest& entry, rocksdb::WriteBatch& batch);
+  // kRebuild: writes the rows the cached states have run ahead of, so that
+  // reads see them. A no-op for the other modes.
+  Status WriteUnwritten();
+  rocksdb::Status Write(rocksdb::WriteBatch& batch);
+  // Calls visit(key, value) for every row of `column` under `prefix`.
+  template <typename Visit>
+  Status ScanPrefix(Column column, std::string_view prefix, Visit visit);
+  Result<std::vector<std::string>> LinkedIds(Column column, const std::string& id);
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::string secondary_dir_;  // non-empty: opened read-only as a secondary
+  std::mutex apply_mutex_;     // one ApplyBatch at a time: it reads, folds, writes
+  // kRebuild: no write-ahead log, and request rows written only when their
+  // requests leave the cache or the store is read or closed.
+  const bool rebuild_;
+  // The members below are guarded by apply_mutex_.
+  // The positions as last written, read once. This store is their only writer.
+  std::optional<std::map<events::TopicPartition, uint64_t>> applied_positions_;
+  // States of recently folded requests. Outside a rebuild, every state is
+  // written by the ApplyBatch that changed it.
+  RequestCache requests_;
+  // kRebuild: a write failed, so the cached states and the stored rows no
+  // longer agree; the rebuild must start over.
+  bool rebuild_failed_ = false;
+  // Reused by every write, so its buffer grows once, not per batch.
+  rocksdb::WriteBatch batch_;
+};
+
+}  // namespace ledger::projections

@@ -1,0 +1,212 @@
+#include "projections/internal/rocks_state_store.h"
+
+#include <algorithm>
+
+#include "events/event_types.h"
+
+namespace ledger::projections {
+namespace {
+
+using events::ErrorCode;
+using events::MakeError;
+namespace types = events::types;
+
+}  // namespace
+
+Status RocksStateStore::ApplyBatch(const std::vector<events::StoredEvent>& events) {
+  if (read_only()) return MakeError(ErrorCode::kUnavailable, "state store is open read-only");
+  std::lock_guard lock(apply_mutex_);
+  if (rebuild_failed_)
+    return MakeError(ErrorCode::kUnavailable, "state store: an earlier rebuild write failed");
+  if (!applied_positions_) {
+    auto stored = ReadPositions();
+    if (!stored) return stored.error();
+    applied_positions_ = std::move(*stored);
+  }
+  auto positions = *applied_positions_;  // becomes applied_positions_ once written
+  std::map<events::TopicPartition, uint64_t> advanced;
+  std::vector<CachedRequest*> changed;
+  rocksdb::WriteBatch& batch = batch_;
+  batch.Clear();
+  Status folded = Fold(events, positions, advanced, changed, batch);
+  rocksdb::Status written;
+  if (folded && !advanced.empty()) {
+    if (!rebuild_)
+      for (CachedRequest* entry : changed) WriteRequest(*entry, batch);
+    for (const auto& [tp, next] : advanced)
+      batch.Put(Handle(Column::kMeta), layout::PositionKey(tp), layout::BigEndian64(next));
+    // Rows of requests leaving the cache go with this batch.
+    requests_.Trim([&](CachedRequest& entry) { WriteRequest(entry, batch); });
+    written = Write(batch);
+  }
+  if (folded && written.ok()) {
+    applied_positions_ = std::move(positions);
+    return {};
+  }
+  // The cached states ran ahead of the store: outside a rebuild, forget
+  // them (the rows hold every written state); in a rebuild, nothing holds
+  // the states not yet written.
+  if (rebuild_) rebuild_failed_ = true;
+  requests_.Clear();
+  return folded ? Status(FromRocks(written, "apply batch")) : folded;
+}
+
+Status RocksStateStore::Fold(const std::vector<events::StoredEvent>& events,
+                             std::map<events::TopicPartition, uint64_t>& positions,
+                             std::map<events::TopicPartition, uint64_t>& advanced,
+                             std::vector<CachedRequest*>& changed, rocksdb::WriteBatch& batch) {
+  for (const auto& stored : events) {
+    uint64_t& next = positions[stored.where];
+    if (stored.offset < next) continue;
+    next = stored.offset + 1;
+    advanced[stored.where] = next;
+    std::string refused;
+    if (!stored.damage.empty()) {
+      refused = "the record is not an event: " + stored.damage;
+    } else if (stored.where.topic == events::topics::kRequests) {
+      if (auto applied = ApplyRequestEvent(stored, changed, batch, refused); !applied) return applied;
+    } else if (stored.where.topic == events::topics::kContacts) {
+      ApplyContactEvent(stored.event, batch);
+    }
+    const events::Event& e = stored.event;
+    bool projected_topic = stored.where.topic == events::topics::kRequests ||
+                           stored.where.topic == events::topics::kContacts;
+    if (refused.empty() && projected_topic && !e.idempotency.empty()) {
+      if (auto mark = events::ParseIdempotency(e.idempotency))
+        batch.Put(Handle(Column::kIdempotency),
+                  layout::IdempotencyKey(e.actor, mark->key, stored.where, stored.offset),
+                  layout::IdempotencyRow(stored, *mark));
+    }
+    if (!refused.empty()) {
+      batch.Put(Handle(Column::kQuarantine), layout::QuarantineKey(stored.where, stored.offset),
+                layout::QuarantineRow(
+                    {stored.where, stored.offset, e.id, e.subject, e.type, e.sequence, refused}));
+    }
+  }
+  return {};
+}
+
+// sync=false: the log is the truth, and positions commit with the state,
+// so a write lost in a crash is simply applied again.
+rocksdb::Status RocksStateStore::Write(rocksdb::WriteBatch& batch) {
+  rocksdb::WriteOptions options;
+  options.sync = false;
+  options.disableWAL = rebuild_;
+  return db_->Write(options, &batch);
+}
+
+Status RocksStateStore::ApplyRequestEvent(const events::StoredEvent& stored,
+                                          std::vector<CachedRequest*>& changed,
+                                          rocksdb::WriteBatch& batch, std::string& refused) {
+  const events::Event& event = stored.event;
+  if (event.subject.empty()) {
+    refused = "the event has no subject";
+    return {};
+  }
+  bool submitted = event.type == types::kRequestSubmitted;
+  CachedRequest* entry = requests_.Find(event.subject);
+  if (!entry) {
+    auto loaded = LoadRequest(event.subject);
+    if (!loaded) return loaded.error();
+    if (!*loaded && !submitted) {
+      refused = "request " + event.subject + " was never submitted";
+      return {};
+    }
+    CachedRequest fresh;
+    if (*loaded) {
+      fresh.stored_index = layout::IndexRowsOf(**loaded);
+      fresh.state = std::move(**loaded);
+    }
+    entry = &requests_.Add(event.subject, std::move(fresh));
+  }
+  RequestState& state = entry->state;
+  bool exists = !state.id.empty();
+  // The chain link: each event follows the one before it, so a second
+  // writer's event or one that landed late (a fork) cannot pass unseen.
+  if (exists && submitted) {
+    refused = "request " + event.subject + " was already submitted";
+    return {};
+  }
+  if (event.sequence != state.version + 1) {
+    refused = "sequence " + std::to_string(event.sequence) + " does not follow version " +
+              std::to_string(state.version) + " of " + event.subject +
+              (event.sequence <= state.version ? " (a fork of its history)" : " (a gap)");
+    return {};
+  }
+  if (event.prevhash != state.last_hash) {
+    refused = "prevhash does not match the hash of version " + std::to_string(state.version) +
+              " of " + event.subject;
+    return {};
+  }
+  std::string old_parent = state.parent;
+  ApplyToRequest(state, event);
+  if (!entry->unwritten) {
+    entry->unwritten = true;
+    changed.push_back(entry);
+  }
+  std::string history_key = layout::HistoryKey(state.id, event.sequence);
+  if (stored.encoded.empty()) {
+    batch.Put(Handle(Column::kHistory), history_key, events::EncodeCanonical(event));
+  } else {
+    batch.Put(Handle(Column::kHistory), history_key, stored.encoded);
+  }
+  if (state.parent != old_parent) {
+    if (!old_parent.empty())
+      batch.Delete(Handle(Column::kRequestDuplicates), layout::JoinKey(old_parent, state.id));
+    if (!state.parent.empty())
+      batch.Put(Handle(Column::kRequestDuplicates), layout::JoinKey(state.parent, state.id), "");
+  }
+  if (auto contact = event.data.find("contact_id");
+      submitted && contact != event.data.end() && contact->is_string() && !contact->empty())
+    batch.Put(Handle(Column::kRequestContacts),
+              layout::JoinKey(state.id, contact->get_ref<const std::string&>()), "");
+  return {};
+}
+
+// Contacts live in their own columns, never in a request's row: the two
+// topics interleave differently live and in a rebuild, and the state must
+// not depend on that order.
+void RocksStateStore::ApplyContactEvent(const events::Event& event, rocksdb::WriteBatch& batch) {
+  if (event.type != types::kContactReceived) return;
+  batch.Put(Handle(Column::kContacts), event.subject, layout::ContactRow(event));
+  auto request = event.data.find("request_id");
+  if (request != event.data.end() && request->is_string() && !request->empty())
+    batch.Put(Handle(Column::kRequestContacts),
+              layout::JoinKey(request->get_ref<const std::string&>(), event.subject), "");
+}
+
+void RocksStateStore::WriteRequest(CachedRequest& entry, rocksdb::WriteBatch& batch) {
+  batch.Put(Handle(Column::kRequests), entry.state.id, layout::RequestRow(entry.state));
+  auto index = layout::IndexRowsOf(entry.state);
+  for (const auto& row : entry.stored_index)
+    if (!std::binary_search(index.begin(), index.end(), row))
+      batch.Delete(Handle(row.column), row.key);
+  for (const auto& row : index)
+    if (!std::binary_search(entry.stored_index.begin(), entry.stored_index.end(), row))
+      batch.Put(Handle(row.column), row.key, "");
+  entry.stored_index = std::move(index);
+  entry.unwritten = false;
+}
+
+Status RocksStateStore::WriteUnwritten() {
+  if (!rebuild_) return {};
+  std::lock_guard lock(apply_mutex_);
+  if (rebuild_failed_)
+    return MakeError(ErrorCode::kUnavailable, "state store: an earlier rebuild write failed");
+  auto unwritten = requests_.Unwritten();
+  // In slices: one batch of every row would be a copy of them all at once.
+  constexpr size_t kRowsPerBatch = 4096;
+  rocksdb::WriteBatch& batch = batch_;
+  for (size_t i = 0; i < unwritten.size(); i += kRowsPerBatch) {
+    batch.Clear();
+    for (size_t j = i; j < std::min(unwritten.size(), i + kRowsPerBatch); ++j)
+      WriteRequest(*unwritten[j], batch);
+    if (auto s = Write(batch); !s.ok()) {
+      rebuild_failed_ = true;
+      return FromRocks(s, "write request rows");
+    }
+  }
+  return {};
+}
+
+}  // namespace ledger::projections
