@@ -1,6 +1,6 @@
 #pragma once
 // RocksStateStore (internal to ledger_projections): the StateStore on
-// RocksDB. Its methods are spread by job: state_store.cc opens the store
+// RocksDB. Its methods are spread by job: rocks_state_store.cc opens the store
 // and lays out its column families, state_fold.cc folds events and writes
 // them, state_reads.cc answers the reads.
 
