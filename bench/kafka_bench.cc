@@ -32,7 +32,7 @@
 #include "bench/traffic.h"
 #include "events/event_types.h"
 #include "src/app/settings.h"
-#include "log/kafka/kafka_client.h"
+#include "log/kafka/internal/kafka_client.h"
 #include "log/kafka/kafka_log.h"
 
 namespace {

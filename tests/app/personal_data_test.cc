@@ -8,7 +8,7 @@
 #include <chrono>
 #include <thread>
 
-#include "log/kafka/kafka_client.h"
+#include "log/kafka/internal/kafka_client.h"
 #include "tests/support/test_ledger.h"
 
 namespace ledger::testing {

@@ -12,7 +12,7 @@
 
 #include <gtest/gtest.h>
 
-#include "log/kafka/kafka_client.h"
+#include "log/kafka/internal/kafka_client.h"
 
 namespace ledger::testing {
 

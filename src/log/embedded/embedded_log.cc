@@ -11,8 +11,8 @@
 #include <utility>
 
 #include "log/embedded/embedded_log_stats.h"
-#include "log/embedded/group_commit.h"
-#include "log/embedded/log_store.h"
+#include "log/embedded/internal/group_commit.h"
+#include "log/embedded/internal/log_store.h"
 
 namespace ledger::log {
 namespace {

@@ -1,4 +1,4 @@
-#include "log/embedded/group_commit.h"
+#include "log/embedded/internal/group_commit.h"
 
 #include <exception>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "log/embedded/log_store.h"
+#include "log/embedded/internal/log_store.h"
 
 #include <cstdlib>
 #include <filesystem>

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "events/event_types.h"
-#include "log/kafka/kafka_client.h"
+#include "log/kafka/internal/kafka_client.h"
 #include "log/kafka/topics.h"
 
 namespace ledger::log {

@@ -1,4 +1,4 @@
-#include "log/kafka/kafka_client.h"
+#include "log/kafka/internal/kafka_client.h"
 
 #include <algorithm>
 #include <thread>

@@ -10,10 +10,10 @@
 #include <thread>
 #include <unordered_map>
 
-#include "log/kafka/kafka_client.h"
+#include "log/kafka/internal/kafka_client.h"
 #include "log/stream_key.h"
-#include "log/kafka/partition_reader.h"
-#include "log/kafka/transactional_writer.h"
+#include "log/kafka/internal/partition_reader.h"
+#include "log/kafka/internal/transactional_writer.h"
 
 namespace ledger::log {
 namespace {

@@ -1,4 +1,4 @@
-#include "log/kafka/partition_reader.h"
+#include "log/kafka/internal/partition_reader.h"
 
 #include <algorithm>
 

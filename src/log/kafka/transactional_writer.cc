@@ -1,4 +1,4 @@
-#include "log/kafka/transactional_writer.h"
+#include "log/kafka/internal/transactional_writer.h"
 
 #include <algorithm>
 #include <chrono>

@@ -13,7 +13,7 @@
 #include <rocksdb/db.h>
 
 #include "events/event_log.h"
-#include "log/embedded/group_commit.h"
+#include "log/embedded/internal/group_commit.h"
 
 namespace ledger::log {
 

@@ -35,7 +35,7 @@
 
 #include "events/event.h"
 #include "events/result.h"
-#include "log/kafka/kafka_client.h"
+#include "log/kafka/internal/kafka_client.h"
 
 namespace ledger::log {
 

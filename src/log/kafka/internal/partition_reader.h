@@ -15,7 +15,7 @@
 
 #include "events/event_log.h"
 #include "events/result.h"
-#include "log/kafka/kafka_client.h"
+#include "log/kafka/internal/kafka_client.h"
 
 namespace ledger::log {
 
