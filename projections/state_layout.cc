@@ -16,7 +16,8 @@ using events::ErrorCode;
 using events::MakeError;
 
 // Cursors are versioned so that a future layout can tell its own apart.
-constexpr std::string_view kCursorTag = "c1";
+// c2: schema version 2 (TimeKey); a c1 cursor from before is refused.
+constexpr std::string_view kCursorTag = "c2";
 // A page reads at most limit * kScanFactor index rows (capped), so a query
 // whose filters match rarely still answers quickly, with a cursor.
 constexpr size_t kScanFactor = 50;

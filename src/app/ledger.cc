@@ -236,11 +236,13 @@ events::Result<RebuildResult> Replay(const Settings& s) {
   std::unique_ptr<projections::StateStore> held;
   if (s.log_backend == "kafka") {
     auto live = projections::StateStore::Open(s.state_dir(), projections::OpenMode::kReadWrite);
-    if (!live.ok())
+    // A state RocksDB opened but found unusable (corrupt, another schema
+    // version) is what a replay is for, and no server serves it: go on.
+    if (!live.ok() && live.error().code != ErrorCode::kCorruption)
       return MakeError(live.error().code, "data directory " + s.data_dir +
                                               " is in use by another process, or unreadable (" +
                                               live.error().message + ")");
-    held = std::move(*live);
+    if (live.ok()) held = std::move(*live);
   }
   auto log = OpenLog(s, s.log_backend == "kafka", nullptr);
   if (!log.ok()) return log.error();

@@ -59,9 +59,7 @@ class Session : public std::enable_shared_from_this<Session> {
         shared_(shared),
         counted_(counted) {}
 
-  ~Session() {
-    if (counted_) --shared_.connections;
-  }
+  ~Session() { ReleasePlace(); }
 
   void Run() { net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); }); }
 
@@ -195,9 +193,17 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // The connection serves no more requests: its place goes now, not when
+  // the last responder of it does (one may still wait on the log).
   void Close() {
+    ReleasePlace();
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  void ReleasePlace() {
+    if (counted_) --shared_.connections;
+    counted_ = false;
   }
 
   // After an error answer the client may still be sending a body we refused
@@ -228,7 +234,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const Handler& dispatch_;
   const Admission& admit_;
   SharedState& shared_;
-  const bool counted_;
+  bool counted_;  // holds one of shared_.connections
   bool keep_alive_ = true;
   unsigned version_ = 11;
   uint64_t generation_ = 0;
@@ -333,13 +339,13 @@ class BeastServer : public HttpServer {
   ServerOptions options_;
   Handler dispatch_;
   Admission admit_;
+  SharedState shared_;  // before ioc_: sessions its handlers own touch it while they are destroyed
   net::io_context ioc_;
   tcp::acceptor acceptor_;
   net::steady_timer accept_retry_{ioc_};
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
   std::atomic<bool> stopped_{false};
-  SharedState shared_;
 };
 
 }  // namespace

@@ -164,6 +164,46 @@ TEST(LedgerStart, ProjectionsAheadOfTheLogStopTheStartNamingLedgerReplay) {
   EXPECT_EQ(client.Post("/v1/requests", PotholeRequest()).status, 201);
 }
 
+// Sets `key` of the state store's meta column to `value`, straight in RocksDB.
+void PutStateMeta(const std::string& state_dir, const std::string& key, const std::string& value) {
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), state_dir, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), state_dir, families, &handles, &db).ok());
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i] == "meta") {
+      EXPECT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], key, value).ok());
+    }
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  delete db;
+}
+
+// A state directory an older ledger wrote (schema version 1) stops the
+// start naming `ledger replay`, and that replay rebuilds it, on both logs.
+TEST(LedgerStart, AnOlderStateSchemaStopsTheStartAndLedgerReplayRebuildsIt) {
+  for (Backend backend : {Backend::kEmbedded, Backend::kKafka}) {
+    SCOPED_TRACE(BackendName(backend));
+    TempDir dir;
+    app::Settings settings = TestSettings(dir.path() + "/data", backend);
+    std::string id;
+    {
+      LedgerUnderTest ledger(settings);
+      id = ledger.Client().Post("/v1/requests", PotholeRequest()).Json()["request"]["id"];
+    }
+    PutStateMeta(settings.state_dir(), "schema_version", "1");
+    auto refused = app::Ledger::Start(settings);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find("ledger replay"), std::string::npos) << refused.error().message;
+    auto replayed = app::Replay(settings);
+    ASSERT_TRUE(replayed.ok()) << replayed.error().message;
+    LedgerUnderTest ledger(settings);
+    EXPECT_EQ(ledger.Client().Get("/v1/requests/" + id).status, 200);
+  }
+}
+
 // RocksDB writes no LOG file of its own beside either store's data: on a
 // full disk a failed write to it aborted the process. Its warnings go to
 // the ledger's log instead.

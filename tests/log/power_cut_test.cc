@@ -189,12 +189,18 @@ TEST(PowerCut, EveryAcknowledgedAppendSurvivesLosingEveryUnsyncedWrite) {
           auto stored = AppendAndWait(*log, {MakeRecord(kRequests, subject)});
           std::lock_guard lock(acknowledged_mu);
           if (stop) return;  // answered once the power was cut: its sync may have been lost
-          if (!stored.ok()) continue;
+          if (!stored.ok()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            continue;
+          }
           acknowledged[(*stored)[0].offset] = (*stored)[0].event.id;
           ++acked_this_round;
         }
       });
-    while (acked_this_round < 300) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+         acked_this_round < 300 && std::chrono::steady_clock::now() < until;)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_GE(acked_this_round, 300) << "appends were not acknowledged before the cut";
     // The cut comes first; only appends acknowledged before it must survive.
     {
       std::lock_guard lock(acknowledged_mu);

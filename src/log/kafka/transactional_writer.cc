@@ -13,6 +13,8 @@ using Clock = TransactionalWriter::Clock;
 
 // Bounds how many calls wait for one commit, and how much one abort loses.
 constexpr size_t kMaxGroupsPerTransaction = 500;
+// How often an unsettled writer tries again to settle while no group comes.
+constexpr auto kSettleRetry = std::chrono::milliseconds(200);
 
 constexpr char kFencedWhy[] =
     "another producer with this ledger's Kafka transactional id took over (a second ledger "
@@ -98,6 +100,21 @@ void TransactionalWriter::Run() {
     std::vector<Group> groups;
     {
       std::unique_lock lock(mu_);
+      // Unsettled, the writer tries to settle before anything else, again
+      // every kSettleRetry while it fails (the log takes no appends then).
+      if (unsettled_) {
+        lock.unlock();
+        Settle();
+        lock.lock();
+        if (unsettled_) {
+          lock.unlock();
+          FailQueued("an earlier Kafka write is not settled yet; the call was not stored");
+          lock.lock();
+          cv_.wait_for(lock, kSettleRetry, [&] { return stopping_; });
+          if (stopping_) break;
+          continue;
+        }
+      }
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (stopping_) break;
       while (!queue_.empty() && groups.size() < kMaxGroupsPerTransaction) {
@@ -111,6 +128,10 @@ void TransactionalWriter::Run() {
     FailQueued("an earlier Kafka transaction failed; the call was not stored");
   }
   FailQueued("the log is closing");
+}
+
+void TransactionalWriter::Settle() {
+  if (Prepare(Clock::now() + timeout_)) unsettled_ = false;
 }
 
 void TransactionalWriter::FailQueued(const std::string& why) {
@@ -131,6 +152,7 @@ bool TransactionalWriter::Commit(std::vector<Group>& groups) {
   auto deadline = Clock::now() + timeout_;
   if (auto ready = Prepare(deadline); !ready)
     return fail_all({ErrorCode::kUnavailable, ready.error().message + "; the call was not stored"});
+  unsettled_ = false;  // a new producer's start settled what an earlier one left open
   rd_kafka_t* rk = producer_.get();
   if (KafkaError e{rd_kafka_begin_transaction(rk)}) return fail_all(Fail("begin", e.get(), false));
   for (auto& group : groups) {
@@ -161,10 +183,8 @@ events::Error TransactionalWriter::Fail(const std::string& step, rd_kafka_error_
   // (the commit may have gone through, the producer is fenced or fatal) is
   // settled by a new producer's init_transactions, here, before the calls
   // are answered: the log's resync then reads a decided log.
-  // Settling has one timeout of its own, the abort and a new producer together.
-  auto deadline = Clock::now() + timeout_;
   KafkaError aborted;
-  if (produced) aborted.reset(rd_kafka_abort_transaction(producer_.get(), MsLeft(deadline)));
+  if (produced) aborted.reset(rd_kafka_abort_transaction(producer_.get(), static_cast<int>(timeout_.count())));
   rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_flush(producer_.get(), 0);
   topics_.clear();
@@ -179,7 +199,10 @@ events::Error TransactionalWriter::Fail(const std::string& step, rd_kafka_error_
                                                                     : "; the call was not stored")};
   }
   if (!aborted) return {ErrorCode::kUnavailable, why + "; the call was not stored"};
-  (void)Prepare(deadline);  // on failure the next transaction tries again
+  // The outcome is unknown until a new producer fences the old one: the
+  // writer tries until it has (settled() false meanwhile), with a timeout
+  // of its own per try, and the log resyncs only after.
+  unsettled_ = true;
   return {ErrorCode::kUnavailable, why + ", and aborting it failed (" + rd_kafka_error_string(aborted.get()) +
                                        "); the call may or may not be stored"};
 }

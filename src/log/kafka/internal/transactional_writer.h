@@ -5,8 +5,10 @@
 // so a failure never leaves half a call for read_committed readers.
 //
 // A failing group is answered within two timeouts: one for its transaction
-// (a new producer, the produce and the commit), one for settling it (the
-// abort, or a new producer that fences it); the groups queued behind it too.
+// (a new producer, the produce and the commit), one for its abort; the
+// groups queued behind it too. When the abort fails too, the outcome stays
+// unknown until a new producer fences it: the writer tries that at once
+// and then again until it succeeds, and reports settled() only after.
 //
 // Groups queue up and share Kafka transactions (up to 500 groups
 // each, one transaction at a time), so the commit's round trips are paid per
@@ -80,6 +82,9 @@ class TransactionalWriter {
 
   // True once another producer with the same transactional id fenced this one.
   bool fenced() const { return fenced_; }
+  // False while a failed transaction whose abort failed is not yet fenced
+  // by a new producer (its outcome unknown): the log must not resync then.
+  bool settled() const { return !unsettled_; }
 
  private:
   struct Group {
@@ -96,6 +101,9 @@ class TransactionalWriter {
   // aborts it if the producer still can, drops the producer, and settles an
   // unaborted one with a new producer. The error to answer with.
   events::Error Fail(const std::string& step, rd_kafka_error_t* error, bool produced);
+  // One try (within the timeout) at a new producer, which fences an
+  // unsettled transaction; settled() once it succeeds.
+  void Settle();
   // Answers every queued group with kUnavailable `why`.
   void FailQueued(const std::string& why);
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*);
@@ -109,6 +117,7 @@ class TransactionalWriter {
   KafkaClient producer_;
   std::vector<KafkaTopic> topics_;
   std::atomic<bool> fenced_{false};
+  std::atomic<bool> unsettled_{false};
 
   std::mutex mu_;
   std::condition_variable cv_;
