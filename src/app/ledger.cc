@@ -1,5 +1,7 @@
 #include "src/app/ledger.h"
 
+#include <sys/resource.h>
+
 #include <filesystem>
 #include <future>
 #include <spdlog/spdlog.h>
@@ -207,7 +209,34 @@ class RunningLedger : public Ledger {
 
 }  // namespace
 
+// File descriptors the ledger may hold beyond its connections: each
+// RocksDB store keeps up to 512 table files open (kMaxOpenFiles in both),
+// and Kafka clients, logs and pipes take some more.
+constexpr rlim_t kDescriptorsBesideConnections = 2 * 512 + 256;
+
+// Raises the soft limit on open files to the hard one, and refuses a start
+// whose server.max_connections would not fit in it: running out, accept()
+// fails without an answer and a RocksDB store fails to open a table file.
+events::Status EnsureFileDescriptors(const Settings& s) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return {};
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  rlim_t needed = rlim_t(s.server.max_connections) + kDescriptorsBesideConnections;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed)
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "server.max_connections = " + std::to_string(s.server.max_connections) + " needs " +
+                         std::to_string(needed) + " open files, but this process may open " +
+                         std::to_string(limit.rlim_cur) +
+                         " (ulimit -n): lower server.max_connections or raise the limit");
+  return {};
+}
+
 events::Result<std::unique_ptr<Ledger>> Ledger::Start(const Settings& settings) {
+  if (auto fits = EnsureFileDescriptors(settings); !fits) return fits.error();
   auto ledger = std::make_unique<RunningLedger>();
   auto opened = ledger->Open(settings);
   if (!opened.ok()) return opened.error();

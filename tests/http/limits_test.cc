@@ -2,6 +2,8 @@
 // over real sockets: open connections, body size, JSON depth and header
 // size; and a request without a valid key, which is refused from its
 // headers before its body is read.
+#include <sys/resource.h>
+
 #include <optional>
 #include <thread>
 
@@ -49,6 +51,25 @@ void ExpectUnavailable(const HttpReply& reply, const std::string& why) {
   EXPECT_EQ(reply.headers.count("retry-after") ? reply.headers.at("retry-after") : "", "1");
   EXPECT_EQ(reply.Json()["error"]["code"], "unavailable") << reply.body;
   EXPECT_NE(reply.Json()["error"]["message"].get<std::string>().find(why), std::string::npos) << reply.body;
+}
+
+// More connections than the process may open files for: refused at
+// start, naming the limit, instead of failing accept() later.
+TEST(ConnectionLimit, MoreConnectionsThanOpenFilesAllowStopTheStart) {
+  rlimit limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &limit), 0);
+  constexpr rlim_t kLargestSetting = 1'000'000;  // server.max_connections' upper bound
+  if (limit.rlim_max == RLIM_INFINITY || limit.rlim_max > kLargestSetting)
+    GTEST_SKIP() << "this machine lets a process open more files than any max_connections needs";
+  TempDir dir;
+  app::Settings s = TestSettings(dir.Sub("data"));
+  s.server.max_connections = static_cast<uint32_t>(limit.rlim_max);  // plus the stores' files: too many
+  auto refused = app::Ledger::Start(s);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("server.max_connections = " + std::to_string(limit.rlim_max) + " needs"),
+            std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("ulimit -n"), std::string::npos) << refused.error().message;
 }
 
 TEST_F(Limits, AConnectionOverTheLimitGets503AndClosesAndAPlaceFreesWhenOneCloses) {
