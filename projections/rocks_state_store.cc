@@ -15,9 +15,6 @@
 namespace ledger::projections {
 namespace {
 
-using events::ErrorCode;
-using events::MakeError;
-
 class StreamPrefix : public rocksdb::SliceTransform {
  public:
   const char* Name() const override { return "ledger.StreamPrefix"; }

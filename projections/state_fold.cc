@@ -2,16 +2,8 @@
 
 #include <algorithm>
 
-#include "events/event_types.h"
 
 namespace ledger::projections {
-namespace {
-
-using events::ErrorCode;
-using events::MakeError;
-namespace types = events::types;
-
-}  // namespace
 
 Status RocksStateStore::ApplyBatch(const std::vector<events::StoredEvent>& events) {
   if (read_only()) return MakeError(ErrorCode::kUnavailable, "state store is open read-only");

@@ -2,17 +2,9 @@
 
 #include <algorithm>
 
-#include "events/event_types.h"
 #include "projections/state_checksum.h"
 
 namespace ledger::projections {
-namespace {
-
-using events::ErrorCode;
-using events::MakeError;
-namespace types = events::types;
-
-}  // namespace
 
 Result<std::optional<std::string>> RocksStateStore::LoadRequestText(std::string_view id) {
   std::string value;

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "events/event_types.h"
 #include "projections/request_cache.h"
 #include "projections/state_layout.h"
 #include "projections/state_store.h"
@@ -26,7 +27,11 @@ events::Error FromRocks(const rocksdb::Status& s, const std::string& context);
 // True for the columns whose keys start with a request id (prefix seeks).
 bool HasStreamPrefix(layout::Column c);
 
+// The names every part of the store's implementation uses.
+using events::ErrorCode;
+using events::MakeError;
 using layout::Column;
+namespace types = events::types;
 
 class RocksStateStore final : public StateStore {
  public:

@@ -78,6 +78,31 @@ events::Status AwaitBroker(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
   }
 }
 
+namespace {
+
+using AdminEvent = KafkaOwned<rd_kafka_event_t, rd_kafka_event_destroy>;
+
+// Runs one admin operation of kind `op`, which `start` sends with the
+// options and onto the queue it is given, and waits for its result within
+// `timeout`. kUnavailable naming what it was `doing` if it timed out or failed.
+events::Result<AdminEvent> AwaitAdmin(rd_kafka_t* rk, rd_kafka_admin_op_t op, std::chrono::milliseconds timeout,
+                                      const std::string& doing,
+                                      const std::function<void(rd_kafka_AdminOptions_t*, rd_kafka_queue_t*)>& start) {
+  char errstr[512];
+  KafkaOwned<rd_kafka_AdminOptions_t, rd_kafka_AdminOptions_destroy> options(rd_kafka_AdminOptions_new(rk, op));
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), TimeoutMs(timeout), errstr, sizeof errstr);
+  rd_kafka_AdminOptions_set_operation_timeout(options.get(), TimeoutMs(timeout), errstr, sizeof errstr);
+  KafkaOwned<rd_kafka_queue_t, rd_kafka_queue_destroy> queue(rd_kafka_queue_new(rk));
+  start(options.get(), queue.get());
+  AdminEvent event(rd_kafka_queue_poll(queue.get(), TimeoutMs(timeout) + 2000));
+  if (!event) return MakeError(ErrorCode::kUnavailable, doing + " timed out");
+  if (rd_kafka_event_error(event.get()))
+    return MakeError(ErrorCode::kUnavailable, doing + ": " + rd_kafka_event_error_string(event.get()));
+  return event;
+}
+
+}  // namespace
+
 events::Status CreateMissingTopics(rd_kafka_t* rk, const std::vector<KafkaTopicSpec>& topics,
                                    std::chrono::milliseconds timeout) {
   std::vector<KafkaOwned<rd_kafka_NewTopic_t, rd_kafka_NewTopic_destroy>> owned;
@@ -95,19 +120,12 @@ events::Status CreateMissingTopics(rd_kafka_t* rk, const std::vector<KafkaTopicS
     requests.push_back(t);
   }
   if (requests.empty()) return {};
-  KafkaOwned<rd_kafka_AdminOptions_t, rd_kafka_AdminOptions_destroy> options(
-      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS));
-  rd_kafka_AdminOptions_set_request_timeout(options.get(), TimeoutMs(timeout), errstr, sizeof errstr);
-  rd_kafka_AdminOptions_set_operation_timeout(options.get(), TimeoutMs(timeout), errstr, sizeof errstr);
-  KafkaOwned<rd_kafka_queue_t, rd_kafka_queue_destroy> queue(rd_kafka_queue_new(rk));
-  rd_kafka_CreateTopics(rk, requests.data(), requests.size(), options.get(), queue.get());
-  KafkaOwned<rd_kafka_event_t, rd_kafka_event_destroy> event(
-      rd_kafka_queue_poll(queue.get(), TimeoutMs(timeout) + 2000));
-  if (!event) return MakeError(ErrorCode::kUnavailable, "creating Kafka topics timed out");
-  if (rd_kafka_event_error(event.get()))
-    return MakeError(ErrorCode::kUnavailable,
-                     std::string("creating Kafka topics: ") + rd_kafka_event_error_string(event.get()));
-  const rd_kafka_CreateTopics_result_t* result = rd_kafka_event_CreateTopics_result(event.get());
+  auto event = AwaitAdmin(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout, "creating Kafka topics",
+                          [&](rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
+                            rd_kafka_CreateTopics(rk, requests.data(), requests.size(), options, queue);
+                          });
+  if (!event) return event.error();
+  const rd_kafka_CreateTopics_result_t* result = rd_kafka_event_CreateTopics_result(event->get());
   size_t count = 0;
   const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
   for (size_t i = 0; i < count; ++i) {
@@ -136,20 +154,12 @@ events::Result<size_t> DeleteTopicsNamed(rd_kafka_t* rk, const std::string& pref
     requests.push_back(owned.back().get());
   }
   if (requests.empty()) return size_t{0};
-  char errstr[512];
-  KafkaOwned<rd_kafka_AdminOptions_t, rd_kafka_AdminOptions_destroy> options(
-      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS));
-  rd_kafka_AdminOptions_set_request_timeout(options.get(), TimeoutMs(timeout), errstr, sizeof errstr);
-  rd_kafka_AdminOptions_set_operation_timeout(options.get(), TimeoutMs(timeout), errstr, sizeof errstr);
-  KafkaOwned<rd_kafka_queue_t, rd_kafka_queue_destroy> queue(rd_kafka_queue_new(rk));
-  rd_kafka_DeleteTopics(rk, requests.data(), requests.size(), options.get(), queue.get());
-  KafkaOwned<rd_kafka_event_t, rd_kafka_event_destroy> event(
-      rd_kafka_queue_poll(queue.get(), TimeoutMs(timeout) + 2000));
-  if (!event) return MakeError(ErrorCode::kUnavailable, "deleting Kafka topics timed out");
-  if (rd_kafka_event_error(event.get()))
-    return MakeError(ErrorCode::kUnavailable,
-                     std::string("deleting Kafka topics: ") + rd_kafka_event_error_string(event.get()));
-  const rd_kafka_DeleteTopics_result_t* result = rd_kafka_event_DeleteTopics_result(event.get());
+  auto event = AwaitAdmin(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout, "deleting Kafka topics",
+                          [&](rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
+                            rd_kafka_DeleteTopics(rk, requests.data(), requests.size(), options, queue);
+                          });
+  if (!event) return event.error();
+  const rd_kafka_DeleteTopics_result_t* result = rd_kafka_event_DeleteTopics_result(event->get());
   size_t count = 0;
   const rd_kafka_topic_result_t** results = rd_kafka_DeleteTopics_result_topics(result, &count);
   for (size_t i = 0; i < count; ++i) {
