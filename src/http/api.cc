@@ -157,12 +157,15 @@ std::optional<HttpResponse> LedgerApi::Admit(HttpRequest& head) {
   if (refused)
     metrics_.Record(head.method, match.route, refused->status,
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  // A bad target is answered by Dispatch, which parses it again.
+  head.admitted = !refused && parsed.ok();
   return refused;
 }
 
 void LedgerApi::Dispatch(HttpRequest& request, Responder respond) {
   auto start = std::chrono::steady_clock::now();
-  auto parsed = ParseTarget(request);
+  // Admitted, the target is parsed and the key checked already (Admit).
+  auto parsed = request.admitted ? events::Status{} : ParseTarget(request);
   auto match = parsed.ok() ? router_.Find(request) : Router::Match{.route = "unmatched"};
   Responder measured = [this, respond = std::move(respond), method = request.method,
                         route = match.route, start](HttpResponse r) {
@@ -171,7 +174,8 @@ void LedgerApi::Dispatch(HttpRequest& request, Responder respond) {
     respond(std::move(r));
   };
   // The key first: a client without one learns nothing, not even that its target is bad.
-  if (auto refused = CheckKey(request, match.route)) return measured(std::move(*refused));
+  if (!request.admitted)
+    if (auto refused = CheckKey(request, match.route)) return measured(std::move(*refused));
   if (!parsed.ok()) return measured(ErrorResponse(400, "bad_request", parsed.error().message));
   if (match.status == 404)
     return measured(ErrorResponse(404, "not_found", "no such endpoint: " + request.path));

@@ -39,6 +39,9 @@ struct HttpRequest {
   std::string body;
   std::map<std::string, std::string> path_params;    // filled by the router: {id} -> value
   std::optional<Caller> caller;                      // set once the key is checked; empty on /healthz
+  // Set by an admission that parsed the target and checked the key from
+  // the head (LedgerApi::Admit): dispatching does not do them again.
+  bool admitted = false;
   // Runs work on the connection's I/O thread; set by the server. Handlers
   // finishing on another thread (a command's completion runs on the
   // projection thread) hand their answer-building to it. Empty: run inline.

@@ -19,7 +19,8 @@ namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-HttpRequest ToHttpRequest(const bhttp::request<bhttp::string_body>& req) {
+// The request line and headers of `req`; the body comes later.
+HttpRequest HeadOf(const bhttp::request<bhttp::string_body>& req) {
   HttpRequest out;
   out.method = std::string(req.method_string());
   out.target = std::string(req.target());
@@ -28,7 +29,6 @@ HttpRequest ToHttpRequest(const bhttp::request<bhttp::string_body>& req) {
     for (auto& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
     out.headers[name] = std::string(field.value());
   }
-  out.body = req.body();
   return out;
 }
 
@@ -90,9 +90,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnHeader(beast::error_code ec) {
     if (ec) return OnReadError(ec);
+    head_ = HeadOf(parser_->get());
     if (admit_) {
-      HttpRequest head = ToHttpRequest(parser_->get());
-      if (auto refused = admit_(head)) {
+      if (auto refused = admit_(head_)) {
         version_ = parser_->get().version();
         keep_alive_ = false;  // the body is left unread: the connection cannot go on
         return Write(std::move(*refused));
@@ -142,7 +142,9 @@ class Session : public std::enable_shared_from_this<Session> {
       return Write(Unavailable("the server is shutting down; send it again"));
     }
     ++shared_.unanswered;
-    HttpRequest request = ToHttpRequest(req);
+    // The head as admitted (its target parsed, its key checked), with the body.
+    HttpRequest request = std::move(head_);
+    request.body = std::move(req.body());
     request.post = [self = shared_from_this()](std::function<void()> work) {
       net::post(self->stream_.get_executor(), std::move(work));
     };
@@ -229,6 +231,7 @@ class Session : public std::enable_shared_from_this<Session> {
   net::steady_timer timer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  HttpRequest head_;  // the request being read, from its headers on
   bhttp::response<bhttp::string_body> res_;
   const ServerOptions& options_;
   const Handler& dispatch_;
