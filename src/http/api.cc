@@ -197,11 +197,9 @@ void LedgerApi::AddCommandRoute(const std::string& pattern, CommandRoute run) {
     // Counted first, then checked: commands at once cannot all take the last place.
     if (waiting_commands_.fetch_add(1) >= deps_.max_waiting_commands) {
       --waiting_commands_;
-      HttpResponse r = ErrorResponse(503, "unavailable",
-                                     std::to_string(deps_.max_waiting_commands) +
-                                         " commands are waiting for the log, the limit; send it again");
-      r.headers["Retry-After"] = "1";
-      return respond(std::move(r));
+      return respond(ErrorResponse(MakeError(ErrorCode::kUnavailable,
+                                             std::to_string(deps_.max_waiting_commands) +
+                                                 " commands are waiting for the log, the limit; send it again")));
     }
     std::shared_ptr<void> place(nullptr, [this](void*) { --waiting_commands_; });
     Responder release = [place = std::move(place), respond = std::move(respond)](HttpResponse r) {

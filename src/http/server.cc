@@ -40,10 +40,9 @@ struct SharedState {
   std::atomic<uint32_t> connections{0};  // sessions alive, refused ones excluded
 };
 
-HttpResponse Unavailable(std::string_view why) {
-  HttpResponse refused = ErrorResponse(503, "unavailable", why);
-  refused.headers["Retry-After"] = "1";
-  return refused;
+// 503 unavailable with Retry-After, as every refusal for now.
+HttpResponse Unavailable(std::string why) {
+  return ErrorResponse(events::MakeError(events::ErrorCode::kUnavailable, std::move(why)));
 }
 
 class Session : public std::enable_shared_from_this<Session> {
