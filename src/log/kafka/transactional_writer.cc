@@ -28,6 +28,12 @@ int MsLeft(Clock::time_point deadline) {
 
 }  // namespace
 
+std::vector<TransactionalWriter::Producer> TransactionalWriter::MakeProducers(const std::string& id) {
+  std::vector<Producer> producers(kProducers);
+  for (size_t turn = 0; turn < kProducers; ++turn) producers[turn].transactional_id = id + "-" + std::to_string(turn);
+  return producers;
+}
+
 TransactionalWriter::TransactionalWriter(std::map<std::string, std::string> settings,
                                          std::map<std::string, std::string> extra,
                                          std::vector<std::string> topics,
@@ -36,6 +42,7 @@ TransactionalWriter::TransactionalWriter(std::map<std::string, std::string> sett
       extra_(std::move(extra)),
       topic_names_(std::move(topics)),
       timeout_(timeout),
+      producers_(MakeProducers(settings_.at("transactional.id"))),
       thread_([this] { Run(); }) {}
 
 TransactionalWriter::~TransactionalWriter() {
@@ -48,42 +55,47 @@ TransactionalWriter::~TransactionalWriter() {
 }
 
 events::Status TransactionalWriter::Prepare(std::chrono::milliseconds within) {
-  return Prepare(Clock::now() + within);
+  auto deadline = Clock::now() + within;
+  for (auto& producer : producers_)
+    if (auto ready = Prepare(producer, deadline); !ready) return ready;
+  return {};
 }
 
-events::Status TransactionalWriter::Prepare(Clock::time_point deadline) {
+events::Status TransactionalWriter::Prepare(Producer& producer, Clock::time_point deadline) {
   if (fenced_) return events::MakeError(ErrorCode::kUnavailable, kFencedWhy);
-  if (producer_) return {};
+  if (producer.client) return {};
+  auto settings = settings_;
+  settings["transactional.id"] = producer.transactional_id;
   // A broker that has just started may have no transaction coordinator yet
   // ("Not coordinator"): a new producer asks again until the deadline.
-  auto new_producer = [this] {
-    return NewKafkaClient(RD_KAFKA_PRODUCER, settings_, extra_, [](rd_kafka_conf_t* conf) {
+  auto new_producer = [&] {
+    return NewKafkaClient(RD_KAFKA_PRODUCER, settings, extra_, [](rd_kafka_conf_t* conf) {
       rd_kafka_conf_set_dr_msg_cb(conf, &TransactionalWriter::OnDelivery);
     });
   };
-  auto producer = new_producer();
+  auto client = new_producer();
   constexpr auto kRetryPause = std::chrono::milliseconds(200);
   for (;;) {
-    if (!producer) return producer.error();
-    KafkaError e{rd_kafka_init_transactions(producer->get(), MsLeft(deadline))};
+    if (!client) return client.error();
+    KafkaError e{rd_kafka_init_transactions(client->get(), MsLeft(deadline))};
     if (!e) break;
     if (Clock::now() + kRetryPause >= deadline)
       return events::MakeError(ErrorCode::kUnavailable, std::string("Kafka transactions could not start: ") +
                                                             rd_kafka_error_string(e.get()));
     std::this_thread::sleep_for(kRetryPause);
-    producer = new_producer();
+    client = new_producer();
   }
   std::vector<KafkaTopic> topics;
   for (const auto& name : topic_names_) {
-    topics.emplace_back(rd_kafka_topic_new(producer->get(), name.c_str(), nullptr));
+    topics.emplace_back(rd_kafka_topic_new(client->get(), name.c_str(), nullptr));
     const rd_kafka_metadata_t* md = nullptr;
     if (!topics.back() ||
-        rd_kafka_metadata(producer->get(), 0, topics.back().get(), &md, MsLeft(deadline)) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_metadata(client->get(), 0, topics.back().get(), &md, MsLeft(deadline)) != RD_KAFKA_RESP_ERR_NO_ERROR)
       return events::MakeError(ErrorCode::kUnavailable, "Kafka metadata of " + name + " is not available");
     rd_kafka_metadata_destroy(md);
   }
-  producer_ = std::move(*producer);
-  topics_ = std::move(topics);
+  producer.client = std::move(*client);
+  producer.topics = std::move(topics);
   return {};
 }
 
@@ -131,7 +143,7 @@ void TransactionalWriter::Run() {
 }
 
 void TransactionalWriter::Settle() {
-  if (Prepare(Clock::now() + timeout_)) unsettled_ = false;
+  if (Prepare(producers_[turn_], Clock::now() + timeout_)) unsettled_ = false;
 }
 
 void TransactionalWriter::FailQueued(const std::string& why) {
@@ -150,10 +162,10 @@ bool TransactionalWriter::Commit(std::vector<Group>& groups) {
   };
   // One deadline for the whole transaction, a new producer included.
   auto deadline = Clock::now() + timeout_;
-  if (auto ready = Prepare(deadline); !ready)
+  if (auto ready = Prepare(producers_[turn_], deadline); !ready)
     return fail_all({ErrorCode::kUnavailable, ready.error().message + "; the call was not stored"});
-  unsettled_ = false;  // a new producer's start settled what an earlier one left open
-  rd_kafka_t* rk = producer_.get();
+  unsettled_ = false;  // a new producer's start settled what an earlier one in its turn left open
+  rd_kafka_t* rk = producers_[turn_].client.get();
   if (KafkaError e{rd_kafka_begin_transaction(rk)}) return fail_all(Fail("begin", e.get(), false));
   for (auto& group : groups) {
     group.written.resize(group.messages.size());
@@ -165,14 +177,17 @@ bool TransactionalWriter::Commit(std::vector<Group>& groups) {
       }
     }
   }
-  // Flushes the messages (serving their delivery reports here) and commits;
-  // a commit that timed out is retried while time is left.
+  // Serves the delivery reports as they come: the commit's own flush polls
+  // in 10 ms steps (librdkafka 2.0), which measured as most of a commit.
+  while (rd_kafka_outq_len(rk) > 0 && Clock::now() < deadline) rd_kafka_poll(rk, 1);
+  // Commits (flushing whatever is left); a commit that timed out is retried while time is left.
   for (;;) {
     KafkaError e{rd_kafka_commit_transaction(rk, MsLeft(deadline))};
     if (!e) break;
     if (!rd_kafka_error_is_retriable(e.get()) || Clock::now() >= deadline)
       return fail_all(Fail("commit", e.get(), true));
   }
+  turn_ = (turn_ + 1) % producers_.size();
   for (auto& group : groups) group.done(std::move(group.written));
   return true;
 }
@@ -183,12 +198,13 @@ events::Error TransactionalWriter::Fail(const std::string& step, rd_kafka_error_
   // (the commit may have gone through, the producer is fenced or fatal) is
   // settled by a new producer's init_transactions, here, before the calls
   // are answered: the log's resync then reads a decided log.
+  Producer& producer = producers_[turn_];
   KafkaError aborted;
-  if (produced) aborted.reset(rd_kafka_abort_transaction(producer_.get(), static_cast<int>(timeout_.count())));
-  rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-  rd_kafka_flush(producer_.get(), 0);
-  topics_.clear();
-  producer_.reset();
+  if (produced) aborted.reset(rd_kafka_abort_transaction(producer.client.get(), static_cast<int>(timeout_.count())));
+  rd_kafka_purge(producer.client.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_flush(producer.client.get(), 0);
+  producer.topics.clear();
+  producer.client.reset();
   // Fenced, the transaction is the other producer's to abort; a new
   // producer here would fence it back.
   if (IsFencing(error) || IsFencing(aborted.get())) {

@@ -12,8 +12,13 @@
 //
 // Groups queue up and share Kafka transactions (up to 500 groups
 // each, one transaction at a time), so the commit's round trips are paid per
-// transaction, not per call. Any failure drops the producer and refuses the
-// groups queued behind it (the log resyncs then). A new producer's
+// transaction, not per call. Consecutive transactions take turns on
+// kProducers producers (transactional ids <id>-0, <id>-1, ...): a producer
+// that begins again right after its commit finds the coordinator still
+// completing it (CONCURRENT_TRANSACTIONS), and librdkafka asks again only
+// after a fixed 20 ms; the next producer in turn has no such wait. Any
+// failure drops that producer and refuses the groups queued behind it (the
+// log resyncs then). A new producer's
 // init_transactions aborts whatever the old one (or a crashed process with
 // the same transactional id) left open, and fences the old one: a write it
 // still had on its way is refused by the broker, so a write whose outcome
@@ -59,8 +64,11 @@ class TransactionalWriter {
   // or kUnavailable saying whether the group may be stored.
   using Done = std::function<void(events::Result<std::vector<WrittenMessage>>)>;
 
+  // Producers taking turns, one transaction at a time.
+  static constexpr size_t kProducers = 3;
+
   // `settings`/`extra` as for NewKafkaClient; `settings` must name the
-  // transactional.id. `timeout` bounds each transaction and the settling of a failed one. `topics` (as
+  // transactional.id (each producer adds "-<turn>" to it). `timeout` bounds each transaction and the settling of a failed one. `topics` (as
   // named in Kafka) are the ones groups write to: their metadata is fetched
   // with each new producer, so a first transaction does not wait for it.
   TransactionalWriter(std::map<std::string, std::string> settings,
@@ -71,9 +79,9 @@ class TransactionalWriter {
 
   using Clock = std::chrono::steady_clock;
 
-  // Makes the producer and registers its transactional id (aborting what a
-  // previous run left open), asking again until `within` has passed.
-  // Optional: the first transaction does it too, within its own timeout.
+  // Makes the producers and registers their transactional ids (aborting what
+  // a previous run left open), asking again until `within` has passed.
+  // Optional: each producer's first transaction does it too, within its own timeout.
   events::Status Prepare(std::chrono::milliseconds within);
 
   // Queues `group`; `done` is called later on the writer's thread.
@@ -92,17 +100,26 @@ class TransactionalWriter {
     Done done;
     std::vector<WrittenMessage> written;
   };
+  // One transactional producer. The topic handles go before the producer that made them.
+  struct Producer {
+    std::string transactional_id;
+    KafkaClient client;
+    std::vector<KafkaTopic> topics;
+  };
 
-  events::Status Prepare(Clock::time_point deadline);
+  // Makes `producer` (if absent) and registers its transactional id.
+  events::Status Prepare(Producer& producer, Clock::time_point deadline);
   void Run();
   // Stores `groups` in one transaction and answers each group; false if it failed.
   bool Commit(std::vector<Group>& groups);
-  // Ends a failed transaction (`produced`: messages were handed to it):
-  // aborts it if the producer still can, drops the producer, and settles an
-  // unaborted one with a new producer. The error to answer with.
+  // Ends the failed transaction of producers_[turn_] (`produced`: messages
+  // were handed to it): aborts it if the producer still can and drops the
+  // producer; unaborted, the writer is unsettled until a new producer in
+  // that turn fences it. The error to answer with.
   events::Error Fail(const std::string& step, rd_kafka_error_t* error, bool produced);
-  // One try (within the timeout) at a new producer, which fences an
-  // unsettled transaction; settled() once it succeeds.
+  static std::vector<Producer> MakeProducers(const std::string& transactional_id);
+  // One try (within the timeout) at a new producer in the unsettled turn,
+  // which fences its transaction; settled() once it succeeds.
   void Settle();
   // Answers every queued group with kUnavailable `why`.
   void FailQueued(const std::string& why);
@@ -112,10 +129,9 @@ class TransactionalWriter {
   const std::map<std::string, std::string> extra_;
   const std::vector<std::string> topic_names_;
   const std::chrono::milliseconds timeout_;
-  // Touched only by the writer thread (and Prepare before it runs). The
-  // topic handles go before the producer that made them.
-  KafkaClient producer_;
-  std::vector<KafkaTopic> topics_;
+  // Touched only by the writer thread (and Prepare before it runs).
+  std::vector<Producer> producers_;
+  size_t turn_ = 0;  // the producer of the next transaction; a failed one keeps its turn
   std::atomic<bool> fenced_{false};
   std::atomic<bool> unsettled_{false};
 
