@@ -34,7 +34,7 @@ class AppendWindow {
       ++outstanding_;
     }
     auto start = std::chrono::steady_clock::now();
-    log_.Append(std::move(records), [this, start](events::Result<std::vector<events::StoredEvent>> r) {
+    log_.Append(std::move(records), [this, start](base::Result<std::vector<events::StoredEvent>> r) {
       if (r.ok() && on_stored_) on_stored_(*r);
       double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
       std::lock_guard lock(mu_);

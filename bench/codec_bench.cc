@@ -70,7 +70,7 @@ void BM_SealAndEncode(benchmark::State& state) {
   Event e = SubmittedEvent();
   const std::string prevhash(64, 'a');
   for (auto _ : state) {
-    Result<std::string> out = SealAndEncode(e, prevhash);
+    base::Result<std::string> out = SealAndEncode(e, prevhash);
     benchmark::DoNotOptimize(out);
   }
 }
@@ -79,7 +79,7 @@ BENCHMARK(BM_SealAndEncode);
 void BM_DecodeEvent(benchmark::State& state) {
   const std::string bytes = EncodeCanonical(SubmittedEvent());
   for (auto _ : state) {
-    Result<Event> e = DecodeEvent(bytes);
+    base::Result<Event> e = DecodeEvent(bytes);
     benchmark::DoNotOptimize(e);
   }
 }
@@ -93,7 +93,7 @@ void BM_DecodeBinaryMessage(benchmark::State& state) {
     std::vector<MessageHeader> headers;
     headers.reserve(m.headers.size());
     for (const auto& [name, value] : m.headers) headers.push_back({name, value});
-    Result<Event> e = FromBinaryMessage(headers, m.value);
+    base::Result<Event> e = FromBinaryMessage(headers, m.value);
     std::string encoded = EncodeCanonical(*e, m.value);
     benchmark::DoNotOptimize(e);
     benchmark::DoNotOptimize(encoded);

@@ -118,7 +118,7 @@ log::KafkaLogOptions LogOptions(const app::Settings& s, bool read_only, AckedApp
   for (const auto& t : o.topics) o.known_topics.push_back(t.name);
   if (acked) {
     o.head_of = [acked](const std::string& topic, const std::string& subject)
-        -> events::Result<log::StreamHeadView> { return acked->HeadOf(topic, subject); };
+        -> base::Result<log::StreamHeadView> { return acked->HeadOf(topic, subject); };
     o.projected_past = [acked](const Positions& ends) { return acked->Past(ends); };
   }
   return o;

@@ -76,7 +76,7 @@ class InProcessLedger {
   // Appends and waits until the records are durable and projected; "" or the error.
   std::string AppendProjected(std::vector<events::AppendRecord> records) {
     std::promise<std::string> outcome;
-    log_->Append(std::move(records), [&](events::Result<std::vector<events::StoredEvent>> r) {
+    log_->Append(std::move(records), [&](base::Result<std::vector<events::StoredEvent>> r) {
       if (!r.ok()) return outcome.set_value(r.error().message);
       app::Positions targets;
       for (const auto& e : *r)
@@ -174,7 +174,7 @@ void BM_AppendProject(benchmark::State& state) {
 template <typename Issue>
 std::string RunCommand(Issue issue, commands::CommandOutcome* outcome) {
   std::promise<std::string> done;
-  issue([&](events::Result<commands::CommandOutcome> r) {
+  issue([&](base::Result<commands::CommandOutcome> r) {
     if (r.ok()) *outcome = std::move(*r);
     done.set_value(r.ok() ? "" : r.error().message);
   });

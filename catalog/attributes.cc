@@ -11,8 +11,8 @@
 namespace ledger::catalog {
 namespace {
 
-events::Status Invalid(const std::string& code, const std::string& message) {
-  return events::MakeError(events::ErrorCode::kInvalidArgument,
+base::Status Invalid(const std::string& code, const std::string& message) {
+  return base::MakeError(base::ErrorCode::kInvalidArgument,
                            "attributes/" + code + ": " + message);
 }
 
@@ -69,9 +69,9 @@ std::optional<std::string> TypeProblem(const ServiceAttribute& attribute, const 
 
 }  // namespace
 
-events::Status Catalog::ValidateAttributes(const Service& service, const Json& attributes) const {
+base::Status Catalog::ValidateAttributes(const Service& service, const Json& attributes) const {
   if (!attributes.is_object()) {
-    return events::MakeError(events::ErrorCode::kInvalidArgument,
+    return base::MakeError(base::ErrorCode::kInvalidArgument,
                              "attributes: must be an object");
   }
   // Unknown codes first: a misspelt code is the likelier cause of a

@@ -46,7 +46,7 @@ Result<std::shared_ptr<const Catalog>> Catalog::Load(const std::string& path) {
   std::ostringstream text;
   if (file) text << file.rdbuf();
   if (!file || file.bad()) {
-    return events::MakeError(events::ErrorCode::kIo,
+    return base::MakeError(base::ErrorCode::kIo,
                              "cannot read catalog " + path + ": " + std::strerror(errno));
   }
   return Parse(text.str(), path);

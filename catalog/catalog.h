@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "events/event.h"
-#include "events/result.h"
+#include "base/result.h"
 
 namespace date {
 class time_zone;
@@ -24,7 +24,7 @@ class time_zone;
 namespace ledger::catalog {
 
 using events::Json;
-using events::Result;
+using base::Result;
 
 struct Department {
   std::string code;  // "DOT": upper-case letters and digits, used in topic names
@@ -113,7 +113,7 @@ class Catalog {
   // Checks a request's service attributes against the service definition:
   // required ones present, types and list values right, no unknown codes.
   // kInvalidArgument naming the attribute.
-  events::Status ValidateAttributes(const Service& service, const Json& attributes) const;
+  base::Status ValidateAttributes(const Service& service, const Json& attributes) const;
 
   // The catalog as JSON for GET /v1/catalog.
   Json ToJson() const;

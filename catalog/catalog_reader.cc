@@ -18,8 +18,8 @@
 namespace ledger::catalog {
 namespace {
 
-using events::Error;
-using events::ErrorCode;
+using base::Error;
+using base::ErrorCode;
 
 constexpr std::array<std::string_view, 4> kPriorities = {"low", "normal", "high", "urgent"};
 constexpr std::array<AttributeType, 7> kAttributeTypes = {
@@ -134,7 +134,7 @@ void CatalogReader::FailAt(const toml::node& at, const Section& s, std::string_v
                            const std::string& message) {
   if (error_) return;
   const auto line = std::max<toml::source_index>(at.source().begin.line, 1);
-  error_ = events::MakeError(ErrorCode::kInvalidArgument,
+  error_ = base::MakeError(ErrorCode::kInvalidArgument,
                              origin_ + ":" + std::to_string(line) + ": " + s.where + ": field " +
                                  Quoted(field) + ": " + message);
 }
@@ -481,7 +481,7 @@ Result<std::shared_ptr<const Catalog>> Catalog::Parse(std::string_view toml_text
   try {
     root = toml::parse(toml_text, origin);
   } catch (const toml::parse_error& e) {
-    return events::MakeError(ErrorCode::kInvalidArgument,
+    return base::MakeError(ErrorCode::kInvalidArgument,
                              std::string(origin) + ":" + std::to_string(e.source().begin.line) +
                                  ": " + std::string(e.description()));
   }

@@ -4,11 +4,11 @@
 
 namespace ledger::commands {
 
-using events::ErrorCode;
+using base::ErrorCode;
 using events::Json;
 
 void BodyFields::Fail(ErrorCode code, std::string message) {
-  if (!error_) error_ = events::Error{code, std::move(message)};
+  if (!error_) error_ = base::Error{code, std::move(message)};
 }
 
 void BodyFields::FailField(const char* name, const std::string& what) {

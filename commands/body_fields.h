@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "events/event.h"
-#include "events/result.h"
+#include "base/result.h"
 
 namespace ledger::commands {
 
@@ -41,17 +41,17 @@ class BodyFields {
   // Fails on any field of the body not in `known`.
   void OnlyKnown(std::initializer_list<std::string_view> known);
 
-  void Fail(events::ErrorCode code, std::string message);
+  void Fail(base::ErrorCode code, std::string message);
   bool ok() const { return !error_.has_value(); }
   // REQUIRES: !ok()
-  const events::Error& error() const { return *error_; }
+  const base::Error& error() const { return *error_; }
 
  private:
   const events::Json* Find(const char* name, bool required);
   void FailField(const char* name, const std::string& what);
 
   const events::Json& body_;
-  std::optional<events::Error> error_;
+  std::optional<base::Error> error_;
 };
 
 // The resident's personal fields of a body's "resident" object, checked

@@ -9,14 +9,14 @@ constexpr int64_t kFutureSkewMs = 5 * 60 * 1000;
 
 int64_t EventTime(BodyFields& f, const CommandContext& ctx) {
   auto t = f.Time("occurred_at", false);
-  if (t && *t > ctx.now_ms + kFutureSkewMs) f.Fail(events::ErrorCode::kInvalidArgument,
+  if (t && *t > ctx.now_ms + kFutureSkewMs) f.Fail(base::ErrorCode::kInvalidArgument,
                                                    "field 'occurred_at': is in the future");
   return t.value_or(ctx.now_ms);
 }
 
 std::string OnBehalfOf(BodyFields& f) {
   if (f.ok() && f.Has("actor"))
-    f.Fail(events::ErrorCode::kInvalidArgument,
+    f.Fail(base::ErrorCode::kInvalidArgument,
            "field 'actor': the actor is always the API key's identity; name the person acting "
            "for it (the call-taker at a shared desk) in 'on_behalf_of'");
   return f.String("on_behalf_of", false, 200);

@@ -9,8 +9,8 @@ namespace {
 // expected_version never is.
 constexpr int kMaxAttempts = 5;
 
-using events::ErrorCode;
-using events::MakeError;
+using base::ErrorCode;
+using base::MakeError;
 
 bool MarksDuplicate(const Json& body) {
   auto it = body.find("command");

@@ -8,8 +8,8 @@
 namespace ledger::commands {
 namespace {
 
-using events::ErrorCode;
-using events::MakeError;
+using base::ErrorCode;
+using base::MakeError;
 namespace types = events::types;
 namespace topics = events::topics;
 
@@ -40,7 +40,7 @@ Json ReadLocation(BodyFields& f) {
   return out;
 }
 
-events::Error FieldError(const BodyFields& f) { return f.error(); }
+base::Error FieldError(const BodyFields& f) { return f.error(); }
 
 }  // namespace
 

@@ -16,7 +16,7 @@
 namespace ledger::commands {
 
 using events::Json;
-using events::Result;
+using base::Result;
 
 // Who is acting and from where; filled by the HTTP layer.
 struct CommandContext {

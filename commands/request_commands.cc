@@ -8,13 +8,13 @@
 namespace ledger::commands {
 namespace {
 
-using events::ErrorCode;
-using events::MakeError;
+using base::ErrorCode;
+using base::MakeError;
 namespace types = events::types;
 
 constexpr size_t kTextMax = 4000;
 
-events::Error Conflict(const projections::RequestState& s, const std::string& why) {
+base::Error Conflict(const projections::RequestState& s, const std::string& why) {
   return MakeError(ErrorCode::kConflict, "request " + s.id + " is " + s.status + ": " + why);
 }
 
@@ -76,7 +76,7 @@ Result<Outcome> AddNote(BodyFields& f) {
 }
 
 // Refuses a link from `s` to `parent_id` that would close a cycle.
-events::Status CheckNoCycle(const std::string& parent_id, const projections::RequestState& s,
+base::Status CheckNoCycle(const std::string& parent_id, const projections::RequestState& s,
                             const std::vector<std::string>& ancestors) {
   auto at = std::find(ancestors.begin(), ancestors.end(), s.id);
   if (at != ancestors.end()) {

@@ -76,11 +76,11 @@ constexpr std::array<std::string_view, kAttributeCount> kAttributeNames = {
 // FromJson (nlohmann) and DecodeEvent (simdjson) share it, so they accept the
 // same events and report the same errors.
 template <typename Envelope>
-Result<Event> BuildEvent(const Envelope& envelope) {
-  auto required = [&](Attribute a) -> Result<std::string_view> {
+base::Result<Event> BuildEvent(const Envelope& envelope) {
+  auto required = [&](Attribute a) -> base::Result<std::string_view> {
     std::optional<std::string_view> s = envelope.String(a);
     if (!s || s->empty())
-      return MakeError(ErrorCode::kInvalidArgument, "CloudEvent attribute '" +
+      return base::MakeError(base::ErrorCode::kInvalidArgument, "CloudEvent attribute '" +
                                                         std::string(kAttributeNames[a]) +
                                                         "' must be a non-empty string");
     return *s;
@@ -88,7 +88,7 @@ Result<Event> BuildEvent(const Envelope& envelope) {
   auto spec = required(kSpecVersion);
   if (!spec) return spec.error();
   if (*spec != "1.0")
-    return MakeError(ErrorCode::kInvalidArgument, "CloudEvent 'specversion' must be \"1.0\"");
+    return base::MakeError(base::ErrorCode::kInvalidArgument, "CloudEvent 'specversion' must be \"1.0\"");
   Event e;
   for (auto [field, a] : {std::pair{&e.id, kId}, {&e.source, kSource}, {&e.type, kType},
                           {&e.subject, kSubject}, {&e.datacontenttype, kDataContentType}}) {
@@ -103,12 +103,12 @@ Result<Event> BuildEvent(const Envelope& envelope) {
   e.time_ms = *ms;
   std::optional<Json> data = envelope.ObjectData();
   if (!data)
-    return MakeError(ErrorCode::kInvalidArgument, "CloudEvent attribute 'data' must be an object");
+    return base::MakeError(base::ErrorCode::kInvalidArgument, "CloudEvent attribute 'data' must be an object");
   e.data = std::move(*data);
   if (envelope.Has(kSequence)) {
     std::optional<uint64_t> seq = envelope.Unsigned(kSequence);
     if (!seq)
-      return MakeError(ErrorCode::kInvalidArgument,
+      return base::MakeError(base::ErrorCode::kInvalidArgument,
                        "CloudEvent 'sequence' must be an unsigned integer");
     e.sequence = *seq;
   }
@@ -317,7 +317,7 @@ BinaryMessage ToBinaryMessage(const Event& e) {
   return m;
 }
 
-Result<Event> FromBinaryMessage(const std::vector<std::pair<std::string, std::string>>& headers,
+base::Result<Event> FromBinaryMessage(const std::vector<std::pair<std::string, std::string>>& headers,
                                 std::string_view value) {
   std::vector<MessageHeader> views;
   views.reserve(headers.size());
@@ -325,29 +325,14 @@ Result<Event> FromBinaryMessage(const std::vector<std::pair<std::string, std::st
   return FromBinaryMessage(views, value);
 }
 
-Result<Event> FromBinaryMessage(std::span<const MessageHeader> headers, std::string_view value) {
+base::Result<Event> FromBinaryMessage(std::span<const MessageHeader> headers, std::string_view value) {
   static thread_local DomDecoder decoder;
   simdjson::dom::element root;
   std::optional<simdjson::dom::element> data;
   if (decoder.Parse(value).get(root) == simdjson::SUCCESS) data = root;
-  Result<Event> e = BuildEvent(HeaderEnvelope(headers, data));
-  if (!e) return MakeError(ErrorCode::kCorruption, "Kafka message: " + e.error().message);
+  base::Result<Event> e = BuildEvent(HeaderEnvelope(headers, data));
+  if (!e) return base::MakeError(base::ErrorCode::kCorruption, "Kafka message: " + e.error().message);
   return e;
-}
-
-const char* ErrorCodeName(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kInvalidArgument: return "invalid_argument";
-    case ErrorCode::kNotFound: return "not_found";
-    case ErrorCode::kConflict: return "conflict";
-    case ErrorCode::kUnavailable: return "unavailable";
-    case ErrorCode::kIo: return "io_error";
-    case ErrorCode::kCorruption: return "corruption";
-    case ErrorCode::kTooLarge: return "too_large";
-    case ErrorCode::kUnauthorized: return "unauthorized";
-    case ErrorCode::kIdempotencyKeyReused: return "idempotency_key_reused";
-  }
-  return "unknown";
 }
 
 Json ToJson(const Event& e) {
@@ -369,30 +354,30 @@ Json ToJson(const Event& e) {
   return j;
 }
 
-Result<Event> FromJson(const Json& j) {
+base::Result<Event> FromJson(const Json& j) {
   if (!j.is_object())
-    return MakeError(ErrorCode::kInvalidArgument, "a CloudEvent must be a JSON object");
+    return base::MakeError(base::ErrorCode::kInvalidArgument, "a CloudEvent must be a JSON object");
   return BuildEvent(JsonEnvelope(j));
 }
 
-Result<Event> DecodeEvent(std::string_view bytes) {
+base::Result<Event> DecodeEvent(std::string_view bytes) {
   static thread_local DomDecoder decoder;
   simdjson::dom::element root;
   if (decoder.Parse(bytes).get(root) != simdjson::SUCCESS)
-    return MakeError(ErrorCode::kCorruption, "stored event is not valid JSON");
+    return base::MakeError(base::ErrorCode::kCorruption, "stored event is not valid JSON");
   if (!root.is_object())
-    return MakeError(ErrorCode::kCorruption, "stored event: a CloudEvent must be a JSON object");
-  Result<Event> e = BuildEvent(DomEnvelope(root.get_object().value_unsafe()));
-  if (!e) return MakeError(ErrorCode::kCorruption, "stored event: " + e.error().message);
+    return base::MakeError(base::ErrorCode::kCorruption, "stored event: a CloudEvent must be a JSON object");
+  base::Result<Event> e = BuildEvent(DomEnvelope(root.get_object().value_unsafe()));
+  if (!e) return base::MakeError(base::ErrorCode::kCorruption, "stored event: " + e.error().message);
   return e;
 }
 
-Result<int64_t> ParseTime(std::string_view s) {
+base::Result<int64_t> ParseTime(std::string_view s) {
   using namespace std::chrono;
   auto bad = [&] {
     std::string message(1, '\'');
     message.append(s).append("' is not an RFC 3339 time such as 2026-11-23T14:08:00Z");
-    return MakeError(ErrorCode::kInvalidArgument, std::move(message));
+    return base::MakeError(base::ErrorCode::kInvalidArgument, std::move(message));
   };
   auto digits = [&](size_t pos, size_t n, int& out) {
     if (pos + n > s.size()) return false;
@@ -444,7 +429,7 @@ Result<int64_t> ParseTime(std::string_view s) {
   if (ms < kMinTimeMs || ms > kMaxTimeMs) {
     std::string message(1, '\'');
     message.append(s).append("' is outside years 0001 to 9999 (UTC)");
-    return MakeError(ErrorCode::kInvalidArgument, std::move(message));
+    return base::MakeError(base::ErrorCode::kInvalidArgument, std::move(message));
   }
   return ms;
 }

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "events/result.h"
+#include "base/result.h"
 
 namespace ledger::events {
 
@@ -50,7 +50,7 @@ struct Event {
 // `time` as RFC 3339 UTC with milliseconds, extensions lower-case.
 Json ToJson(const Event& event);
 // Inverse of ToJson. Fails with kInvalidArgument naming the bad attribute.
-Result<Event> FromJson(const Json& json);
+base::Result<Event> FromJson(const Json& json);
 
 // Canonical encoding: ToJson with keys sorted and no whitespace. This exact
 // byte string is what is stored and what the hash chain covers.
@@ -65,7 +65,7 @@ std::string EncodeCanonical(const Event& event, std::string_view data_json);
 // non-negative integers), so the result re-encodes to the same bytes. Unlike
 // Json::parse it rejects integers beyond 64 bits and nesting deeper than 1024
 // levels, which no canonical encoding holds.
-Result<Event> DecodeEvent(std::string_view bytes);
+base::Result<Event> DecodeEvent(std::string_view bytes);
 
 // The canonical encoding of one JSON value (as `data` sits inside
 // EncodeCanonical): keys sorted, no whitespace.
@@ -84,7 +84,7 @@ BinaryMessage ToBinaryMessage(const Event& event);
 // Inverse of ToBinaryMessage; headers it does not know are ignored. The
 // event re-encodes canonically to the bytes its hash covers. kCorruption
 // naming the bad attribute or header.
-Result<Event> FromBinaryMessage(const std::vector<std::pair<std::string, std::string>>& headers,
+base::Result<Event> FromBinaryMessage(const std::vector<std::pair<std::string, std::string>>& headers,
                                 std::string_view value);
 // A header of a received message, seen in place.
 struct MessageHeader {
@@ -93,7 +93,7 @@ struct MessageHeader {
 };
 // FromBinaryMessage for headers seen in place: what the Kafka reader calls,
 // without copying a record's headers.
-Result<Event> FromBinaryMessage(std::span<const MessageHeader> headers, std::string_view value);
+base::Result<Event> FromBinaryMessage(std::span<const MessageHeader> headers, std::string_view value);
 
 // Hash of `event` with its `hash` attribute left out (prevhash included):
 // lower-case hex SHA-256 of that canonical encoding.
@@ -108,8 +108,8 @@ void SealEvent(Event& event, std::string_view prevhash);
 // event that would not (a time outside the stored range, text that is not
 // UTF-8, ...) is refused with kInvalidArgument, so nothing is stored that
 // cannot be read back. The event is sealed in place either way.
-Result<std::string> SealAndEncode(Event& event, std::string_view prevhash);
-Result<BinaryMessage> SealToBinaryMessage(Event& event, std::string_view prevhash);
+base::Result<std::string> SealAndEncode(Event& event, std::string_view prevhash);
+base::Result<BinaryMessage> SealToBinaryMessage(Event& event, std::string_view prevhash);
 // True if event.hash matches its content and event.prevhash == expected_prevhash.
 bool VerifyLink(const Event& event, std::string_view expected_prevhash);
 
@@ -140,7 +140,7 @@ std::string FormatTime(int64_t time_ms);
 // (digits past milliseconds dropped), seconds 00-59 (leap seconds are
 // refused). kInvalidArgument unless the UTC result lies within
 // [kMinTimeMs, kMaxTimeMs].
-Result<int64_t> ParseTime(std::string_view text);
+base::Result<int64_t> ParseTime(std::string_view text);
 int64_t NowMs();
 
 // Unique, time-ordered ids. Event ids are ULIDs (26 Crockford base32

@@ -2,12 +2,12 @@
 
 namespace ledger::events {
 
-Error StaleVersion(const std::string& subject, uint64_t at, uint64_t expected) {
-  return MakeError(ErrorCode::kConflict, "request " + subject + " is at version " + std::to_string(at) +
+base::Error StaleVersion(const std::string& subject, uint64_t at, uint64_t expected) {
+  return base::MakeError(base::ErrorCode::kConflict, "request " + subject + " is at version " + std::to_string(at) +
                                              ", not " + std::to_string(expected));
 }
 
-Result<Event> NextOfStream(const AppendRecord& record, uint64_t version) {
+base::Result<Event> NextOfStream(const AppendRecord& record, uint64_t version) {
   if (record.expected_version && *record.expected_version != version)
     return StaleVersion(record.event.subject, version, *record.expected_version);
   Event event = record.event;

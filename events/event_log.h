@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "events/event.h"
-#include "events/result.h"
+#include "base/result.h"
 
 namespace ledger::events {
 
@@ -38,13 +38,13 @@ struct AppendRecord {
 // What a stale expected version gets, from the command layer and from
 // either log alike: kConflict "request <subject> is at version <at>, not
 // <expected>".
-Error StaleVersion(const std::string& subject, uint64_t at, uint64_t expected);
+base::Error StaleVersion(const std::string& subject, uint64_t at, uint64_t expected);
 
 // The one expected-version check of an append: `record`'s event as the
 // next of its stream, which stands at `version` (sequence = version + 1),
 // or StaleVersion if the record expects another version. Each log then
 // seals it onto the stream's last hash.
-Result<Event> NextOfStream(const AppendRecord& record, uint64_t version);
+base::Result<Event> NextOfStream(const AppendRecord& record, uint64_t version);
 
 // An event as it sits in the log.
 struct StoredEvent {
@@ -78,7 +78,7 @@ class EventLog {
   // is durable (fsync / acks=all) — or with the error that stopped it.
   // The result lists what was stored, primary records first in call order,
   // then each record's copies. Must not block for long.
-  using AppendCallback = std::function<void(Result<std::vector<StoredEvent>>)>;
+  using AppendCallback = std::function<void(base::Result<std::vector<StoredEvent>>)>;
 
   // Appends all records as one atomic unit where the backend allows it
   // (embedded: yes). Either every expected_version holds and all records are
@@ -89,7 +89,7 @@ class EventLog {
   // Up to `max` events of `tp` with offset >= from, in offset order. On
   // Kafka offsets may skip: transaction markers and aborted records are
   // never read as events.
-  virtual Result<LogSlice> Read(const TopicPartition& tp, uint64_t from, size_t max) = 0;
+  virtual base::Result<LogSlice> Read(const TopicPartition& tp, uint64_t from, size_t max) = 0;
 
   // The offset past the last record of `tp` known to be stored (0 for an
   // empty topic); on Kafka a transaction marker may be the last record.

@@ -286,16 +286,16 @@ Violation ViolationOf(const Json& schema, const Json& value, const std::string& 
 
 }  // namespace
 
-Status ValidateData(std::string_view type, const Json& data) {
+base::Status ValidateData(std::string_view type, const Json& data) {
   const SchemaTable& table = Schemas();
   auto it = table.find(type);
   if (it == table.end())
-    return MakeError(ErrorCode::kInvalidArgument, "unknown event type '" + std::string(type) + "'");
+    return base::MakeError(base::ErrorCode::kInvalidArgument, "unknown event type '" + std::string(type) + "'");
   if (!it->second.defect.empty())
-    return MakeError(ErrorCode::kCorruption, "the embedded schema of '" + std::string(type) +
+    return base::MakeError(base::ErrorCode::kCorruption, "the embedded schema of '" + std::string(type) +
                                                  "' is unusable: " + it->second.defect);
   if (auto violation = ViolationOf(it->second.document, data, "data"))
-    return MakeError(ErrorCode::kInvalidArgument, std::move(*violation));
+    return base::MakeError(base::ErrorCode::kInvalidArgument, std::move(*violation));
   return {};
 }
 

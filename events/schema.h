@@ -10,14 +10,14 @@
 #include <string_view>
 
 #include "events/event.h"
-#include "events/result.h"
+#include "base/result.h"
 
 namespace ledger::events {
 
 // kInvalidArgument naming the first offending field as a JSON pointer
 // ("data/score: must be at most 5"); kInvalidArgument for an unknown type;
 // kCorruption if the embedded schema of `type` is unusable (a build defect).
-Status ValidateData(std::string_view type, const Json& data);
+base::Status ValidateData(std::string_view type, const Json& data);
 
 // The schema document for `type`, or nullptr if the type is unknown or its
 // schema is unusable. The pointer stays valid for the life of the process.

@@ -82,7 +82,7 @@ Status RocksStateStore::WriteSchemaVersion() {
   return {};
 }
 
-events::Error FromRocks(const rocksdb::Status& s, const std::string& context) {
+base::Error FromRocks(const rocksdb::Status& s, const std::string& context) {
   ErrorCode code = s.IsCorruption()                  ? ErrorCode::kCorruption
                    : s.IsBusy() || s.IsTryAgain()    ? ErrorCode::kUnavailable
                    : s.IsNotFound()                  ? ErrorCode::kNotFound

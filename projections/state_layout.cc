@@ -12,8 +12,8 @@
 namespace ledger::projections::layout {
 namespace {
 
-using events::ErrorCode;
-using events::MakeError;
+using base::ErrorCode;
+using base::MakeError;
 
 // Cursors are versioned so that a future layout can tell its own apart.
 // c2: schema version 2 (TimeKey); a c1 cursor from before is refused.
@@ -104,7 +104,7 @@ void AppendInteger(std::string& out, Integer value) {
   out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
 }
 
-events::Error InvalidCursor() { return MakeError(ErrorCode::kInvalidArgument, "invalid cursor"); }
+base::Error InvalidCursor() { return MakeError(ErrorCode::kInvalidArgument, "invalid cursor"); }
 
 constexpr size_t kCheckSize = 8;
 
@@ -121,7 +121,7 @@ std::string CursorCheck(std::string_view payload) {
 std::string CursorHead(Column index) { return JoinKey(JoinKey(kCursorTag, ColumnName(index)), ""); }
 
 // Cursor = base64url(tag \0 index name \0 last key, check).
-events::Status ApplyCursor(std::string_view cursor, ListingPlan& plan) {
+base::Status ApplyCursor(std::string_view cursor, ListingPlan& plan) {
   auto raw = FromBase64Url(cursor);
   if (!raw || raw->size() < kCheckSize) return InvalidCursor();
   std::string_view payload = std::string_view(*raw).substr(0, raw->size() - kCheckSize);
@@ -221,9 +221,9 @@ std::string QuarantineRow(const QuarantinedEvent& q) {
   return QuarantinedEventJson(q).dump(-1, ' ', false, events::Json::error_handler_t::replace);
 }
 
-events::Result<QuarantinedEvent> ParseQuarantineRow(std::string_view row) {
+base::Result<QuarantinedEvent> ParseQuarantineRow(std::string_view row) {
   auto j = events::Json::parse(row, nullptr, /*allow_exceptions=*/false);
-  auto bad = [] { return events::MakeError(events::ErrorCode::kCorruption, "state store: bad quarantine row"); };
+  auto bad = [] { return base::MakeError(base::ErrorCode::kCorruption, "state store: bad quarantine row"); };
   if (!j.is_object()) return bad();
   QuarantinedEvent q;
   try {
@@ -259,7 +259,7 @@ std::string IdempotencyRow(const events::StoredEvent& stored, const events::Idem
       .dump(-1, ' ', false, events::Json::error_handler_t::replace);
 }
 
-events::Result<std::optional<IdempotencyRecord>> CombineIdempotencyRows(
+base::Result<std::optional<IdempotencyRecord>> CombineIdempotencyRows(
     const std::vector<std::string>& rows) {
   std::optional<IdempotencyRecord> latest;
   for (const auto& row : rows) {
@@ -275,7 +275,7 @@ events::Result<std::optional<IdempotencyRecord>> CombineIdempotencyRows(
       tp = {j.at("topic").get<std::string>(), j.at("partition").get<int32_t>()};
       offset = j.at("offset").get<uint64_t>();
     } catch (const events::Json::exception&) {
-      return events::MakeError(events::ErrorCode::kCorruption, "state store: bad idempotency row");
+      return base::MakeError(base::ErrorCode::kCorruption, "state store: bad idempotency row");
     }
     // A key used again after its window names a new command: the latest wins.
     if (latest && one.accepted_ms < latest->accepted_ms) continue;
@@ -398,7 +398,7 @@ std::string ContactRow(const events::Event& e) {
   return row;
 }
 
-events::Result<ListingPlan> PlanListing(const RequestQuery& query) {
+base::Result<ListingPlan> PlanListing(const RequestQuery& query) {
   if (query.limit == 0) return MakeError(ErrorCode::kInvalidArgument, "limit must be positive");
   ListingPlan plan = ChooseIndex(query);
   plan.scan_budget = std::min(query.limit * kScanFactor, kMaxScanBudget);

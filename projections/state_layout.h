@@ -68,7 +68,7 @@ std::optional<events::TopicPartition> ParsePositionKey(std::string_view key);
 // sort by position; the row is the JSON of a QuarantinedEvent.
 std::string QuarantineKey(const events::TopicPartition& tp, uint64_t offset);
 std::string QuarantineRow(const QuarantinedEvent& quarantined);
-events::Result<QuarantinedEvent> ParseQuarantineRow(std::string_view row);
+base::Result<QuarantinedEvent> ParseQuarantineRow(std::string_view row);
 
 // idempotency: actor \0 key \0 QuarantineKey(position) -> IdempotencyRow,
 // one row per event a command with an Idempotency-Key stored.
@@ -78,7 +78,7 @@ std::string IdempotencyKey(std::string_view actor, std::string_view key,
 // {"digest", "accepted_ms", "subject", "topic", "partition", "offset"}
 std::string IdempotencyRow(const events::StoredEvent& stored, const events::IdempotencyMark& mark);
 // The rows of one key, combined into the latest command that used it.
-events::Result<std::optional<IdempotencyRecord>> CombineIdempotencyRows(
+base::Result<std::optional<IdempotencyRecord>> CombineIdempotencyRows(
     const std::vector<std::string>& rows);
 
 struct IndexRow {
@@ -115,7 +115,7 @@ struct ListingPlan {
 // Chooses the index for `query` and decodes its cursor: kInvalidArgument
 // "invalid cursor" for one not made by EncodeCursor for the same index and
 // prefix; kInvalidArgument for limit 0.
-events::Result<ListingPlan> PlanListing(const RequestQuery& query);
+base::Result<ListingPlan> PlanListing(const RequestQuery& query);
 std::string EncodeCursor(const ListingPlan& plan, std::string_view last_key);
 // True if `state` satisfies every filter of `query` (index-implied ones too,
 // so a row read while the index moves never shows up wrongly).

@@ -12,13 +12,13 @@
 #include <vector>
 
 #include "events/event_log.h"
-#include "events/result.h"
+#include "base/result.h"
 #include "projections/request_state.h"
 
 namespace ledger::projections {
 
-using events::Result;
-using events::Status;
+using base::Result;
+using base::Status;
 
 // kRebuild: read-write for a fresh directory that a rebuild fills from the
 // log: no write-ahead log (a crashed rebuild is started over), memtables

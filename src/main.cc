@@ -45,7 +45,7 @@ Settings LoadOrExit(const CommonOptions& common) {
   return *settings;
 }
 
-int Fail(const ledger::events::Error& error) {
+int Fail(const ledger::base::Error& error) {
   std::fprintf(stderr, "ledger: %s\n", error.message.c_str());
   return 1;
 }

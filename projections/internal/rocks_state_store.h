@@ -23,13 +23,13 @@
 namespace ledger::projections {
 
 // A RocksDB status as the ledger's error, naming `context`.
-events::Error FromRocks(const rocksdb::Status& s, const std::string& context);
+base::Error FromRocks(const rocksdb::Status& s, const std::string& context);
 // True for the columns whose keys start with a request id (prefix seeks).
 bool HasStreamPrefix(layout::Column c);
 
 // The names every part of the store's implementation uses.
-using events::ErrorCode;
-using events::MakeError;
+using base::ErrorCode;
+using base::MakeError;
 using layout::Column;
 namespace types = events::types;
 

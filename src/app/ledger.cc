@@ -24,12 +24,12 @@ namespace fs = std::filesystem;
 // Events per topic folded in one batch by replay and verify: larger batches
 // write each request's row once for more of its events.
 constexpr size_t kRebuildBatchEvents = 32768;
-using events::ErrorCode;
-using events::MakeError;
+using base::ErrorCode;
+using base::MakeError;
 
 class RunningLedger : public Ledger {
  public:
-  events::Status Open(const Settings& s) {
+  base::Status Open(const Settings& s) {
     settings_ = s;
     auto catalog = catalog::Catalog::Load(s.catalog_path);
     if (!catalog.ok()) return catalog.error();
@@ -84,7 +84,7 @@ class RunningLedger : public Ledger {
   // lost events they hold (an older copy restored, a broker that lost
   // unreplicated data): serving would answer for events that are gone and
   // seal new ones onto missing heads. kCorruption naming the remedy.
-  events::Status CheckLogNotBehind(const Settings& s) {
+  base::Status CheckLogNotBehind(const Settings& s) {
     Positions end = projections::ProjectedEnds(*log_);
     for (const auto& [tp, projected] : runner_->Projected()) {
       auto it = end.find(tp);
@@ -105,7 +105,7 @@ class RunningLedger : public Ledger {
   // 404 for requests that exist and decide commands on stale state.
   // A projection that cannot apply (a corrupt event, a full disk) stops the
   // start with its error rather than hanging.
-  events::Status CatchUp() {
+  base::Status CatchUp() {
     Positions end = projections::ProjectedEnds(*log_);
     uint64_t behind = OffsetsBehind(end, runner_->Projected());
     if (behind == 0) return {};
@@ -217,7 +217,7 @@ constexpr rlim_t kDescriptorsBesideConnections = 2 * 512 + 256;
 // Raises the soft limit on open files to the hard one, and refuses a start
 // whose server.max_connections would not fit in it: running out, accept()
 // fails without an answer and a RocksDB store fails to open a table file.
-events::Status EnsureFileDescriptors(const Settings& s) {
+base::Status EnsureFileDescriptors(const Settings& s) {
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return {};
   if (limit.rlim_cur < limit.rlim_max) {
@@ -235,7 +235,7 @@ events::Status EnsureFileDescriptors(const Settings& s) {
   return {};
 }
 
-events::Result<std::unique_ptr<Ledger>> Ledger::Start(const Settings& settings) {
+base::Result<std::unique_ptr<Ledger>> Ledger::Start(const Settings& settings) {
   if (auto fits = EnsureFileDescriptors(settings); !fits) return fits.error();
   auto ledger = std::make_unique<RunningLedger>();
   auto opened = ledger->Open(settings);
@@ -248,7 +248,7 @@ namespace {
 // Folds the log up to `until` (empty: its end now) into a fresh state
 // directory at `dir`, replacing whatever is there; the store is closed
 // (flushed) on return.
-events::Result<RebuildResult> RebuildInto(events::EventLog& log, const std::string& dir,
+base::Result<RebuildResult> RebuildInto(events::EventLog& log, const std::string& dir,
                                           const Positions& until) {
   std::error_code ec;
   fs::remove_all(dir, ec);
@@ -259,7 +259,7 @@ events::Result<RebuildResult> RebuildInto(events::EventLog& log, const std::stri
 
 }  // namespace
 
-events::Result<RebuildResult> Replay(const Settings& s) {
+base::Result<RebuildResult> Replay(const Settings& s) {
   // Holding the data directory proves no server runs on it: the embedded log
   // for writing, or on Kafka (a log shared with others) the live state.
   std::unique_ptr<projections::StateStore> held;
@@ -289,7 +289,7 @@ events::Result<RebuildResult> Replay(const Settings& s) {
   return rebuilt;
 }
 
-events::Result<VerifyReport> Verify(const Settings& s) {
+base::Result<VerifyReport> Verify(const Settings& s) {
   auto live = projections::StateStore::Open(s.state_dir(), projections::OpenMode::kReadOnly);
   if (!live.ok()) return live.error();
   auto log = OpenLog(s, true, nullptr);
@@ -307,7 +307,7 @@ events::Result<VerifyReport> Verify(const Settings& s) {
                       std::move(rebuilt->quarantine)};
 }
 
-events::Status Tail(const Settings& s, const TailOptions& options, std::ostream& out,
+base::Status Tail(const Settings& s, const TailOptions& options, std::ostream& out,
                     const std::atomic<bool>& stop_requested) {
   auto log = OpenLog(s, true, nullptr, {}, {options.topic});
   if (!log.ok()) return log.error();

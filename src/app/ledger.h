@@ -14,7 +14,7 @@
 #include <ostream>
 #include <string>
 
-#include "events/result.h"
+#include "base/result.h"
 #include "src/app/projection_runner.h"
 #include "src/app/settings.h"
 
@@ -24,7 +24,7 @@ class Ledger {
  public:
   // Loads the catalog, opens log and state under settings.data_dir, starts
   // projecting and serving. Fails with a message fit for the operator.
-  static events::Result<std::unique_ptr<Ledger>> Start(const Settings& settings);
+  static base::Result<std::unique_ptr<Ledger>> Start(const Settings& settings);
   virtual ~Ledger() = default;
   virtual uint16_t port() const = 0;
   virtual void Stop() = 0;
@@ -33,7 +33,7 @@ class Ledger {
 // Rebuilds every projection from offset 0 into a fresh state directory and
 // swaps it in place of the live one. kUnavailable while a server holds the
 // data directory.
-events::Result<RebuildResult> Replay(const Settings& settings);
+base::Result<RebuildResult> Replay(const Settings& settings);
 
 struct VerifyReport {
   bool match = false;
@@ -45,7 +45,7 @@ struct VerifyReport {
 
 // Rebuilds into a temporary directory up to the live state's positions and
 // compares checksums. Works beside a running server.
-events::Result<VerifyReport> Verify(const Settings& settings);
+base::Result<VerifyReport> Verify(const Settings& settings);
 
 struct TailOptions {
   std::string topic = "311.requests";
@@ -56,7 +56,7 @@ struct TailOptions {
 
 // Writes events of a topic as CloudEvents JSON lines (with a "position"
 // member) to `out`. With follow, waits for new events until interrupted.
-events::Status Tail(const Settings& settings, const TailOptions& options, std::ostream& out,
+base::Status Tail(const Settings& settings, const TailOptions& options, std::ostream& out,
                     const std::atomic<bool>& stop_requested);
 
 }  // namespace ledger::app

@@ -46,7 +46,7 @@ log::KafkaLogOptions KafkaOptions(const Settings& s, bool read_only, const catal
   if (read_only && !only_topics.empty()) o.known_topics = only_topics;
   if (!serving.store) return o;
   o.head_of = [store = serving.store](const std::string& topic,
-                      const std::string& subject) -> events::Result<log::StreamHeadView> {
+                      const std::string& subject) -> base::Result<log::StreamHeadView> {
     // Contacts have no stream in the projections: a contact id is new with
     // each contact and its one event is sequence 1.
     if (topic != events::topics::kRequests) return log::StreamHeadView{};
@@ -69,7 +69,7 @@ log::KafkaLogOptions KafkaOptions(const Settings& s, bool read_only, const catal
 
 }  // namespace
 
-events::Result<std::unique_ptr<events::EventLog>> OpenLog(const Settings& s, bool read_only,
+base::Result<std::unique_ptr<events::EventLog>> OpenLog(const Settings& s, bool read_only,
                                                           const catalog::Catalog* catalog,
                                                           const ServingState& serving,
                                                           const std::vector<std::string>& only_topics) {

@@ -27,7 +27,7 @@ struct ServingState {
 // The log for the serving instance (read_only false) or for an offline
 // command. On Kafka, `catalog` names the department topics to create, and
 // `only_topics` (if not empty) limits a read-only log to the topics it names.
-events::Result<std::unique_ptr<events::EventLog>> OpenLog(const Settings& settings, bool read_only,
+base::Result<std::unique_ptr<events::EventLog>> OpenLog(const Settings& settings, bool read_only,
                                                           const catalog::Catalog* catalog,
                                                           const ServingState& serving = {},
                                                           const std::vector<std::string>& only_topics = {});

@@ -41,7 +41,7 @@ struct Batch {
 // given positions): on Kafka offsets skip markers, so a read of `max`
 // events may reach past it. kCorruption if the log holds fewer records than
 // its recorded end.
-events::Result<Batch> ReadBatch(events::EventLog& log, const Positions& from,
+base::Result<Batch> ReadBatch(events::EventLog& log, const Positions& from,
                                 const Positions& until, size_t max, bool exact) {
   Batch batch;
   for (const auto& [tp, stop] : until) {
@@ -50,9 +50,9 @@ events::Result<Batch> ReadBatch(events::EventLog& log, const Positions& from,
     if (start >= stop) continue;
     auto read = log.Read(tp, start, std::min<uint64_t>(max, stop - start));
     if (!read.ok())
-      return events::MakeError(read.error().code, "reading " + tp.topic + ": " + read.error().message);
+      return base::MakeError(read.error().code, "reading " + tp.topic + ": " + read.error().message);
     if (read->next == start)
-      return events::MakeError(events::ErrorCode::kCorruption,
+      return base::MakeError(base::ErrorCode::kCorruption,
                                tp.topic + " ends at offset " + std::to_string(start) +
                                    ", before its recorded end " + std::to_string(stop));
     auto& events = read->events;
@@ -108,7 +108,7 @@ bool ProjectionRunner::ApplyOnce() {
     return false;
   }
   if (read->next.empty()) return false;
-  auto applied = read->events.empty() ? events::Status{} : store_.ApplyBatch(read->events);
+  auto applied = read->events.empty() ? base::Status{} : store_.ApplyBatch(read->events);
   if (!applied.ok()) {
     {
       std::lock_guard lock(mu_);
@@ -184,7 +184,7 @@ namespace {
 // ahead of the fold, so decoding and folding use both cores.
 class BatchReader {
  public:
-  using Result = events::Result<Batch>;
+  using Result = base::Result<Batch>;
 
   BatchReader(events::EventLog& log, Positions end, size_t batch_max)
       : log_(log), end_(std::move(end)), batch_max_(batch_max), thread_([this] { Run(); }) {}
@@ -241,7 +241,7 @@ class BatchReader {
 
 }  // namespace
 
-events::Result<RebuildResult> Rebuild(events::EventLog& log, projections::StateStore& store,
+base::Result<RebuildResult> Rebuild(events::EventLog& log, projections::StateStore& store,
                                       const Positions& until, size_t batch_max) {
   auto start = std::chrono::steady_clock::now();
   RebuildResult result;

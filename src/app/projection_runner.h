@@ -75,7 +75,7 @@ inline constexpr size_t kListedQuarantine = 20;
 
 // Folds the log into the (fresh) store from offset 0 up to `until`
 // (exclusive end offset per topic-partition; absent = the log's end now).
-events::Result<RebuildResult> Rebuild(events::EventLog& log, projections::StateStore& store,
+base::Result<RebuildResult> Rebuild(events::EventLog& log, projections::StateStore& store,
                                       const Positions& until, size_t batch_max);
 
 }  // namespace ledger::app

@@ -9,8 +9,8 @@
 namespace ledger::app {
 namespace {
 
-using events::ErrorCode;
-using events::MakeError;
+using base::ErrorCode;
+using base::MakeError;
 
 // Reads optional keys of one table, keeping the first error. A key the
 // table holds that no call asked for is an error too (CheckUnknown): a
@@ -49,7 +49,7 @@ class TableReader {
       if (!read_.count(std::string(key.str()))) Fail(node, key.str(), "unknown setting");
   }
 
-  std::optional<events::Error> error;
+  std::optional<base::Error> error;
 
  private:
   const toml::node* Node(const char* key) {
@@ -58,7 +58,7 @@ class TableReader {
   }
   void Fail(const toml::node& n, std::string_view key, const std::string& why) {
     if (!error)
-      error = events::Error{ErrorCode::kInvalidArgument,
+      error = base::Error{ErrorCode::kInvalidArgument,
                             origin_ + ":" + std::to_string(n.source().begin.line) + ": " + prefix_ +
                                 "." + std::string(key) + ": " + why};
   }
@@ -72,7 +72,7 @@ class TableReader {
 constexpr std::string_view kTables[] = {"server", "storage", "log", "kafka", "projections",
                                         "catalog", "commands", "api_keys"};
 
-events::Status CheckTopLevel(const toml::table& root, const std::string& path) {
+base::Status CheckTopLevel(const toml::table& root, const std::string& path) {
   for (auto&& [key, node] : root) {
     bool known = std::find(std::begin(kTables), std::end(kTables), key.str()) != std::end(kTables);
     bool shaped = key.str() == "api_keys" ? node.is_array() : node.is_table();
@@ -86,7 +86,7 @@ events::Status CheckTopLevel(const toml::table& root, const std::string& path) {
   return {};
 }
 
-events::Status CheckBackend(const std::string& backend) {
+base::Status CheckBackend(const std::string& backend) {
   if (backend == "embedded" || backend == "kafka") return {};
   return MakeError(ErrorCode::kInvalidArgument,
                    "log.backend: '" + backend + "' is not a log backend (use \"embedded\" or \"kafka\")");
@@ -94,7 +94,7 @@ events::Status CheckBackend(const std::string& backend) {
 
 }  // namespace
 
-events::Result<Settings> LoadSettings(const std::string& path) {
+base::Result<Settings> LoadSettings(const std::string& path) {
   toml::table root;
   try {
     root = toml::parse_file(path);

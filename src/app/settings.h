@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "events/result.h"
+#include "base/result.h"
 #include "src/http/api.h"
 #include "src/http/server.h"
 
@@ -44,6 +44,6 @@ struct Settings {
 
 // Reads `path`. kIo if unreadable, kInvalidArgument naming line and key
 // for a bad value ("ledger.toml:4: server.port: must be an integer from 0 to 65535").
-events::Result<Settings> LoadSettings(const std::string& path);
+base::Result<Settings> LoadSettings(const std::string& path);
 
 }  // namespace ledger::app

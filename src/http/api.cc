@@ -12,14 +12,14 @@
 namespace ledger::http {
 namespace {
 
-using events::ErrorCode;
-using events::MakeError;
+using base::ErrorCode;
+using base::MakeError;
 
 // Answers a command's outcome: the stored events with their log positions,
 // and the request as projected. Built as text from the canonical encoding
 // (which is the CloudEvents JSON) and the stored state: the POST hot path.
 void AnswerCommand(const ApiDeps& deps, Responder respond, int status,
-                   events::Result<commands::CommandOutcome> outcome) {
+                   base::Result<commands::CommandOutcome> outcome) {
   if (!outcome.ok()) return respond(ErrorResponse(outcome.error()));
   HttpResponse r;
   r.status = status;
@@ -69,7 +69,7 @@ void Guarded(std::string_view what, const Responder& respond, const std::functio
 commands::CommandCallback Answer(const ApiDeps& deps, const HttpRequest& request,
                                  Responder respond, int status) {
   return [&deps, post = request.post, respond = std::move(respond),
-          status](events::Result<commands::CommandOutcome> outcome) {
+          status](base::Result<commands::CommandOutcome> outcome) {
     auto work = [&deps, respond, status, outcome = std::move(outcome)]() mutable {
       Guarded("answering a command", respond,
               [&] { AnswerCommand(deps, respond, status, std::move(outcome)); });
@@ -81,7 +81,7 @@ commands::CommandCallback Answer(const ApiDeps& deps, const HttpRequest& request
 
 // The Idempotency-Key of a POST, as the IETF httpapi draft defines it: an
 // sf-string ("...") or a bare token; 1-255 printable ASCII characters.
-events::Result<std::string> IdempotencyKeyOf(const HttpRequest& request) {
+base::Result<std::string> IdempotencyKeyOf(const HttpRequest& request) {
   auto it = request.headers.find("idempotency-key");
   if (it == request.headers.end()) return std::string();
   std::string_view key = it->second;
@@ -107,7 +107,7 @@ std::string RequestDigest(const HttpRequest& request) {
   return hex;
 }
 
-events::Result<commands::CommandContext> ContextFor(const ApiDeps& deps, const HttpRequest& request) {
+base::Result<commands::CommandContext> ContextFor(const ApiDeps& deps, const HttpRequest& request) {
   auto key = IdempotencyKeyOf(request);
   if (!key.ok()) return key.error();
   commands::CommandContext ctx{deps.clock(), "key:" + request.caller->name, request.path};
@@ -165,7 +165,7 @@ std::optional<HttpResponse> LedgerApi::Admit(HttpRequest& head) {
 void LedgerApi::Dispatch(HttpRequest& request, Responder respond) {
   auto start = std::chrono::steady_clock::now();
   // Admitted, the target is parsed and the key checked already (Admit).
-  auto parsed = request.admitted ? events::Status{} : ParseTarget(request);
+  auto parsed = request.admitted ? base::Status{} : ParseTarget(request);
   auto match = parsed.ok() ? router_.Find(request) : Router::Match{.route = "unmatched"};
   Responder measured = [this, respond = std::move(respond), method = request.method,
                         route = match.route, start](HttpResponse r) {

@@ -19,17 +19,17 @@ std::string HttpRequest::Header(std::string_view name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
-int StatusOf(events::ErrorCode code) {
+int StatusOf(base::ErrorCode code) {
   switch (code) {
-    case events::ErrorCode::kInvalidArgument: return 400;
-    case events::ErrorCode::kUnauthorized: return 401;
-    case events::ErrorCode::kNotFound: return 404;
-    case events::ErrorCode::kConflict: return 409;
-    case events::ErrorCode::kTooLarge: return 413;
-    case events::ErrorCode::kIo: return 500;
-    case events::ErrorCode::kCorruption: return 500;
-    case events::ErrorCode::kUnavailable: return 503;
-    case events::ErrorCode::kIdempotencyKeyReused: return 422;
+    case base::ErrorCode::kInvalidArgument: return 400;
+    case base::ErrorCode::kUnauthorized: return 401;
+    case base::ErrorCode::kNotFound: return 404;
+    case base::ErrorCode::kConflict: return 409;
+    case base::ErrorCode::kTooLarge: return 413;
+    case base::ErrorCode::kIo: return 500;
+    case base::ErrorCode::kCorruption: return 500;
+    case base::ErrorCode::kUnavailable: return 503;
+    case base::ErrorCode::kIdempotencyKeyReused: return 422;
   }
   return 500;
 }
@@ -38,9 +38,9 @@ HttpResponse ErrorResponse(int status, std::string_view code, std::string_view m
   return JsonResponse(status, {{"error", {{"code", code}, {"message", message}}}});
 }
 
-HttpResponse ErrorResponse(const events::Error& error) {
-  HttpResponse r = ErrorResponse(StatusOf(error.code), events::ErrorCodeName(error.code), error.message);
-  if (error.code == events::ErrorCode::kUnavailable) r.headers.emplace("Retry-After", "1");
+HttpResponse ErrorResponse(const base::Error& error) {
+  HttpResponse r = ErrorResponse(StatusOf(error.code), base::ErrorCodeName(error.code), error.message);
+  if (error.code == base::ErrorCode::kUnavailable) r.headers.emplace("Retry-After", "1");
   return r;
 }
 
@@ -55,8 +55,8 @@ HttpResponse JsonResponse(int status, const Json& body) {
 namespace {
 namespace urls = boost::urls;
 
-events::Error BadTarget(std::string message) {
-  return events::MakeError(events::ErrorCode::kInvalidArgument, std::move(message));
+base::Error BadTarget(std::string message) {
+  return base::MakeError(base::ErrorCode::kInvalidArgument, std::move(message));
 }
 
 // Why decoded text may not reach a handler, or nullptr if it may.
@@ -68,7 +68,7 @@ const char* Unfit(std::string_view text) {
 }
 }  // namespace
 
-events::Status ParseTarget(HttpRequest& request) {
+base::Status ParseTarget(HttpRequest& request) {
   auto url = urls::parse_origin_form(request.target);
   if (!url)
     return BadTarget("malformed request target: it must be an absolute path and an optional "

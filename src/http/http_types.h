@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "events/event.h"
-#include "events/result.h"
+#include "base/result.h"
 
 namespace ledger::http {
 
@@ -64,10 +64,10 @@ struct HttpResponse {
 using Responder = std::function<void(HttpResponse)>;
 using Handler = std::function<void(HttpRequest&, Responder)>;
 
-// The HTTP status of an error kind (exhaustive over events::ErrorCode).
-int StatusOf(events::ErrorCode code);
+// The HTTP status of an error kind (exhaustive over base::ErrorCode).
+int StatusOf(base::ErrorCode code);
 // {"error": {"code": ..., "message": ...}} with the matching status.
-HttpResponse ErrorResponse(const events::Error& error);
+HttpResponse ErrorResponse(const base::Error& error);
 HttpResponse ErrorResponse(int status, std::string_view code, std::string_view message);
 HttpResponse JsonResponse(int status, const Json& body);
 
@@ -76,6 +76,6 @@ HttpResponse JsonResponse(int status, const Json& body);
 // segment, query key and value is valid UTF-8 without control characters
 // (below 0x20, or 0x7F), so no "%00" reaches a store key built from an id.
 // kInvalidArgument saying what is wrong otherwise.
-events::Status ParseTarget(HttpRequest& request);
+base::Status ParseTarget(HttpRequest& request);
 
 }  // namespace ledger::http

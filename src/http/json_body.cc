@@ -5,9 +5,9 @@ namespace {
 struct TooDeep {};
 }  // namespace
 
-events::Result<Json> ParseJsonBody(const HttpRequest& request, int max_depth) {
-  using events::ErrorCode;
-  using events::MakeError;
+base::Result<Json> ParseJsonBody(const HttpRequest& request, int max_depth) {
+  using base::ErrorCode;
+  using base::MakeError;
   std::string type = request.Header("content-type");
   if (!type.empty() && type.rfind("application/json", 0) != 0)
     return MakeError(ErrorCode::kInvalidArgument,

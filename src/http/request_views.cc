@@ -6,8 +6,8 @@
 
 namespace ledger::http {
 
-using events::ErrorCode;
-using events::MakeError;
+using base::ErrorCode;
+using base::MakeError;
 
 std::string RequestUrl(const std::string& request_id) { return "/v1/requests/" + request_id; }
 
@@ -15,7 +15,7 @@ Json PositionJson(const events::StoredEvent& stored) {
   return {{"topic", stored.where.topic}, {"partition", stored.where.partition}, {"offset", stored.offset}};
 }
 
-events::Result<std::string> StoredRequestJson(projections::StoredRequest& stored, int64_t now_ms) {
+base::Result<std::string> StoredRequestJson(projections::StoredRequest& stored, int64_t now_ms) {
   static thread_local simdjson::dom::parser parser;
   std::string& text = stored.state_json;
   simdjson::dom::element doc;
@@ -53,7 +53,7 @@ Json RequestPageJson(const projections::RequestPage& page, int64_t now_ms) {
   return out;
 }
 
-events::Result<projections::RequestQuery> ParseRequestQuery(const HttpRequest& request,
+base::Result<projections::RequestQuery> ParseRequestQuery(const HttpRequest& request,
                                                             const catalog::Catalog& catalog,
                                                             int64_t now_ms) {
   projections::RequestQuery q;

@@ -42,7 +42,7 @@ struct SharedState {
 
 // 503 unavailable with Retry-After, as every refusal for now.
 HttpResponse Unavailable(std::string why) {
-  return ErrorResponse(events::MakeError(events::ErrorCode::kUnavailable, std::move(why)));
+  return ErrorResponse(base::MakeError(base::ErrorCode::kUnavailable, std::move(why)));
 }
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -255,17 +255,17 @@ class BeastServer : public HttpServer {
 
   ~BeastServer() override { Stop(); }
 
-  events::Status Listen() {
+  base::Status Listen() {
     beast::error_code ec;
     auto address = net::ip::make_address(options_.host, ec);
-    if (ec) return events::MakeError(events::ErrorCode::kInvalidArgument, "bad listen address '" + options_.host + "'");
+    if (ec) return base::MakeError(base::ErrorCode::kInvalidArgument, "bad listen address '" + options_.host + "'");
     tcp::endpoint endpoint{address, options_.port};
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
     if (ec)
-      return events::MakeError(events::ErrorCode::kUnavailable,
+      return base::MakeError(base::ErrorCode::kUnavailable,
                                "cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
                                    ": " + ec.message());
     port_ = acceptor_.local_endpoint().port();
@@ -352,7 +352,7 @@ class BeastServer : public HttpServer {
 
 }  // namespace
 
-events::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options,
+base::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options,
                                                               Handler dispatch, Admission admit) {
   auto server = std::make_unique<BeastServer>(options, std::move(dispatch), std::move(admit));
   auto listening = server->Listen();

@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "events/result.h"
+#include "base/result.h"
 #include "src/http/http_types.h"
 
 namespace ledger::http {
@@ -38,7 +38,7 @@ class HttpServer {
  public:
   // Binds and starts serving on options.threads threads. kUnavailable if
   // the address cannot be bound. Without `admit` every request is read whole.
-  static events::Result<std::unique_ptr<HttpServer>> Start(const ServerOptions& options,
+  static base::Result<std::unique_ptr<HttpServer>> Start(const ServerOptions& options,
                                                            Handler dispatch, Admission admit = {});
   virtual ~HttpServer() = default;
   virtual uint16_t port() const = 0;

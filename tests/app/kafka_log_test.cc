@@ -39,7 +39,7 @@ std::unique_ptr<events::EventLog> OpenTestLog(const std::string& prefix, int con
                     {kContacts, 1, 1, {{"max.message.bytes", std::to_string(contacts_max_bytes)}}}};
   options.known_topics = {kRequests, kContacts};
   // New streams only, and no projections to wait for.
-  options.head_of = [](const std::string&, const std::string&) -> events::Result<log::StreamHeadView> {
+  options.head_of = [](const std::string&, const std::string&) -> base::Result<log::StreamHeadView> {
     return log::StreamHeadView{};
   };
   options.projected_past = [](const Positions&) { return true; };
@@ -87,8 +87,8 @@ TEST(KafkaLogOnABroker, ACallOfSeveralRecordsIsStoredAllOrNothing) {
   big.event.data["note"] = noise;
   auto refused = AppendAndWait(*kafka, {std::move(big), MakeRecord(kRequests, "SR-big", 0)});
   ASSERT_FALSE(refused) << "a call the broker refused in part was acknowledged";
-  EXPECT_EQ(refused.error().code, events::ErrorCode::kUnavailable) << refused.error().message;
-  events::Result<std::vector<events::StoredEvent>> stored = refused.error();
+  EXPECT_EQ(refused.error().code, base::ErrorCode::kUnavailable) << refused.error().message;
+  base::Result<std::vector<events::StoredEvent>> stored = refused.error();
   for (int attempt = 0; attempt < 100 && !stored; ++attempt) {  // the log resyncs first
     stored = AppendAndWait(*kafka, {MakeRecord(kContacts, "CT-ok", 0), MakeRecord(kRequests, "SR-ok", 0)});
     if (!stored) std::this_thread::sleep_for(std::chrono::milliseconds(100));

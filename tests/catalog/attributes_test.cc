@@ -60,10 +60,10 @@ class AttributesTest : public ::testing::Test {
   }
   // The error message, or "ok".
   std::string Check(const char* attributes_json) const {
-    const events::Status status = catalog_->ValidateAttributes(
+    const base::Status status = catalog_->ValidateAttributes(
         *catalog_->FindService("bulk-trash"), Json::parse(attributes_json));
     if (status.ok()) return "ok";
-    EXPECT_EQ(status.error().code, events::ErrorCode::kInvalidArgument);
+    EXPECT_EQ(status.error().code, base::ErrorCode::kInvalidArgument);
     return status.error().message;
   }
   std::shared_ptr<const Catalog> catalog_;

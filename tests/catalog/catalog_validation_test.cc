@@ -182,7 +182,7 @@ TEST_P(BrokenCatalogTest, IsRefusedNamingLineAndField) {
   ASSERT_GT(line, 0) << "case without a # <- marker";
   auto catalog = Catalog::Parse(c.toml, "catalog.toml");
   ASSERT_FALSE(catalog.ok()) << c.toml;
-  EXPECT_EQ(catalog.error().code, events::ErrorCode::kInvalidArgument);
+  EXPECT_EQ(catalog.error().code, base::ErrorCode::kInvalidArgument);
   const std::string expected = "catalog.toml:" + std::to_string(line) + ": " + c.message;
   EXPECT_EQ(catalog.error().message.substr(0, expected.size()), expected)
       << "got: " << catalog.error().message;

@@ -125,7 +125,7 @@ TEST(CatalogLoad, MissingFileIsAnIoError) {
   TempDir dir;
   auto catalog = Catalog::Load(dir.path() + "/absent.toml");
   ASSERT_FALSE(catalog.ok());
-  EXPECT_EQ(catalog.error().code, events::ErrorCode::kIo);
+  EXPECT_EQ(catalog.error().code, base::ErrorCode::kIo);
   EXPECT_NE(catalog.error().message.find("absent.toml"), std::string::npos);
 }
 
@@ -134,7 +134,7 @@ TEST(CatalogLoad, ErrorsNameTheFileItWasLoadedFrom) {
   const std::string path = dir.Write("broken.toml", "[center]\nname = \"X\"\ntime_zone = 7\n");
   auto catalog = Catalog::Load(path);
   ASSERT_FALSE(catalog.ok());
-  EXPECT_EQ(catalog.error().code, events::ErrorCode::kInvalidArgument);
+  EXPECT_EQ(catalog.error().code, base::ErrorCode::kInvalidArgument);
   EXPECT_EQ(catalog.error().message.rfind(path + ":3: center: field 'time_zone':", 0), 0u)
       << catalog.error().message;
 }

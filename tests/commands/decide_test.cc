@@ -8,7 +8,7 @@
 namespace ledger::commands {
 namespace {
 
-using events::ErrorCode;
+using base::ErrorCode;
 using nlohmann::json;
 namespace types = events::types;
 

@@ -39,10 +39,10 @@ std::string ReferenceEncode(const Event& e) {
   return ToJson(e).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-Result<std::string> ReferenceRequired(const Json& j, const char* name) {
+base::Result<std::string> ReferenceRequired(const Json& j, const char* name) {
   auto it = j.find(name);
   if (it == j.end() || !it->is_string() || it->get_ref<const std::string&>().empty())
-    return MakeError(ErrorCode::kInvalidArgument,
+    return base::MakeError(base::ErrorCode::kInvalidArgument,
                      std::string("CloudEvent attribute '") + name + "' must be a non-empty string");
   return it->get<std::string>();
 }
@@ -52,13 +52,13 @@ std::string ReferenceOptional(const Json& j, const char* name) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-Result<Event> ReferenceFromJson(const Json& j) {
+base::Result<Event> ReferenceFromJson(const Json& j) {
   if (!j.is_object())
-    return MakeError(ErrorCode::kInvalidArgument, "a CloudEvent must be a JSON object");
+    return base::MakeError(base::ErrorCode::kInvalidArgument, "a CloudEvent must be a JSON object");
   auto spec = ReferenceRequired(j, "specversion");
   if (!spec) return spec.error();
   if (*spec != "1.0")
-    return MakeError(ErrorCode::kInvalidArgument, "CloudEvent 'specversion' must be \"1.0\"");
+    return base::MakeError(base::ErrorCode::kInvalidArgument, "CloudEvent 'specversion' must be \"1.0\"");
   Event e;
   for (auto [field, name] : {std::pair{&e.id, "id"}, {&e.source, "source"}, {&e.type, "type"},
                              {&e.subject, "subject"}, {&e.datacontenttype, "datacontenttype"}}) {
@@ -73,12 +73,12 @@ Result<Event> ReferenceFromJson(const Json& j) {
   e.time_ms = *ms;
   auto data = j.find("data");
   if (data == j.end() || !data->is_object())
-    return MakeError(ErrorCode::kInvalidArgument, "CloudEvent attribute 'data' must be an object");
+    return base::MakeError(base::ErrorCode::kInvalidArgument, "CloudEvent attribute 'data' must be an object");
   e.data = *data;
   auto seq = j.find("sequence");
   if (seq != j.end()) {
     if (!seq->is_number_unsigned())
-      return MakeError(ErrorCode::kInvalidArgument,
+      return base::MakeError(base::ErrorCode::kInvalidArgument,
                        "CloudEvent 'sequence' must be an unsigned integer");
     e.sequence = seq->get<uint64_t>();
   }
@@ -91,17 +91,17 @@ Result<Event> ReferenceFromJson(const Json& j) {
   return e;
 }
 
-Result<Event> ReferenceDecode(std::string_view bytes) {
+base::Result<Event> ReferenceDecode(std::string_view bytes) {
   Json j = Json::parse(bytes, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return MakeError(ErrorCode::kCorruption, "stored event is not valid JSON");
+  if (j.is_discarded()) return base::MakeError(base::ErrorCode::kCorruption, "stored event is not valid JSON");
   auto e = ReferenceFromJson(j);
-  if (!e) return MakeError(ErrorCode::kCorruption, "stored event: " + e.error().message);
+  if (!e) return base::MakeError(base::ErrorCode::kCorruption, "stored event: " + e.error().message);
   return e;
 }
 
 void ExpectSameDecoding(std::string_view bytes) {
-  Result<Event> actual = DecodeEvent(bytes);
-  Result<Event> expected = ReferenceDecode(bytes);
+  base::Result<Event> actual = DecodeEvent(bytes);
+  base::Result<Event> expected = ReferenceDecode(bytes);
   ASSERT_EQ(actual.ok(), expected.ok())
       << bytes << "\n" << (actual.ok() ? expected : actual).error().message;
   if (!expected.ok()) {
@@ -143,7 +143,7 @@ TEST(CodecReference, DecodeGivesBackTheEventWithNlohmannNumberTypes) {
   for (int i = 0; i < 10'000; ++i) {
     Event e = random.Next(/*finite=*/true);
     std::string bytes = EncodeCanonical(e);
-    Result<Event> back = DecodeEvent(bytes);
+    base::Result<Event> back = DecodeEvent(bytes);
     ASSERT_TRUE(back.ok()) << back.error().message << "\n" << bytes;
     ASSERT_EQ(*back, e) << bytes;
     ASSERT_NO_FATAL_FAILURE(ExpectSameDecoding(bytes)) << "event " << i;
@@ -160,13 +160,13 @@ TEST(CodecReference, SealingHashesTheEncodingWithoutHash) {
     SealEvent(sealed, prevhash);
     Event unhashed = sealed;
     unhashed.hash.clear();
-    Result<Event> back = DecodeEvent(ReferenceEncode(unhashed));
+    base::Result<Event> back = DecodeEvent(ReferenceEncode(unhashed));
     ASSERT_TRUE(back.ok()) << back.error().message;
     EXPECT_EQ(sealed.hash, ComputeHash(*back));
     EXPECT_TRUE(VerifyLink(sealed, prevhash));
 
     Event sealed_and_encoded = e;
-    Result<std::string> bytes = SealAndEncode(sealed_and_encoded, prevhash);
+    base::Result<std::string> bytes = SealAndEncode(sealed_and_encoded, prevhash);
     ASSERT_TRUE(bytes.ok()) << bytes.error().message;
     EXPECT_EQ(sealed_and_encoded, sealed);
     EXPECT_EQ(*bytes, ReferenceEncode(sealed));
@@ -185,7 +185,7 @@ TEST(CodecReference, HashOfAKnownEventIsUnchanged) {
   e.actor = "dept:DOT:lee";
   e.channel = "phone";
   // SHA-256 of the bytes the nlohmann-based codec wrote for this event.
-  Result<std::string> bytes = SealAndEncode(e, std::string(64, 'a'));
+  base::Result<std::string> bytes = SealAndEncode(e, std::string(64, 'a'));
   ASSERT_TRUE(bytes.ok()) << bytes.error().message;
   EXPECT_EQ(e.hash, "f9394dbf31a0029e37b74654da65337d52a74e7b64ea27ca910dee2277525df2");
   EXPECT_EQ(*bytes, ReferenceEncode(e));
@@ -237,7 +237,7 @@ TEST(CodecReference, DecodeReadsAnyKeyOrderAndKeepsTheLastDuplicate) {
   for (auto it = members.rbegin(); it != members.rend(); ++it)
     reversed += (it == members.rbegin() ? "" : ",") + *it;
   reversed += R"(,"subject":"first","extra":[1,{"x":null}],"subject":"last"})";
-  Result<Event> back = DecodeEvent(reversed);
+  base::Result<Event> back = DecodeEvent(reversed);
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(back->subject, "last");
   back->subject = e.subject;

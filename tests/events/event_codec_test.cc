@@ -32,7 +32,7 @@ Event FullEvent() {
 
 TEST(EventCodec, JsonRoundTripKeepsEveryAttribute) {
   Event original = FullEvent();
-  Result<Event> back = FromJson(ToJson(original));
+  base::Result<Event> back = FromJson(ToJson(original));
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(*back, original);
 }
@@ -48,9 +48,9 @@ TEST(EventCodec, JsonFormIsCloudEvents) {
 TEST(EventCodec, FromJsonNamesTheMissingAttribute) {
   Json j = ToJson(FullEvent());
   j.erase("source");
-  Result<Event> e = FromJson(j);
+  base::Result<Event> e = FromJson(j);
   ASSERT_FALSE(e.ok());
-  EXPECT_EQ(e.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(e.error().code, base::ErrorCode::kInvalidArgument);
   EXPECT_NE(e.error().message.find("'source'"), std::string::npos) << e.error().message;
 }
 
@@ -88,7 +88,7 @@ TEST(EventCodec, EqualEventsEncodeToSameBytes) {
 
 TEST(EventCodec, DecodeInvertsCanonicalEncoding) {
   Event original = FullEvent();
-  Result<Event> back = DecodeEvent(EncodeCanonical(original));
+  base::Result<Event> back = DecodeEvent(EncodeCanonical(original));
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(*back, original);
 }
@@ -98,18 +98,18 @@ TEST(EventCodec, DecodeRejectsGarbageAsCorruption) {
   for (std::string bytes : {std::string("not json"), std::string(), std::string("{}"),
                             std::string("[1,2]"), canonical.substr(0, canonical.size() / 2),
                             std::string("\xff\xfe\x00\x01", 4)}) {
-    Result<Event> e = DecodeEvent(bytes);
+    base::Result<Event> e = DecodeEvent(bytes);
     ASSERT_FALSE(e.ok()) << bytes;
-    EXPECT_EQ(e.error().code, ErrorCode::kCorruption) << bytes;
+    EXPECT_EQ(e.error().code, base::ErrorCode::kCorruption) << bytes;
   }
 }
 
 TEST(EventCodec, DecodeRejectsEventWithBadTimeAsCorruption) {
   Json j = ToJson(FullEvent());
   j["time"] = "yesterday";
-  Result<Event> e = DecodeEvent(j.dump());
+  base::Result<Event> e = DecodeEvent(j.dump());
   ASSERT_FALSE(e.ok());
-  EXPECT_EQ(e.error().code, ErrorCode::kCorruption);
+  EXPECT_EQ(e.error().code, base::ErrorCode::kCorruption);
 }
 
 TEST(EventCodec, CanonicalEncodingOfInvalidUtf8DoesNotThrow) {

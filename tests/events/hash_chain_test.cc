@@ -79,7 +79,7 @@ TEST(HashChain, ChainOfThreeVerifiesLinkByLink) {
 TEST(HashChain, SealSurvivesCanonicalRoundTrip) {
   Event e = Note(1, "Zoë called back");
   SealEvent(e, std::string(64, 'f'));
-  Result<Event> stored = DecodeEvent(EncodeCanonical(e));
+  base::Result<Event> stored = DecodeEvent(EncodeCanonical(e));
   ASSERT_TRUE(stored.ok()) << stored.error().message;
   EXPECT_TRUE(VerifyLink(*stored, std::string(64, 'f')));
 }

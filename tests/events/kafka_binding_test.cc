@@ -31,11 +31,11 @@ struct Decoded {
 // What the Kafka reader keeps of a record: the event, from headers seen in
 // place, and its canonical encoding, from the value. FromBinaryMessage on
 // copied headers must say the same.
-Result<Decoded> Decode(const Headers& headers, std::string_view value) {
+base::Result<Decoded> Decode(const Headers& headers, std::string_view value) {
   std::vector<MessageHeader> views;
   for (const auto& [name, text] : headers) views.push_back({name, text});
-  Result<Event> e = FromBinaryMessage(views, value);
-  Result<Event> from_copies = FromBinaryMessage(headers, value);
+  base::Result<Event> e = FromBinaryMessage(views, value);
+  base::Result<Event> from_copies = FromBinaryMessage(headers, value);
   EXPECT_EQ(e.ok(), from_copies.ok());
   if (!e) {
     if (!from_copies) {
@@ -50,7 +50,7 @@ Result<Decoded> Decode(const Headers& headers, std::string_view value) {
   return Decoded{std::move(*e), std::move(encoded)};
 }
 
-Result<Decoded> ReferenceDecode(const Headers& headers, std::string_view value) {
+base::Result<Decoded> ReferenceDecode(const Headers& headers, std::string_view value) {
   Json envelope = Json::object();
   for (const auto& [name, text] : headers) {
     std::string attribute = name == "content-type" ? "datacontenttype" : name;
@@ -64,15 +64,15 @@ Result<Decoded> ReferenceDecode(const Headers& headers, std::string_view value) 
   envelope.erase("data");
   Json data = Json::parse(value, nullptr, /*allow_exceptions=*/false);
   if (!data.is_discarded()) envelope["data"] = std::move(data);
-  Result<Event> e = FromJson(envelope);
-  if (!e) return MakeError(ErrorCode::kCorruption, "Kafka message: " + e.error().message);
+  base::Result<Event> e = FromJson(envelope);
+  if (!e) return base::MakeError(base::ErrorCode::kCorruption, "Kafka message: " + e.error().message);
   std::string encoded = ToJson(*e).dump(-1, ' ', false, Json::error_handler_t::replace);
   return Decoded{std::move(*e), std::move(encoded)};
 }
 
 void ExpectSameAsReference(const Headers& headers, std::string_view value) {
-  Result<Decoded> actual = Decode(headers, value);
-  Result<Decoded> expected = ReferenceDecode(headers, value);
+  base::Result<Decoded> actual = Decode(headers, value);
+  base::Result<Decoded> expected = ReferenceDecode(headers, value);
   ASSERT_EQ(actual.ok(), expected.ok())
       << value << "\n" << (actual.ok() ? expected : actual).error().message;
   if (!expected.ok()) {
@@ -90,7 +90,7 @@ void ExpectSameAsReference(const Headers& headers, std::string_view value) {
 // the same event and canonical encoding as `e`, and as the reference.
 void ExpectDecodesTo(const Event& e, const std::string& value) {
   BinaryMessage m = ToBinaryMessage(e);
-  Result<Decoded> back = Decode(m.headers, value);
+  base::Result<Decoded> back = Decode(m.headers, value);
   ASSERT_TRUE(back.ok()) << back.error().message << "\n" << value;
   EXPECT_EQ(back->event, e) << value;
   ExpectSameJson(back->event.data, e.data, "data");
@@ -219,10 +219,10 @@ TEST(KafkaBinding, DecodedSealedEventsStillChain) {
   SealEvent(second, first.hash);
   for (const Event* e : {&first, &second}) {
     BinaryMessage m = ToBinaryMessage(*e);
-    Result<Decoded> back = Decode(m.headers, m.value);
+    base::Result<Decoded> back = Decode(m.headers, m.value);
     ASSERT_TRUE(back.ok()) << back.error().message;
     EXPECT_TRUE(VerifyLink(back->event, e->prevhash));
-    Result<Event> stored = DecodeEvent(back->encoded);
+    base::Result<Event> stored = DecodeEvent(back->encoded);
     ASSERT_TRUE(stored.ok()) << stored.error().message;
     EXPECT_EQ(*stored, *e);
   }
@@ -330,7 +330,7 @@ TEST(KafkaBinding, EmptyDataAndAbsentOptionalAttributesDecode) {
   Headers without_actor_and_sequence;
   for (const auto& h : m.headers)
     if (h.first != "ce_actor" && h.first != "ce_sequence") without_actor_and_sequence.push_back(h);
-  Result<Decoded> back = Decode(without_actor_and_sequence, "{}");
+  base::Result<Decoded> back = Decode(without_actor_and_sequence, "{}");
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(back->event, e);
   EXPECT_EQ(back->encoded, EncodeCanonical(e));
@@ -350,7 +350,7 @@ TEST(KafkaBinding, UnknownHeadersAreIgnoredAndTheLastOfARepeatedOneCounts) {
                            "content-typ", "content-types", "ce_content-type", "c", "ce", "id"})
     headers.emplace_back(name, "");
   headers.emplace_back("ce_datacontenttype", "text/plain");
-  Result<Decoded> back = Decode(headers, m.value);
+  base::Result<Decoded> back = Decode(headers, m.value);
   ASSERT_TRUE(back.ok()) << back.error().message;
   Event expected = e;
   expected.datacontenttype = "text/plain";
@@ -375,14 +375,14 @@ TEST(KafkaBinding, BrokenRecordsFailAsCorruptionNamingWhatIsWrong) {
   for (const std::string& value : {std::string("{\"a\":123456789012345678901234}"),
                                    std::string("{\"a\":-9223372036854775809}"),
                                    std::string("{\"a\":1e400}"), deep}) {
-    Result<Decoded> refused = Decode(m.headers, value);
+    base::Result<Decoded> refused = Decode(m.headers, value);
     ASSERT_FALSE(refused.ok()) << value;
-    EXPECT_EQ(refused.error().code, ErrorCode::kCorruption);
+    EXPECT_EQ(refused.error().code, base::ErrorCode::kCorruption);
     EXPECT_EQ(refused.error().message, kNoObject);
   }
-  Result<Decoded> no_object = Decode(m.headers, "[]");
+  base::Result<Decoded> no_object = Decode(m.headers, "[]");
   ASSERT_FALSE(no_object.ok());
-  EXPECT_EQ(no_object.error().code, ErrorCode::kCorruption);
+  EXPECT_EQ(no_object.error().code, base::ErrorCode::kCorruption);
   EXPECT_EQ(no_object.error().message, kNoObject);
 
   const std::pair<const char*, const char*> wrong[] = {
@@ -404,7 +404,7 @@ TEST(KafkaBinding, BrokenRecordsFailAsCorruptionNamingWhatIsWrong) {
       if (h.first != name) without.push_back(h);
     ASSERT_NO_FATAL_FAILURE(ExpectSameAsReference(without, m.value)) << "without " << name;
   }
-  Result<Decoded> no_time = Decode({{"ce_specversion", "1.0"}, {"ce_id", "x"}}, "{}");
+  base::Result<Decoded> no_time = Decode({{"ce_specversion", "1.0"}, {"ce_id", "x"}}, "{}");
   ASSERT_FALSE(no_time.ok());
   EXPECT_EQ(no_time.error().message,
             "Kafka message: CloudEvent attribute 'source' must be a non-empty string");

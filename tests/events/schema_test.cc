@@ -96,7 +96,7 @@ std::vector<SchemaCase> Cases() {
 }
 
 std::string MessageOf(std::string_view type, const Json& data) {
-  Status s = ValidateData(type, data);
+  base::Status s = ValidateData(type, data);
   return s.ok() ? "accepted" : s.error().message;
 }
 
@@ -125,9 +125,9 @@ TEST(EventSchema, EverySchemaFileIsAKnownType) {
 }
 
 TEST(EventSchema, UnknownTypeIsRejected) {
-  Status s = ValidateData("gov311.request.exploded.v1", Json::object());
+  base::Status s = ValidateData("gov311.request.exploded.v1", Json::object());
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(s.error().code, base::ErrorCode::kInvalidArgument);
   EXPECT_EQ(s.error().message, "unknown event type 'gov311.request.exploded.v1'");
   EXPECT_EQ(SchemaFor("gov311.request.exploded.v1"), nullptr);
 }
@@ -144,9 +144,9 @@ TEST(EventSchema, ValidExampleOfEveryTypePasses) {
 
 TEST(EventSchema, TypicalMistakeIsRejectedNamingTheField) {
   for (const auto& c : Cases()) {
-    Status s = ValidateData(c.type, c.invalid);
+    base::Status s = ValidateData(c.type, c.invalid);
     ASSERT_FALSE(s.ok()) << c.type;
-    EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument) << c.type;
+    EXPECT_EQ(s.error().code, base::ErrorCode::kInvalidArgument) << c.type;
     EXPECT_EQ(s.error().message, c.message) << c.type;
   }
 }

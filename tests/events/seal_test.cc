@@ -22,23 +22,23 @@ TEST(Seal, EveryEventTypeReadsBackUnchangedFromBothStoredForms) {
       SCOPED_TRACE(std::string(type) + " #" + std::to_string(i) + " at " + FormatTime(e.time_ms));
 
       Event for_embedded = e;
-      Result<std::string> bytes = SealAndEncode(for_embedded, prevhash);
+      base::Result<std::string> bytes = SealAndEncode(for_embedded, prevhash);
       ASSERT_TRUE(bytes.ok()) << bytes.error().message;
-      Result<Event> stored = DecodeEvent(*bytes);
+      base::Result<Event> stored = DecodeEvent(*bytes);
       ASSERT_TRUE(stored.ok()) << stored.error().message;
       EXPECT_EQ(*stored, for_embedded);
       ExpectSameJson(stored->data, for_embedded.data, "data");
       EXPECT_TRUE(VerifyLink(*stored, prevhash));
 
       Event for_kafka = e;
-      Result<BinaryMessage> message = SealToBinaryMessage(for_kafka, prevhash);
+      base::Result<BinaryMessage> message = SealToBinaryMessage(for_kafka, prevhash);
       ASSERT_TRUE(message.ok()) << message.error().message;
-      Result<Event> received = FromBinaryMessage(message->headers, message->value);
+      base::Result<Event> received = FromBinaryMessage(message->headers, message->value);
       ASSERT_TRUE(received.ok()) << received.error().message;
       EXPECT_EQ(*received, for_kafka);
       EXPECT_EQ(for_kafka.hash, for_embedded.hash) << "both forms seal the same hash";
 
-      Result<Event> from_json = FromJson(ToJson(for_embedded));
+      base::Result<Event> from_json = FromJson(ToJson(for_embedded));
       ASSERT_TRUE(from_json.ok()) << from_json.error().message;
       EXPECT_EQ(*from_json, for_embedded);
     }
@@ -65,14 +65,14 @@ TEST(Seal, RefusesWhatWouldNotReadBackInBothStoredForms) {
     e.time_ms = 1795442880123;
     c.spoil(e);
     Event for_embedded = e;
-    Result<std::string> bytes = SealAndEncode(for_embedded, "");
+    base::Result<std::string> bytes = SealAndEncode(for_embedded, "");
     ASSERT_FALSE(bytes.ok());
-    EXPECT_EQ(bytes.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(bytes.error().code, base::ErrorCode::kInvalidArgument);
     EXPECT_NE(bytes.error().message.find("cannot be stored"), std::string::npos) << bytes.error().message;
     Event for_kafka = e;
-    Result<BinaryMessage> message = SealToBinaryMessage(for_kafka, "");
+    base::Result<BinaryMessage> message = SealToBinaryMessage(for_kafka, "");
     ASSERT_FALSE(message.ok());
-    EXPECT_EQ(message.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(message.error().code, base::ErrorCode::kInvalidArgument);
   }
 }
 

@@ -10,7 +10,7 @@ namespace {
 constexpr int64_t kNov23 = 1795442880123;  // 2026-11-23T14:08:00.123Z
 
 int64_t Parsed(std::string_view text) {
-  Result<int64_t> ms = ParseTime(text);
+  base::Result<int64_t> ms = ParseTime(text);
   EXPECT_TRUE(ms.ok()) << text << ": " << (ms.ok() ? "" : ms.error().message);
   return ms.ok() ? *ms : -1;
 }
@@ -66,9 +66,9 @@ TEST(EventTime, RejectsWhatIsNotRfc3339) {
            "10000-01-01T00:00:00Z",       // five-digit year
            "-001-12-31T23:59:00.000Z",    // what an unchecked year 0 once became
        }) {
-    Result<int64_t> ms = ParseTime(bad);
+    base::Result<int64_t> ms = ParseTime(bad);
     ASSERT_FALSE(ms.ok()) << "accepted '" << bad << "' as " << *ms;
-    EXPECT_EQ(ms.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(ms.error().code, base::ErrorCode::kInvalidArgument);
     EXPECT_NE(ms.error().message.find(std::string(bad)), std::string::npos)
         << ms.error().message;
   }
@@ -93,9 +93,9 @@ TEST(EventTime, RefusesTimesOutsideYears1To9999AfterTheOffset) {
            "9999-12-31T23:59:59.999-00:01",  // a minute into year 10000 in UTC
            "9999-12-31T23:00:00-18:00",
        }) {
-    Result<int64_t> ms = ParseTime(outside);
+    base::Result<int64_t> ms = ParseTime(outside);
     ASSERT_FALSE(ms.ok()) << "accepted '" << outside << "' as " << *ms;
-    EXPECT_EQ(ms.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(ms.error().code, base::ErrorCode::kInvalidArgument);
     EXPECT_NE(ms.error().message.find("outside years 0001 to 9999"), std::string::npos)
         << ms.error().message;
   }

@@ -47,7 +47,7 @@ TEST(RequestViews, CorruptStoredStateIsAnErrorNotAResponse) {
   projections::StoredRequest broken{"not json", {}, {}};
   auto text = StoredRequestJson(broken, 0);
   ASSERT_FALSE(text.ok());
-  EXPECT_EQ(text.error().code, events::ErrorCode::kCorruption);
+  EXPECT_EQ(text.error().code, base::ErrorCode::kCorruption);
 }
 
 }  // namespace

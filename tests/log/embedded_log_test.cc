@@ -15,7 +15,7 @@
 namespace ledger::log {
 namespace {
 
-using events::ErrorCode;
+using base::ErrorCode;
 using testing::AppendAndWait;
 using testing::ChainVerifies;
 using testing::MakeRecord;

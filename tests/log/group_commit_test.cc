@@ -17,7 +17,7 @@
 namespace ledger::log {
 namespace {
 
-using events::ErrorCode;
+using base::ErrorCode;
 using testing::AppendAndWait;
 using testing::AppendAsync;
 using testing::ChainVerifies;

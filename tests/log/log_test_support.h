@@ -42,7 +42,7 @@ inline events::AppendRecord MakeRecord(const std::string& topic, const std::stri
   return record;
 }
 
-using AppendResult = events::Result<std::vector<events::StoredEvent>>;
+using AppendResult = base::Result<std::vector<events::StoredEvent>>;
 
 inline std::future<AppendResult> AppendAsync(events::EventLog& log,
                                              std::vector<events::AppendRecord> records) {

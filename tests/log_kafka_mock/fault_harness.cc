@@ -26,7 +26,7 @@ bool ReadBack::CatchUp(const Positions& ends) {
   return true;
 }
 
-events::Result<StreamHeadView> ReadBack::HeadOf(const std::string& topic,
+base::Result<StreamHeadView> ReadBack::HeadOf(const std::string& topic,
                                                const std::string& subject) {
   std::lock_guard lock(state_mu_);
   auto it = heads_.find(topic + "/" + subject);
@@ -91,7 +91,7 @@ bool Ingest::AppendOne(const std::string& subject, int32_t* partition) {
     if (result) {
       acked_.insert(acked_.end(), result->begin(), result->end());
       if (partition) *partition = result->front().where.partition;
-    } else if (result.error().code == events::ErrorCode::kUnavailable) {
+    } else if (result.error().code == base::ErrorCode::kUnavailable) {
       ++refused_;
       refusals_.insert(result.error().message);
     } else {
@@ -145,7 +145,7 @@ std::string Ingest::refusals() const {
   return out;
 }
 
-events::Result<StoredByPartition> ReadAll(events::EventLog& log, const Positions& ends,
+base::Result<StoredByPartition> ReadAll(events::EventLog& log, const Positions& ends,
                                           size_t batch,
                                           const std::function<void(int round)>& between) {
   constexpr auto kPatience = 10s;
@@ -166,10 +166,10 @@ events::Result<StoredByPartition> ReadAll(events::EventLog& log, const Positions
         out[tp.partition].insert(out[tp.partition].end(), got->events.begin(), got->events.end());
         it->second = {got->next, std::chrono::steady_clock::now()};
         moved = true;
-      } else if (!got && got.error().code != events::ErrorCode::kUnavailable) {
+      } else if (!got && got.error().code != base::ErrorCode::kUnavailable) {
         return got.error();
       } else if (std::chrono::steady_clock::now() - progress.last_moved > kPatience) {
-        return got ? events::MakeError(events::ErrorCode::kUnavailable,
+        return got ? base::MakeError(base::ErrorCode::kUnavailable,
                                        "Read gave nothing at " + std::to_string(progress.next))
                    : got.error();
       }

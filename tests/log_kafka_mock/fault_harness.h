@@ -19,7 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "events/event_log.h"
-#include "events/result.h"
+#include "base/result.h"
 #include "log/kafka/kafka_log.h"
 
 namespace ledger::log::testing {
@@ -38,7 +38,7 @@ class ReadBack {
   // projected_past: reads every partition of `ends` up to its end.
   bool CatchUp(const Positions& ends);
   // head_of. Runs under the log's lock, so it never calls the log.
-  events::Result<StreamHeadView> HeadOf(const std::string& topic, const std::string& subject);
+  base::Result<StreamHeadView> HeadOf(const std::string& topic, const std::string& subject);
 
  private:
   std::atomic<events::EventLog*> log_{nullptr};
@@ -105,7 +105,7 @@ using StoredByPartition = std::map<int32_t, std::vector<events::StoredEvent>>;
 // retried while it made progress in the last 10 s (they are the fault
 // showing). The events come back as Read gave them, so a skip or a repeat
 // shows in the result.
-events::Result<StoredByPartition> ReadAll(events::EventLog& log, const Positions& ends,
+base::Result<StoredByPartition> ReadAll(events::EventLog& log, const Positions& ends,
                                           size_t batch,
                                           const std::function<void(int round)>& between = {});
 

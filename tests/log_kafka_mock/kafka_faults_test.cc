@@ -207,10 +207,10 @@ TEST_F(KafkaLogUnderFaults, ARefusedTransactionIsAnsweredNotStoredAndCallsResume
                                     RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
   auto failed = AppendAndWait(*log, call("2"));
   ASSERT_FALSE(failed) << "a call whose records were refused was acknowledged";
-  EXPECT_EQ(failed.error().code, events::ErrorCode::kUnavailable);
+  EXPECT_EQ(failed.error().code, base::ErrorCode::kUnavailable);
   EXPECT_THAT(failed.error().message, HasSubstr("the call was not stored"));
 
-  events::Result<std::vector<events::StoredEvent>> third = failed.error();
+  base::Result<std::vector<events::StoredEvent>> third = failed.error();
   EXPECT_TRUE(Eventually([&] {
     third = AppendAndWait(*log, call("3"));
     return third.ok();
@@ -298,7 +298,7 @@ TEST_F(KafkaLogUnderFaults, AnOffsetTheBrokerDeniesIsAnErrorNeverASilentJump) {
 
   auto denied = (*reader)->Read(tp, 0, 10);
   ASSERT_FALSE(denied.ok()) << "Read answered " << denied->events.size() << " events at a denied offset";
-  EXPECT_EQ(denied.error().code, events::ErrorCode::kCorruption) << denied.error().message;
+  EXPECT_EQ(denied.error().code, base::ErrorCode::kCorruption) << denied.error().message;
   auto again = (*reader)->Read(tp, 0, 10);
   ASSERT_TRUE(again) << again.error().message;
   ASSERT_FALSE(again->events.empty());

@@ -180,7 +180,7 @@ TEST_F(RequestListing, RejectsCursorsItDidNotMake) {
     query.cursor = bad;
     auto page = store_->ListRequests(query);
     ASSERT_FALSE(page.ok()) << bad;
-    EXPECT_EQ(page.error().code, events::ErrorCode::kInvalidArgument);
+    EXPECT_EQ(page.error().code, base::ErrorCode::kInvalidArgument);
     EXPECT_EQ(page.error().message, "invalid cursor");
   }
   RequestQuery by_department;

@@ -252,7 +252,7 @@ TEST(StateStore, ReadOnlyStoreBesideAWriterSeesNewWritesAfterRefresh) {
   EXPECT_TRUE(reader->GetRequest("SR-1")->has_value());
   auto refused = reader->ApplyBatch(log.Requests());
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.error().code, events::ErrorCode::kUnavailable);
+  EXPECT_EQ(refused.error().code, base::ErrorCode::kUnavailable);
 
   log.Request("SR-1", types::kRequestClosed, Json::object(), kT0 + kMinute);
   log.Request("SR-2", types::kRequestSubmitted, fixtures::SubmittedData("tree", "DPW", kT0 + kDay),
@@ -271,7 +271,7 @@ TEST(StateStore, ReadOnlyOpenOfAMissingDirectoryIsNotFound) {
   TempDir dir;
   auto store = StateStore::Open(dir.Sub("absent"), OpenMode::kReadOnly);
   ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.error().code, events::ErrorCode::kNotFound);
+  EXPECT_EQ(store.error().code, base::ErrorCode::kNotFound);
 }
 
 // A state directory of another schema version (an older ledger's) is
@@ -296,7 +296,7 @@ TEST(StateStore, AnotherSchemaVersionIsRefusedNamingLedgerReplay) {
   }
   auto refused = StateStore::Open(path, OpenMode::kReadWrite);
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.error().code, events::ErrorCode::kCorruption);
+  EXPECT_EQ(refused.error().code, base::ErrorCode::kCorruption);
   EXPECT_NE(refused.error().message.find("schema version 1"), std::string::npos) << refused.error().message;
   EXPECT_NE(refused.error().message.find("ledger replay"), std::string::npos) << refused.error().message;
 }

@@ -37,9 +37,9 @@ class TopicSweeper : public ::testing::Environment {
   void TearDown() override {
     if (!topics_handed_out) return;
     auto client = log::NewKafkaClient(RD_KAFKA_PRODUCER, {{"bootstrap.servers", TestBrokers()}}, {});
-    events::Result<size_t> deleted =
+    base::Result<size_t> deleted =
         client ? log::DeleteTopicsNamed(client->get(), ProcessTopicPrefix(), std::chrono::seconds(15))
-               : events::Result<size_t>(client.error());
+               : base::Result<size_t>(client.error());
     if (!deleted)
       std::cerr << "warning: topics named " << ProcessTopicPrefix()
                 << "* are left on the broker: " << deleted.error().message << "\n";

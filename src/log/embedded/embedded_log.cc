@@ -17,8 +17,8 @@
 namespace ledger::log {
 namespace {
 
-using events::ErrorCode;
-using events::MakeError;
+using base::ErrorCode;
+using base::MakeError;
 
 // Bounds the writer's memory of stream heads; past it the cache starts over
 // and heads are read back from the `streams` family on demand.
@@ -63,7 +63,7 @@ class EmbeddedLog final : public events::EventLog, private CommittedState {
     done(MakeError(ErrorCode::kUnavailable, "the log is closing"));
   }
 
-  events::Result<events::LogSlice> Read(const events::TopicPartition& tp, uint64_t from,
+  base::Result<events::LogSlice> Read(const events::TopicPartition& tp, uint64_t from,
                                         size_t max) override {
     events::LogSlice slice{{}, from};
     if (tp.partition != 0 || max == 0) return slice;
@@ -229,7 +229,7 @@ class EmbeddedLog final : public events::EventLog, private CommittedState {
     return it == ends_.end() ? 0 : it->second;
   }
 
-  events::Result<StreamHead> Head(const std::string& stream_key) override {
+  base::Result<StreamHead> Head(const std::string& stream_key) override {
     if (auto it = heads_.find(stream_key); it != heads_.end()) return it->second;
     auto head = store_->ReadHead(stream_key);
     if (head && heads_.size() < kMaxCachedHeads) heads_[stream_key] = *head;
@@ -258,7 +258,7 @@ class EmbeddedLog final : public events::EventLog, private CommittedState {
 
 }  // namespace
 
-events::Result<std::unique_ptr<events::EventLog>> OpenEmbeddedLog(
+base::Result<std::unique_ptr<events::EventLog>> OpenEmbeddedLog(
     const EmbeddedLogOptions& options) {
   auto store = LogStore::Open(options.path, options.read_only, options.env);
   if (!store) return store.error();

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "events/event_log.h"
-#include "events/result.h"
+#include "base/result.h"
 
 namespace rocksdb {
 class Env;
@@ -28,6 +28,6 @@ struct EmbeddedLogOptions {
 // Opens the log. With read_only, Append fails with kUnavailable and reads
 // see events that the writing process stored (refreshed on each Read,
 // EndOffset and TopicPartitions call).
-events::Result<std::unique_ptr<events::EventLog>> OpenEmbeddedLog(const EmbeddedLogOptions& options);
+base::Result<std::unique_ptr<events::EventLog>> OpenEmbeddedLog(const EmbeddedLogOptions& options);
 
 }  // namespace ledger::log

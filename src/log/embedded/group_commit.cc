@@ -6,8 +6,8 @@
 namespace ledger::log {
 namespace {
 
-using events::ErrorCode;
-using events::MakeError;
+using base::ErrorCode;
+using base::MakeError;
 
 // A call's view: its own staged changes over the group's over the committed
 // state, so records of one call chain on each other and on earlier calls.
@@ -26,7 +26,7 @@ class CallView {
     return next;
   }
 
-  events::Result<StreamHead> Head(const std::string& stream_key) {
+  base::Result<StreamHead> Head(const std::string& stream_key) {
     if (auto own = staged_.heads.find(stream_key); own != staged_.heads.end()) return own->second;
     if (auto grouped = group_.heads.find(stream_key); grouped != group_.heads.end())
       return grouped->second;
@@ -45,7 +45,7 @@ class CallView {
   StagedState staged_;
 };
 
-events::Status CheckRecord(const events::AppendRecord& record) {
+base::Status CheckRecord(const events::AppendRecord& record) {
   if (auto status = CheckTopicName(record.topic); !status) return status;
   for (const auto& copy : record.copy_topics)
     if (auto status = CheckTopicName(copy); !status) return status;
@@ -62,7 +62,7 @@ struct SealedCall {
 
 // Checks expected versions, assigns sequences and seals each record's event
 // onto its stream's chain, then assigns offsets: primaries, then copies.
-events::Result<SealedCall> SealCall(const PendingAppend& call, CallView& view) {
+base::Result<SealedCall> SealCall(const PendingAppend& call, CallView& view) {
   if (call.records.empty()) return MakeError(ErrorCode::kInvalidArgument, "append has no records");
   SealedCall sealed;
   for (const auto& record : call.records) {

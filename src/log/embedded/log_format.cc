@@ -17,11 +17,11 @@ uint64_t ReadBigEndian(std::string_view bytes) {
 
 }  // namespace
 
-events::Status CheckTopicName(std::string_view topic) {
+base::Status CheckTopicName(std::string_view topic) {
   if (topic.empty())
-    return events::MakeError(events::ErrorCode::kInvalidArgument, "topic name is empty");
+    return base::MakeError(base::ErrorCode::kInvalidArgument, "topic name is empty");
   if (topic.find('\0') != std::string_view::npos)
-    return events::MakeError(events::ErrorCode::kInvalidArgument, "topic name contains NUL");
+    return base::MakeError(base::ErrorCode::kInvalidArgument, "topic name contains NUL");
   return {};
 }
 
@@ -55,9 +55,9 @@ std::string EncodeStreamHead(const StreamHead& head) {
   return value;
 }
 
-events::Result<StreamHead> DecodeStreamHead(std::string_view value) {
+base::Result<StreamHead> DecodeStreamHead(std::string_view value) {
   if (value.size() < kOffsetBytes)
-    return events::MakeError(events::ErrorCode::kCorruption,
+    return base::MakeError(base::ErrorCode::kCorruption,
                              "stream head is shorter than a version");
   return StreamHead{ReadBigEndian(value), std::string(value.substr(kOffsetBytes))};
 }

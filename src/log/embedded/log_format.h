@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "events/result.h"
+#include "base/result.h"
 #include "log/stream_key.h"
 
 namespace ledger::log {
@@ -29,7 +29,7 @@ struct StreamHead {
 };
 
 // A topic is usable as a key prefix: non-empty and free of '\0'.
-events::Status CheckTopicName(std::string_view topic);
+base::Status CheckTopicName(std::string_view topic);
 
 std::string EventKey(std::string_view topic, uint64_t offset);
 // The first key of `topic` that sorts after every event key of it.
@@ -43,6 +43,6 @@ std::optional<EventKeyParts> ParseEventKey(std::string_view key);
 
 std::string EncodeStreamHead(const StreamHead& head);
 // kCorruption if `value` is shorter than a version.
-events::Result<StreamHead> DecodeStreamHead(std::string_view value);
+base::Result<StreamHead> DecodeStreamHead(std::string_view value);
 
 }  // namespace ledger::log

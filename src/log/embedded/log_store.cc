@@ -14,8 +14,8 @@
 namespace ledger::log {
 namespace {
 
-using events::ErrorCode;
-using events::MakeError;
+using base::ErrorCode;
+using base::MakeError;
 
 bool Supports(rocksdb::CompressionType type) {
   for (auto supported : rocksdb::GetSupportedCompressions())
@@ -70,7 +70,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Families() {
           {kStreamsFamily, StreamsFamilyOptions()}};
 }
 
-events::Error OpenError(const std::string& path, const rocksdb::Status& status) {
+base::Error OpenError(const std::string& path, const rocksdb::Status& status) {
   // RocksDB reports a held LOCK file as an IO error naming the lock.
   if (status.IsIOError() && status.ToString().find("lock") != std::string::npos)
     return MakeError(ErrorCode::kUnavailable,
@@ -81,7 +81,7 @@ events::Error OpenError(const std::string& path, const rocksdb::Status& status) 
   return MakeError(ErrorCode::kIo, "cannot open log in " + path + ": " + status.ToString());
 }
 
-events::Result<std::string> MakeSecondaryDir() {
+base::Result<std::string> MakeSecondaryDir() {
   std::error_code ec;
   std::string pattern = (std::filesystem::temp_directory_path(ec) / "ledger-log-reader-XXXXXX");
   if (ec) pattern = "/tmp/ledger-log-reader-XXXXXX";
@@ -90,7 +90,7 @@ events::Result<std::string> MakeSecondaryDir() {
   return pattern;
 }
 
-events::Result<uint64_t> OffsetAt(rocksdb::Iterator& it, std::string_view topic) {
+base::Result<uint64_t> OffsetAt(rocksdb::Iterator& it, std::string_view topic) {
   auto parts = ParseEventKey(it.key().ToStringView());
   if (!parts || parts->topic != topic)
     return MakeError(ErrorCode::kCorruption, "malformed event key in topic " + std::string(topic));
@@ -99,7 +99,7 @@ events::Result<uint64_t> OffsetAt(rocksdb::Iterator& it, std::string_view topic)
 
 }  // namespace
 
-events::Result<std::unique_ptr<LogStore>> LogStore::Open(const std::string& path, bool secondary,
+base::Result<std::unique_ptr<LogStore>> LogStore::Open(const std::string& path, bool secondary,
                                                          std::shared_ptr<rocksdb::Env> env) {
   std::unique_ptr<LogStore> store(new LogStore());
   store->env_ = std::move(env);
@@ -140,7 +140,7 @@ LogStore::~LogStore() {
   }
 }
 
-events::Status LogStore::CatchUp() {
+base::Status LogStore::CatchUp() {
   std::lock_guard lock(catch_up_mu_);
   auto status = db_->TryCatchUpWithPrimary();
   if (!status.ok())
@@ -148,7 +148,7 @@ events::Status LogStore::CatchUp() {
   return {};
 }
 
-events::Result<std::map<std::string, uint64_t>> LogStore::ScanTopicEnds() {
+base::Result<std::map<std::string, uint64_t>> LogStore::ScanTopicEnds() {
   std::map<std::string, uint64_t> ends;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), families_.events));
   // One seek to the last key of each topic, then one past it to the next topic.
@@ -169,7 +169,7 @@ events::Result<std::map<std::string, uint64_t>> LogStore::ScanTopicEnds() {
   return ends;
 }
 
-events::Result<uint64_t> LogStore::ReadTopicEnd(const std::string& topic) {
+base::Result<uint64_t> LogStore::ReadTopicEnd(const std::string& topic) {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), families_.events));
   it->SeekForPrev(EventKey(topic, std::numeric_limits<uint64_t>::max()));
   if (!it->status().ok())
@@ -180,7 +180,7 @@ events::Result<uint64_t> LogStore::ReadTopicEnd(const std::string& topic) {
   return parts->offset + 1;
 }
 
-events::Result<StreamHead> LogStore::ReadHead(const std::string& stream_key) {
+base::Result<StreamHead> LogStore::ReadHead(const std::string& stream_key) {
   std::string value;
   auto status = db_->Get(rocksdb::ReadOptions(), families_.streams, stream_key, &value);
   if (status.IsNotFound()) return StreamHead{};
@@ -189,7 +189,7 @@ events::Result<StreamHead> LogStore::ReadHead(const std::string& stream_key) {
   return DecodeStreamHead(value);
 }
 
-events::Result<std::vector<events::StoredEvent>> LogStore::Read(const events::TopicPartition& tp,
+base::Result<std::vector<events::StoredEvent>> LogStore::Read(const events::TopicPartition& tp,
                                                                 uint64_t from, size_t max) {
   std::vector<events::StoredEvent> out;
   std::string upper = TopicUpperBound(tp.topic);

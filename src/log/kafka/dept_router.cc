@@ -12,8 +12,8 @@
 namespace ledger::log {
 namespace {
 
-using events::ErrorCode;
-using events::MakeError;
+using base::ErrorCode;
+using base::MakeError;
 
 constexpr int kTransactionTimeoutMs = 30'000;
 
@@ -86,7 +86,7 @@ class Router final : public DepartmentRouter {
     }
   }
 
-  events::Result<KafkaClient> NewConsumer() {
+  base::Result<KafkaClient> NewConsumer() {
     return NewKafkaClient(RD_KAFKA_CONSUMER,
                           {{"bootstrap.servers", options_.brokers},
                            {"client.id", options_.group_id},
@@ -102,7 +102,7 @@ class Router final : public DepartmentRouter {
                           options_.extra_config);
   }
 
-  events::Result<KafkaClient> NewProducer() {
+  base::Result<KafkaClient> NewProducer() {
     return NewKafkaClient(RD_KAFKA_PRODUCER,
                           {{"bootstrap.servers", options_.brokers},
                            {"client.id", options_.transactional_id},
@@ -118,7 +118,7 @@ class Router final : public DepartmentRouter {
   // One consumer and transactional producer, until stopped (ok) or a
   // transaction fails (the error; both clients are dropped, so the next
   // session starts from the committed offsets).
-  events::Status Session() {
+  base::Status Session() {
     auto consumer = NewConsumer();
     if (!consumer) return consumer.error();
     rd_kafka_poll_set_consumer(consumer->get());
@@ -133,14 +133,14 @@ class Router final : public DepartmentRouter {
     if (KafkaError e{rd_kafka_init_transactions(producer->get(), kTransactionTimeoutMs)})
       return TransactionError("init transactions", e.get());
     SetProblem("");
-    events::Status status;
+    base::Status status;
     while (!stop_ && status.ok()) status = RouteBatch(consumer->get(), producer->get());
     rd_kafka_consumer_close(consumer->get());
     return status;
   }
 
   // Copies up to max_batch events in one transaction with their offsets.
-  events::Status RouteBatch(rd_kafka_t* consumer, rd_kafka_t* producer) {
+  base::Status RouteBatch(rd_kafka_t* consumer, rd_kafka_t* producer) {
     std::map<std::pair<std::string, int32_t>, int64_t> next;
     size_t count = 0;
     auto deadline = std::chrono::steady_clock::time_point::max();
@@ -172,7 +172,7 @@ class Router final : public DepartmentRouter {
     return {};
   }
 
-  events::Status Copy(rd_kafka_t* producer, const rd_kafka_message_t* m) {
+  base::Status Copy(rd_kafka_t* producer, const rd_kafka_message_t* m) {
     for (const auto& topic : CopyTopics(m)) {
       rd_kafka_headers_t* source = nullptr;
       rd_kafka_message_headers(m, &source);
@@ -198,7 +198,7 @@ class Router final : public DepartmentRouter {
   // The consumer cannot go on. A second router's consumer with the same
   // group.instance.id fences this one (FENCED_INSTANCE_ID) before any
   // transaction of ours would notice the other producer.
-  events::Error ConsumerFailed(rd_kafka_t* consumer) {
+  base::Error ConsumerFailed(rd_kafka_t* consumer) {
     char reason[512];
     auto code = rd_kafka_fatal_error(consumer, reason, sizeof reason);
     if (code == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID) fenced_ = true;
@@ -206,12 +206,12 @@ class Router final : public DepartmentRouter {
   }
 
   // The error of a failed transaction step; notes whether it was fencing.
-  events::Error TransactionError(const std::string& step, rd_kafka_error_t* error) {
+  base::Error TransactionError(const std::string& step, rd_kafka_error_t* error) {
     if (IsFencing(error)) fenced_ = true;
     return MakeError(ErrorCode::kUnavailable, "department router: " + step + ": " + rd_kafka_error_string(error));
   }
 
-  events::Status Abort(rd_kafka_t* producer, events::Error why) {
+  base::Status Abort(rd_kafka_t* producer, base::Error why) {
     KafkaError e{rd_kafka_abort_transaction(producer, kTransactionTimeoutMs)};
     (void)e;  // the clients are dropped either way; the broker aborts on its timeout
     return why;

@@ -17,7 +17,7 @@
 #include <memory>
 #include <string>
 
-#include "events/result.h"
+#include "base/result.h"
 
 namespace ledger::log {
 

@@ -3,8 +3,8 @@
 namespace ledger::log {
 namespace {
 
-using events::ErrorCode;
-using events::MakeError;
+using base::ErrorCode;
+using base::MakeError;
 
 // Past this many cached stream heads, heads the projections already hold are dropped.
 constexpr size_t kPruneHeadsAbove = 100'000;
@@ -34,10 +34,10 @@ bool KafkaLog::WaitsForEarlier(const Call& call) const {
   return false;
 }
 
-std::optional<events::Error> KafkaLog::StartLocked(const std::shared_ptr<Call>& call) {
+std::optional<base::Error> KafkaLog::StartLocked(const std::shared_ptr<Call>& call) {
   std::string refusal = Refusal();
   if (refusal.empty() && barrier_pending_) refusal = kCatchingUp;
-  if (!refusal.empty()) return events::Error{ErrorCode::kUnavailable, refusal};
+  if (!refusal.empty()) return base::Error{ErrorCode::kUnavailable, refusal};
   auto produced = Produce(call);
   if (!produced.ok()) return produced.error();
   return std::nullopt;
@@ -45,7 +45,7 @@ std::optional<events::Error> KafkaLog::StartLocked(const std::shared_ptr<Call>& 
 
 // Seals every record of `call` onto its stream's head (into call.stored, in
 // record order) and stages the new heads in `staged`. REQUIRES: mu_ held.
-events::Result<std::vector<OutgoingMessage>> KafkaLog::Seal(
+base::Result<std::vector<OutgoingMessage>> KafkaLog::Seal(
     Call& call, std::unordered_map<std::string, CachedHead>& staged) {
   if (call.records.empty()) return MakeError(ErrorCode::kInvalidArgument, "append has no records");
   std::vector<OutgoingMessage> messages;
@@ -80,7 +80,7 @@ events::Result<std::vector<OutgoingMessage>> KafkaLog::Seal(
 }
 
 // Seals the call and hands it to the transactional writer (all or nothing).
-events::Status KafkaLog::Produce(const std::shared_ptr<Call>& call) {
+base::Status KafkaLog::Produce(const std::shared_ptr<Call>& call) {
   std::unordered_map<std::string, CachedHead> staged;
   auto messages = Seal(*call, staged);
   if (!messages) return messages.error();
@@ -94,7 +94,7 @@ events::Status KafkaLog::Produce(const std::shared_ptr<Call>& call) {
 }
 
 void KafkaLog::Committed(const std::shared_ptr<Call>& call,
-                         events::Result<std::vector<WrittenMessage>> written) {
+                         base::Result<std::vector<WrittenMessage>> written) {
   {
     std::lock_guard lock(mu_);
     if (!written) {
@@ -118,7 +118,7 @@ void KafkaLog::Landed(events::StoredEvent& stored, const WrittenMessage& where) 
 // The call's last delivery is in: release its streams, answer it, and run
 // the calls that waited for them.
 void KafkaLog::Finish(const std::shared_ptr<Call>& call) {
-  std::vector<std::pair<std::shared_ptr<Call>, events::Error>> refused;
+  std::vector<std::pair<std::shared_ptr<Call>, base::Error>> refused;
   {
     std::lock_guard lock(mu_);
     --calls_in_flight_;

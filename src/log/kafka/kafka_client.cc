@@ -8,15 +8,15 @@
 namespace ledger::log {
 namespace {
 
-using events::ErrorCode;
-using events::MakeError;
+using base::ErrorCode;
+using base::MakeError;
 
 using Metadata = KafkaOwned<const rd_kafka_metadata_t, rd_kafka_metadata_destroy>;
 
 int TimeoutMs(std::chrono::milliseconds timeout) { return static_cast<int>(timeout.count()); }
 
 // Metadata of every topic the cluster has.
-events::Result<Metadata> AllTopics(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+base::Result<Metadata> AllTopics(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
   const rd_kafka_metadata_t* md = nullptr;
   rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, nullptr, &md, TimeoutMs(timeout));
   if (err)
@@ -29,7 +29,7 @@ events::Result<Metadata> AllTopics(rd_kafka_t* rk, std::chrono::milliseconds tim
 
 std::string KafkaErrorText(rd_kafka_resp_err_t err) { return rd_kafka_err2str(err); }
 
-events::Result<KafkaClient> NewKafkaClient(rd_kafka_type_t type,
+base::Result<KafkaClient> NewKafkaClient(rd_kafka_type_t type,
                                            const std::map<std::string, std::string>& settings,
                                            const std::map<std::string, std::string>& extra,
                                            const std::function<void(rd_kafka_conf_t*)>& prepare) {
@@ -59,7 +59,7 @@ events::Result<KafkaClient> NewKafkaClient(rd_kafka_type_t type,
   return KafkaClient(rk);
 }
 
-events::Status AwaitBroker(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+base::Status AwaitBroker(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string last;
   for (;;) {
@@ -85,7 +85,7 @@ using AdminEvent = KafkaOwned<rd_kafka_event_t, rd_kafka_event_destroy>;
 // Runs one admin operation of kind `op`, which `start` sends with the
 // options and onto the queue it is given, and waits for its result within
 // `timeout`. kUnavailable naming what it was `doing` if it timed out or failed.
-events::Result<AdminEvent> AwaitAdmin(rd_kafka_t* rk, rd_kafka_admin_op_t op, std::chrono::milliseconds timeout,
+base::Result<AdminEvent> AwaitAdmin(rd_kafka_t* rk, rd_kafka_admin_op_t op, std::chrono::milliseconds timeout,
                                       const std::string& doing,
                                       const std::function<void(rd_kafka_AdminOptions_t*, rd_kafka_queue_t*)>& start) {
   char errstr[512];
@@ -103,7 +103,7 @@ events::Result<AdminEvent> AwaitAdmin(rd_kafka_t* rk, rd_kafka_admin_op_t op, st
 
 }  // namespace
 
-events::Status CreateMissingTopics(rd_kafka_t* rk, const std::vector<KafkaTopicSpec>& topics,
+base::Status CreateMissingTopics(rd_kafka_t* rk, const std::vector<KafkaTopicSpec>& topics,
                                    std::chrono::milliseconds timeout) {
   std::vector<KafkaOwned<rd_kafka_NewTopic_t, rd_kafka_NewTopic_destroy>> owned;
   std::vector<rd_kafka_NewTopic_t*> requests;
@@ -140,7 +140,7 @@ events::Status CreateMissingTopics(rd_kafka_t* rk, const std::vector<KafkaTopicS
   return {};
 }
 
-events::Result<size_t> DeleteTopicsNamed(rd_kafka_t* rk, const std::string& prefix,
+base::Result<size_t> DeleteTopicsNamed(rd_kafka_t* rk, const std::string& prefix,
                                          std::chrono::milliseconds timeout) {
   if (prefix.empty()) return MakeError(ErrorCode::kInvalidArgument, "no topic prefix to delete");
   auto md = AllTopics(rk, timeout);
@@ -172,7 +172,7 @@ events::Result<size_t> DeleteTopicsNamed(rd_kafka_t* rk, const std::string& pref
   return requests.size();
 }
 
-events::Result<std::vector<events::TopicPartition>> ListPartitions(
+base::Result<std::vector<events::TopicPartition>> ListPartitions(
     rd_kafka_t* rk, const std::vector<std::string>& topics, std::chrono::milliseconds timeout) {
   auto md = AllTopics(rk, timeout);
   if (!md) return md.error();
@@ -189,7 +189,7 @@ events::Result<std::vector<events::TopicPartition>> ListPartitions(
   return out;
 }
 
-events::Result<uint64_t> QueryEnd(rd_kafka_t* rk, const events::TopicPartition& tp,
+base::Result<uint64_t> QueryEnd(rd_kafka_t* rk, const events::TopicPartition& tp,
                                   std::chrono::milliseconds timeout) {
   int64_t low = 0, high = 0;
   rd_kafka_resp_err_t err =

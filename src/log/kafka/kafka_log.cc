@@ -5,8 +5,8 @@
 namespace ledger::log {
 namespace {
 
-using events::ErrorCode;
-using events::MakeError;
+using base::ErrorCode;
+using base::MakeError;
 
 constexpr auto kPollInterval = std::chrono::milliseconds(100);
 constexpr auto kProbeInterval = std::chrono::milliseconds(1000);
@@ -62,7 +62,7 @@ std::map<std::string, std::string> ConsumerSettings(const KafkaLogOptions& o) {
 
 }  // namespace
 
-events::Status KafkaLog::Open() {
+base::Status KafkaLog::Open() {
   if (!options_.read_only) {
     auto admin = NewKafkaClient(RD_KAFKA_PRODUCER, AdminSettings(options_), options_.extra_config,
                                 [this](rd_kafka_conf_t* conf) {
@@ -205,7 +205,7 @@ void KafkaLog::Maintain() {
   problem_.clear();
 }
 
-events::Result<events::LogSlice> KafkaLog::Read(const events::TopicPartition& tp, uint64_t from,
+base::Result<events::LogSlice> KafkaLog::Read(const events::TopicPartition& tp, uint64_t from,
                                                 size_t max) {
   if (max == 0 || from >= EndOffset(tp)) return events::LogSlice{{}, from};
   auto slice = reader_->Read(tp, from, max, [&] { return EndOffset(tp); });
@@ -214,7 +214,7 @@ events::Result<events::LogSlice> KafkaLog::Read(const events::TopicPartition& tp
 }
 
 
-events::Result<std::unique_ptr<events::EventLog>> OpenKafkaLog(const KafkaLogOptions& options) {
+base::Result<std::unique_ptr<events::EventLog>> OpenKafkaLog(const KafkaLogOptions& options) {
   if (!options.read_only && (!options.head_of || !options.projected_past))
     return MakeError(ErrorCode::kInvalidArgument, "a writing Kafka log needs head_of and projected_past");
   auto log = std::make_unique<KafkaLog>(options);

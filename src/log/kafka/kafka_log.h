@@ -40,7 +40,7 @@
 #include <vector>
 
 #include "events/event_log.h"
-#include "events/result.h"
+#include "base/result.h"
 #include "log/kafka/topics.h"
 
 namespace ledger::log {
@@ -73,7 +73,7 @@ struct KafkaLogOptions {
   // The stored head of a stream (topic, subject), from the projections. Asked
   // only for streams this log has not appended to since the projections
   // passed `projected_past`. REQUIRES for writers: set.
-  std::function<events::Result<StreamHeadView>(const std::string& topic,
+  std::function<base::Result<StreamHeadView>(const std::string& topic,
                                                const std::string& subject)>
       head_of;
   // True once the projections have read every topic-partition up to the
@@ -86,6 +86,6 @@ struct KafkaLogOptions {
 // Opens the log: connects (kUnavailable if no broker answers within
 // broker_timeout), creates missing topics, reads the end of every known
 // topic-partition.
-events::Result<std::unique_ptr<events::EventLog>> OpenKafkaLog(const KafkaLogOptions& options);
+base::Result<std::unique_ptr<events::EventLog>> OpenKafkaLog(const KafkaLogOptions& options);
 
 }  // namespace ledger::log

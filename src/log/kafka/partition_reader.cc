@@ -4,8 +4,8 @@
 
 namespace ledger::log {
 
-using events::ErrorCode;
-using events::MakeError;
+using base::ErrorCode;
+using base::MakeError;
 
 PartitionReader::PartitionReader(KafkaClient consumer, std::string topic_prefix,
                                  std::chrono::milliseconds first_message_timeout)
@@ -24,7 +24,7 @@ void PartitionReader::Stop(rd_kafka_topic_t* rkt, const events::TopicPartition& 
   started_.erase(tp);
 }
 
-events::Result<rd_kafka_topic_t*> PartitionReader::Topic(const std::string& logical) {
+base::Result<rd_kafka_topic_t*> PartitionReader::Topic(const std::string& logical) {
   auto topic = topics_.find(logical);
   if (topic != topics_.end()) return topic->second.get();
   rd_kafka_topic_conf_t* conf = rd_kafka_topic_conf_new();
@@ -48,7 +48,7 @@ std::optional<uint64_t> PartitionReader::FetchedEnd(const events::TopicPartition
   return static_cast<uint64_t>(high);
 }
 
-events::Result<events::LogSlice> PartitionReader::Read(const events::TopicPartition& tp, uint64_t from,
+base::Result<events::LogSlice> PartitionReader::Read(const events::TopicPartition& tp, uint64_t from,
                                                        size_t max,
                                                        const std::function<uint64_t()>& known_end) {
   events::LogSlice slice{{}, from};

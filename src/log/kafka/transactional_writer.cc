@@ -7,7 +7,7 @@
 namespace ledger::log {
 namespace {
 
-using events::ErrorCode;
+using base::ErrorCode;
 using KafkaError = KafkaOwned<rd_kafka_error_t, rd_kafka_error_destroy>;
 using Clock = TransactionalWriter::Clock;
 
@@ -54,15 +54,15 @@ TransactionalWriter::~TransactionalWriter() {
   thread_.join();
 }
 
-events::Status TransactionalWriter::Prepare(std::chrono::milliseconds within) {
+base::Status TransactionalWriter::Prepare(std::chrono::milliseconds within) {
   auto deadline = Clock::now() + within;
   for (auto& producer : producers_)
     if (auto ready = Prepare(producer, deadline); !ready) return ready;
   return {};
 }
 
-events::Status TransactionalWriter::Prepare(Producer& producer, Clock::time_point deadline) {
-  if (fenced_) return events::MakeError(ErrorCode::kUnavailable, kFencedWhy);
+base::Status TransactionalWriter::Prepare(Producer& producer, Clock::time_point deadline) {
+  if (fenced_) return base::MakeError(ErrorCode::kUnavailable, kFencedWhy);
   if (producer.client) return {};
   auto settings = settings_;
   settings["transactional.id"] = producer.transactional_id;
@@ -80,7 +80,7 @@ events::Status TransactionalWriter::Prepare(Producer& producer, Clock::time_poin
     KafkaError e{rd_kafka_init_transactions(client->get(), MsLeft(deadline))};
     if (!e) break;
     if (Clock::now() + kRetryPause >= deadline)
-      return events::MakeError(ErrorCode::kUnavailable, std::string("Kafka transactions could not start: ") +
+      return base::MakeError(ErrorCode::kUnavailable, std::string("Kafka transactions could not start: ") +
                                                             rd_kafka_error_string(e.get()));
     std::this_thread::sleep_for(kRetryPause);
     client = new_producer();
@@ -91,7 +91,7 @@ events::Status TransactionalWriter::Prepare(Producer& producer, Clock::time_poin
     const rd_kafka_metadata_t* md = nullptr;
     if (!topics.back() ||
         rd_kafka_metadata(client->get(), 0, topics.back().get(), &md, MsLeft(deadline)) != RD_KAFKA_RESP_ERR_NO_ERROR)
-      return events::MakeError(ErrorCode::kUnavailable, "Kafka metadata of " + name + " is not available");
+      return base::MakeError(ErrorCode::kUnavailable, "Kafka metadata of " + name + " is not available");
     rd_kafka_metadata_destroy(md);
   }
   producer.client = std::move(*client);
@@ -99,9 +99,9 @@ events::Status TransactionalWriter::Prepare(Producer& producer, Clock::time_poin
   return {};
 }
 
-events::Status TransactionalWriter::Write(std::vector<OutgoingMessage> group, Done done) {
+base::Status TransactionalWriter::Write(std::vector<OutgoingMessage> group, Done done) {
   std::lock_guard lock(mu_);
-  if (stopping_) return events::MakeError(ErrorCode::kUnavailable, "the log is closing");
+  if (stopping_) return base::MakeError(ErrorCode::kUnavailable, "the log is closing");
   queue_.push_back({std::move(group), std::move(done), {}});
   cv_.notify_one();
   return {};
@@ -152,11 +152,11 @@ void TransactionalWriter::FailQueued(const std::string& why) {
     std::lock_guard lock(mu_);
     left.swap(queue_);
   }
-  for (auto& group : left) group.done(events::MakeError(ErrorCode::kUnavailable, why));
+  for (auto& group : left) group.done(base::MakeError(ErrorCode::kUnavailable, why));
 }
 
 bool TransactionalWriter::Commit(std::vector<Group>& groups) {
-  auto fail_all = [&](const events::Error& error) {
+  auto fail_all = [&](const base::Error& error) {
     for (auto& group : groups) group.done(error);
     return false;
   };
@@ -192,7 +192,7 @@ bool TransactionalWriter::Commit(std::vector<Group>& groups) {
   return true;
 }
 
-events::Error TransactionalWriter::Fail(const std::string& step, rd_kafka_error_t* error, bool produced) {
+base::Error TransactionalWriter::Fail(const std::string& step, rd_kafka_error_t* error, bool produced) {
   std::string why = "the Kafka transaction failed at " + step + " (" + rd_kafka_error_string(error) + ")";
   // A transaction that is aborted stores nothing. One that cannot be aborted
   // (the commit may have gone through, the producer is fenced or fatal) is

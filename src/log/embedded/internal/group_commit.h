@@ -29,7 +29,7 @@ class CommittedState {
   virtual ~CommittedState() = default;
   virtual uint64_t TopicEnd(const std::string& topic) = 0;
   // kIo or kCorruption if the stored head cannot be read.
-  virtual events::Result<StreamHead> Head(const std::string& stream_key) = 0;
+  virtual base::Result<StreamHead> Head(const std::string& stream_key) = 0;
 };
 
 // Topic ends and stream heads a group (or one call of it) moves forward.
@@ -42,7 +42,7 @@ struct Group {
   rocksdb::WriteBatch batch;
   // One per call, in call order: what the call stores if the batch is
   // written, or why it was refused.
-  std::vector<events::Result<std::vector<events::StoredEvent>>> results;
+  std::vector<base::Result<std::vector<events::StoredEvent>>> results;
   StagedState staged;  // committed state after the batch, where it differs
   size_t accepted_calls = 0;
 };

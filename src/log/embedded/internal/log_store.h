@@ -23,7 +23,7 @@ class LogStore {
   // if another process holds `path` for writing; kNotFound if a secondary is
   // asked for a directory that holds no log; kIo or kCorruption otherwise.
   // `env`: the file system to write through (null: the real one).
-  static events::Result<std::unique_ptr<LogStore>> Open(const std::string& path, bool secondary,
+  static base::Result<std::unique_ptr<LogStore>> Open(const std::string& path, bool secondary,
                                                         std::shared_ptr<rocksdb::Env> env = nullptr);
   ~LogStore();
   LogStore(const LogStore&) = delete;
@@ -34,14 +34,14 @@ class LogStore {
   const FamilyHandles& families() const { return families_; }
 
   // Secondary only: replays what the primary wrote since the last call.
-  events::Status CatchUp();
+  base::Status CatchUp();
 
   // End offset of every topic that holds an event.
-  events::Result<std::map<std::string, uint64_t>> ScanTopicEnds();
-  events::Result<uint64_t> ReadTopicEnd(const std::string& topic);
+  base::Result<std::map<std::string, uint64_t>> ScanTopicEnds();
+  base::Result<uint64_t> ReadTopicEnd(const std::string& topic);
   // kIo or kCorruption on a stored head that cannot be read.
-  events::Result<StreamHead> ReadHead(const std::string& stream_key);
-  events::Result<std::vector<events::StoredEvent>> Read(const events::TopicPartition& tp,
+  base::Result<StreamHead> ReadHead(const std::string& stream_key);
+  base::Result<std::vector<events::StoredEvent>> Read(const events::TopicPartition& tp,
                                                         uint64_t from, size_t max);
 
  private:

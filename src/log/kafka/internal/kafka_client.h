@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "events/event_log.h"
-#include "events/result.h"
+#include "base/result.h"
 #include "log/kafka/topics.h"
 
 namespace ledger::log {
@@ -33,29 +33,29 @@ using KafkaTopic = KafkaOwned<rd_kafka_topic_t, rd_kafka_topic_destroy>;
 // A client of `type` with `settings` (then `extra`) applied. `prepare` may set
 // callbacks and the opaque on the configuration before the client is made.
 // kInvalidArgument naming a setting librdkafka refuses.
-events::Result<KafkaClient> NewKafkaClient(rd_kafka_type_t type,
+base::Result<KafkaClient> NewKafkaClient(rd_kafka_type_t type,
                                            const std::map<std::string, std::string>& settings,
                                            const std::map<std::string, std::string>& extra,
                                            const std::function<void(rd_kafka_conf_t*)>& prepare = {});
 
 // Waits until a broker answers a metadata request; kUnavailable after `timeout`.
-events::Status AwaitBroker(rd_kafka_t* rk, std::chrono::milliseconds timeout);
+base::Status AwaitBroker(rd_kafka_t* rk, std::chrono::milliseconds timeout);
 
 // Creates the topics that do not exist yet; an existing one is left as it is.
-events::Status CreateMissingTopics(rd_kafka_t* rk, const std::vector<KafkaTopicSpec>& topics,
+base::Status CreateMissingTopics(rd_kafka_t* rk, const std::vector<KafkaTopicSpec>& topics,
                                    std::chrono::milliseconds timeout);
 
 // Deletes every topic whose name starts with `prefix` (a non-empty one);
 // the number deleted. For benchmarks and tests that clean up after themselves.
-events::Result<size_t> DeleteTopicsNamed(rd_kafka_t* rk, const std::string& prefix,
+base::Result<size_t> DeleteTopicsNamed(rd_kafka_t* rk, const std::string& prefix,
                                          std::chrono::milliseconds timeout);
 
 // The partitions of each of `topics` that exists (missing topics are left out).
-events::Result<std::vector<events::TopicPartition>> ListPartitions(
+base::Result<std::vector<events::TopicPartition>> ListPartitions(
     rd_kafka_t* rk, const std::vector<std::string>& topics, std::chrono::milliseconds timeout);
 
 // The high watermark (next offset) of `tp`, asked of its leader.
-events::Result<uint64_t> QueryEnd(rd_kafka_t* rk, const events::TopicPartition& tp,
+base::Result<uint64_t> QueryEnd(rd_kafka_t* rk, const events::TopicPartition& tp,
                                   std::chrono::milliseconds timeout);
 
 // Hands a copy of `message` to `rk` for `topic` (its name in Kafka), with

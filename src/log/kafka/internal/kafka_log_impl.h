@@ -44,7 +44,7 @@ struct Call {
   events::EventLog::AppendCallback done;
   std::vector<std::string> stream_keys;  // distinct, of its records
   std::vector<events::StoredEvent> stored;
-  std::optional<events::Error> failure;
+  std::optional<base::Error> failure;
 };
 
 class KafkaLog final : public events::EventLog {
@@ -63,10 +63,10 @@ class KafkaLog final : public events::EventLog {
       std::lock_guard lock(mu_);
       blocked.swap(blocked_);
     }
-    for (auto& call : blocked) call->done(events::MakeError(events::ErrorCode::kUnavailable, "the log is closing"));
+    for (auto& call : blocked) call->done(base::MakeError(base::ErrorCode::kUnavailable, "the log is closing"));
   }
 
-  events::Status Open();
+  base::Status Open();
 
   void Append(std::vector<events::AppendRecord> records, AppendCallback done) override {
     auto call = std::make_shared<Call>();
@@ -78,7 +78,7 @@ class KafkaLog final : public events::EventLog {
     Dispatch(std::move(call));
   }
 
-  events::Result<events::LogSlice> Read(const events::TopicPartition& tp, uint64_t from,
+  base::Result<events::LogSlice> Read(const events::TopicPartition& tp, uint64_t from,
                                         size_t max) override;
 
   uint64_t EndOffset(const events::TopicPartition& tp) override {
@@ -118,7 +118,7 @@ class KafkaLog final : public events::EventLog {
   }
 
   // The end of every partition of the known topics, asked of the brokers.
-  events::Result<Positions> QueryEnds() {
+  base::Result<Positions> QueryEnds() {
     std::vector<std::string> names;
     for (const auto& t : options_.known_topics) names.push_back(options_.topic_prefix + t);
     auto partitions = ListPartitions(Admin(), names, options_.broker_timeout);
@@ -135,7 +135,7 @@ class KafkaLog final : public events::EventLog {
 
   // The end of `tp`: as the last fetch saw it while the reader fetches `tp`
   // (a query would queue behind the fetch's long poll), else asked of its leader.
-  events::Result<uint64_t> AskEnd(const events::TopicPartition& tp) {
+  base::Result<uint64_t> AskEnd(const events::TopicPartition& tp) {
     if (auto fetched = reader_->FetchedEnd(tp)) return *fetched;
     return QueryEnd(Admin(), Physical(tp), options_.broker_timeout);
   }
@@ -166,10 +166,10 @@ class KafkaLog final : public events::EventLog {
   bool WaitsForEarlier(const Call& call) const;
   // Refuses `call` (the error, to answer outside mu_) or hands it to the
   // producer. REQUIRES: mu_ held.
-  std::optional<events::Error> StartLocked(const std::shared_ptr<Call>& call);
-  events::Result<std::vector<OutgoingMessage>> Seal(Call& call,
+  std::optional<base::Error> StartLocked(const std::shared_ptr<Call>& call);
+  base::Result<std::vector<OutgoingMessage>> Seal(Call& call,
                                                     std::unordered_map<std::string, CachedHead>& staged);
-  events::Status Produce(const std::shared_ptr<Call>& call);  // REQUIRES: mu_ held
+  base::Status Produce(const std::shared_ptr<Call>& call);  // REQUIRES: mu_ held
   void Finish(const std::shared_ptr<Call>& call);
   void PollLoop();
   void Maintain();
@@ -180,7 +180,7 @@ class KafkaLog final : public events::EventLog {
   }
   // A call is committed, or failed (the writer's thread).
   void Committed(const std::shared_ptr<Call>& call,
-                 events::Result<std::vector<WrittenMessage>> written);
+                 base::Result<std::vector<WrittenMessage>> written);
   // Records where an event of a call landed. REQUIRES: mu_ held.
   void Landed(events::StoredEvent& stored, const WrittenMessage& where);
   void ClientError(rd_kafka_resp_err_t err, const char* reason);

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "events/event_log.h"
-#include "events/result.h"
+#include "base/result.h"
 #include "log/kafka/internal/kafka_client.h"
 
 namespace ledger::log {
@@ -36,14 +36,14 @@ class PartitionReader {
   // kCorruption for an offset Kafka does not have; kUnavailable when no
   // answer came, or the records at `from` are not readable yet (an open
   // transaction).
-  events::Result<events::LogSlice> Read(const events::TopicPartition& tp, uint64_t from, size_t max,
+  base::Result<events::LogSlice> Read(const events::TopicPartition& tp, uint64_t from, size_t max,
                                         const std::function<uint64_t()>& known_end);
 
   // The end of `tp` as its last fetch saw it, while `tp` is being fetched.
   std::optional<uint64_t> FetchedEnd(const events::TopicPartition& tp);
 
  private:
-  events::Result<rd_kafka_topic_t*> Topic(const std::string& logical);  // REQUIRES: mu_ held
+  base::Result<rd_kafka_topic_t*> Topic(const std::string& logical);  // REQUIRES: mu_ held
   // Stops fetching `tp`: its next read starts afresh. REQUIRES: mu_ held.
   void Stop(rd_kafka_topic_t* rkt, const events::TopicPartition& tp);
 

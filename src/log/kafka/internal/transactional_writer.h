@@ -41,7 +41,7 @@
 #include <vector>
 
 #include "events/event.h"
-#include "events/result.h"
+#include "base/result.h"
 #include "log/kafka/internal/kafka_client.h"
 
 namespace ledger::log {
@@ -62,7 +62,7 @@ class TransactionalWriter {
   // Called once per group on the writer's thread: where each message of the
   // group landed, in the group's order, once its transaction is committed;
   // or kUnavailable saying whether the group may be stored.
-  using Done = std::function<void(events::Result<std::vector<WrittenMessage>>)>;
+  using Done = std::function<void(base::Result<std::vector<WrittenMessage>>)>;
 
   // Producers taking turns, one transaction at a time.
   static constexpr size_t kProducers = 3;
@@ -82,11 +82,11 @@ class TransactionalWriter {
   // Makes the producers and registers their transactional ids (aborting what
   // a previous run left open), asking again until `within` has passed.
   // Optional: each producer's first transaction does it too, within its own timeout.
-  events::Status Prepare(std::chrono::milliseconds within);
+  base::Status Prepare(std::chrono::milliseconds within);
 
   // Queues `group`; `done` is called later on the writer's thread.
   // kUnavailable (and no call of `done`) once the writer is closing.
-  events::Status Write(std::vector<OutgoingMessage> group, Done done);
+  base::Status Write(std::vector<OutgoingMessage> group, Done done);
 
   // True once another producer with the same transactional id fenced this one.
   bool fenced() const { return fenced_; }
@@ -108,7 +108,7 @@ class TransactionalWriter {
   };
 
   // Makes `producer` (if absent) and registers its transactional id.
-  events::Status Prepare(Producer& producer, Clock::time_point deadline);
+  base::Status Prepare(Producer& producer, Clock::time_point deadline);
   void Run();
   // Stores `groups` in one transaction and answers each group; false if it failed.
   bool Commit(std::vector<Group>& groups);
@@ -116,7 +116,7 @@ class TransactionalWriter {
   // were handed to it): aborts it if the producer still can and drops the
   // producer; unaborted, the writer is unsettled until a new producer in
   // that turn fences it. The error to answer with.
-  events::Error Fail(const std::string& step, rd_kafka_error_t* error, bool produced);
+  base::Error Fail(const std::string& step, rd_kafka_error_t* error, bool produced);
   static std::vector<Producer> MakeProducers(const std::string& transactional_id);
   // One try (within the timeout) at a new producer in the unsettled turn,
   // which fences its transaction; settled() once it succeeds.

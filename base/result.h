@@ -1,13 +1,14 @@
 #pragma once
-// Failures are values. Every fallible call in the ledger returns Result<T>
-// (or Status = Result<void>); no exception crosses a library boundary.
+// base: what every library of the ledger shares. Failures are values: every
+// fallible call returns Result<T> (or Status = Result<void>); no exception
+// crosses a library boundary.
 
 #include <optional>
 #include <string>
 #include <utility>
 #include <variant>
 
-namespace ledger::events {
+namespace ledger::base {
 
 // Error kinds. Each maps to one HTTP status in src/http (exhaustive switch).
 enum class ErrorCode {
@@ -70,4 +71,4 @@ using Status = Result<void>;
 
 inline Error MakeError(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
 
-}  // namespace ledger::events
+}  // namespace ledger::base
