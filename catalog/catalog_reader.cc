@@ -10,16 +10,18 @@
 #include <string>
 
 #include <date/tz.h>
-#include <toml++/toml.h>
 
 #include "catalog/calendar.h"
 #include "catalog/catalog.h"
+#include "toml_reader/toml_reader.h"
 
 namespace ledger::catalog {
 namespace {
 
-using base::Error;
 using base::ErrorCode;
+using toml_reader::Quoted;
+using toml_reader::Section;
+using toml_reader::Shown;
 
 constexpr std::array<std::string_view, 4> kPriorities = {"low", "normal", "high", "urgent"};
 constexpr std::array<AttributeType, 7> kAttributeTypes = {
@@ -57,30 +59,6 @@ bool IsAttributeCode(std::string_view code) {
   return true;
 }
 
-std::string Quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
-
-std::string Joined(std::initializer_list<std::string_view> names) {
-  std::string out;
-  for (std::string_view name : names) out += (out.empty() ? "" : ", ") + std::string(name);
-  return out;
-}
-
-// A value as a message shows it: strings quoted, anything else by its TOML
-// type ("integer", "array").
-std::string Shown(const toml::node& node) {
-  if (const auto* text = node.as_string()) return Quoted(text->get());
-  std::ostringstream out;
-  out << node.type();
-  return out.str();
-}
-
-// A TOML table being read, and how messages name it: "center",
-// "service 'bulk-trash'", "service 'bulk-trash': attribute 'items'".
-struct Section {
-  const toml::table& table;
-  std::string where;
-};
-
 struct Center {
   std::string name;
   std::string time_zone;
@@ -90,16 +68,11 @@ struct Center {
   std::set<int> holiday_days;
 };
 
-// Reads sections of the document and keeps the first problem. After a
-// failure reads go on and return defaults, so each section reads straight
-// through and Parse checks ok() once at the end.
-class CatalogReader {
+// Reads the catalog's sections (toml_reader::Reader keeps the first problem).
+class CatalogReader : public toml_reader::Reader {
  public:
-  explicit CatalogReader(std::string_view origin) : origin_(origin) {}
-  bool ok() const { return !error_.has_value(); }
-  const Error& error() const { return *error_; }
+  using Reader::Reader;
 
-  void RejectUnknownFields(const Section& s, std::initializer_list<std::string_view> known);
   Center ReadCenter(const Section& top);
   std::vector<Department> ReadDepartments(const Section& top);
   std::vector<Service> ReadServices(const Section& top, const std::vector<Department>& departments);
@@ -113,119 +86,8 @@ class CatalogReader {
   int SlaAmount(const Section& s, std::string_view field, int64_t max);
   ServiceAttribute ReadAttribute(Section s, const std::string& service_where);
 
-  // Reports at the field's line, or the table's when the field is absent.
-  void Fail(const Section& s, std::string_view field, const std::string& message);
-  void FailAt(const toml::node& at, const Section& s, std::string_view field,
-              const std::string& message);
-
-  const toml::node* Field(const Section& s, std::string_view field, bool required);
-  std::string String(const Section& s, std::string_view field, bool required);
-  bool Bool(const Section& s, std::string_view field, bool fallback);
-  const toml::table* Table(const Section& s, std::string_view field, bool required);
-  std::vector<const toml::table*> Tables(const Section& s, std::string_view field, bool required);
-  std::vector<std::string> Strings(const Section& s, std::string_view field);
   int Clock(const Section& s, std::string_view field);
-
-  std::string origin_;
-  std::optional<Error> error_;
 };
-
-void CatalogReader::FailAt(const toml::node& at, const Section& s, std::string_view field,
-                           const std::string& message) {
-  if (error_) return;
-  const auto line = std::max<toml::source_index>(at.source().begin.line, 1);
-  error_ = base::MakeError(ErrorCode::kInvalidArgument,
-                             origin_ + ":" + std::to_string(line) + ": " + s.where + ": field " +
-                                 Quoted(field) + ": " + message);
-}
-
-void CatalogReader::Fail(const Section& s, std::string_view field, const std::string& message) {
-  const toml::node* at = s.table.get(field);
-  FailAt(at ? *at : s.table, s, field, message);
-}
-
-void CatalogReader::RejectUnknownFields(const Section& s,
-                                        std::initializer_list<std::string_view> known) {
-  for (auto&& [key, node] : s.table) {
-    if (std::find(known.begin(), known.end(), key.str()) == known.end())
-      FailAt(node, s, key.str(), "unknown field (known: " + Joined(known) + ")");
-  }
-}
-
-const toml::node* CatalogReader::Field(const Section& s, std::string_view field, bool required) {
-  const toml::node* node = s.table.get(field);
-  if (!node && required) Fail(s, field, "is required");
-  return node;
-}
-
-std::string CatalogReader::String(const Section& s, std::string_view field, bool required) {
-  const toml::node* node = Field(s, field, required);
-  if (!node) return {};
-  const auto* text = node->as_string();
-  if (!text) {
-    Fail(s, field, "must be a string, got " + Shown(*node));
-    return {};
-  }
-  if (required && text->get().empty()) Fail(s, field, "must not be empty");
-  return text->get();
-}
-
-bool CatalogReader::Bool(const Section& s, std::string_view field, bool fallback) {
-  const toml::node* node = Field(s, field, false);
-  if (!node) return fallback;
-  const auto* flag = node->as_boolean();
-  if (!flag) {
-    Fail(s, field, "must be true or false, got " + Shown(*node));
-    return fallback;
-  }
-  return flag->get();
-}
-
-const toml::table* CatalogReader::Table(const Section& s, std::string_view field, bool required) {
-  const toml::node* node = Field(s, field, required);
-  if (!node) return nullptr;
-  const toml::table* table = node->as_table();
-  if (!table) Fail(s, field, "must be a table, got " + Shown(*node));
-  return table;
-}
-
-std::vector<const toml::table*> CatalogReader::Tables(const Section& s, std::string_view field,
-                                                      bool required) {
-  std::vector<const toml::table*> tables;
-  const toml::node* node = Field(s, field, required);
-  if (!node) return tables;
-  const toml::array* array = node->as_array();
-  if (array) {
-    for (const toml::node& element : *array) tables.push_back(element.as_table());
-  }
-  if (!array || std::find(tables.begin(), tables.end(), nullptr) != tables.end()) {
-    Fail(s, field, "must be an array of tables ([[" + std::string(field) + "]])");
-    return {};
-  }
-  if (required && tables.empty()) Fail(s, field, "must not be empty");
-  return tables;
-}
-
-std::vector<std::string> CatalogReader::Strings(const Section& s, std::string_view field) {
-  std::vector<std::string> strings;
-  const toml::node* node = Field(s, field, true);
-  if (!node) return strings;
-  const toml::array* array = node->as_array();
-  if (!array) {
-    Fail(s, field, "must be an array of strings, got " + Shown(*node));
-    return strings;
-  }
-  for (const toml::node& element : *array) {
-    const auto* text = element.as_string();
-    if (!text || text->get().empty()) {
-      FailAt(element, s, field, "elements must be non-empty strings, got " + Shown(element));
-      return {};
-    }
-    strings.push_back(text->get());
-  }
-  if (strings.empty()) Fail(s, field, "must not be empty");
-  return strings;
-}
 
 int CatalogReader::Clock(const Section& s, std::string_view field) {
   const std::string text = String(s, field, true);
@@ -424,19 +286,7 @@ void CatalogReader::ReadSla(const Section& s, SlaTarget& sla) {
 }
 
 int CatalogReader::SlaAmount(const Section& s, std::string_view field, int64_t max) {
-  const toml::node* node = Field(s, field, true);
-  const auto* integer = node ? node->as_integer() : nullptr;
-  if (!integer) {
-    if (node) Fail(s, field, "must be an integer, got " + Shown(*node));
-    return 0;
-  }
-  const int64_t amount = integer->get();
-  if (amount <= 0 || amount > max) {
-    Fail(s, field, "must be between 1 and " + std::to_string(max) + ", got " +
-                       std::to_string(amount));
-    return 0;
-  }
-  return static_cast<int>(amount);
+  return static_cast<int>(Integer(s, field, 1, max, true).value_or(0));
 }
 
 ServiceAttribute CatalogReader::ReadAttribute(Section s, const std::string& service_where) {
@@ -477,16 +327,10 @@ ServiceAttribute CatalogReader::ReadAttribute(Section s, const std::string& serv
 
 Result<std::shared_ptr<const Catalog>> Catalog::Parse(std::string_view toml_text,
                                                       std::string_view origin) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, origin);
-  } catch (const toml::parse_error& e) {
-    return base::MakeError(ErrorCode::kInvalidArgument,
-                             std::string(origin) + ":" + std::to_string(e.source().begin.line) +
-                                 ": " + std::string(e.description()));
-  }
+  auto root = toml_reader::Parse(toml_text, origin);
+  if (!root) return root.error();
   CatalogReader reader(origin);
-  const Section top{root, "catalog"};
+  const Section top{*root, "catalog"};
   reader.RejectUnknownFields(top, {"center", "departments", "services"});
   Center center = reader.ReadCenter(top);
   std::vector<Department> departments = reader.ReadDepartments(top);

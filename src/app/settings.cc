@@ -1,171 +1,101 @@
 #include "src/app/settings.h"
 
-#include <algorithm>
-#include <set>
-#include <string_view>
-
-#include <toml++/toml.h>
+#include "toml_reader/toml_reader.h"
 
 namespace ledger::app {
 namespace {
 
-using base::ErrorCode;
-using base::MakeError;
+using toml_reader::Section;
 
-// Reads optional keys of one table, keeping the first error. A key the
-// table holds that no call asked for is an error too (CheckUnknown): a
-// mistyped setting must not be silently ignored.
-class TableReader {
+// Reads the settings tables: a key that is absent keeps its default.
+class SettingsReader : public toml_reader::Reader {
  public:
-  TableReader(const toml::table& root, std::string origin, const char* table)
-      : origin_(std::move(origin)), prefix_(table) {
-    if (auto* t = root[table].as_table()) table_ = t;
-  }
+  using Reader::Reader;
 
+  // The table `name` of the document, or an empty one.
+  Section Table(const Section& top, const char* name) {
+    static const toml::table kEmpty;
+    const toml::table* table = Reader::Table(top, name, false);
+    return {table ? *table : kEmpty, name};
+  }
   template <typename T>
-  void Integer(const char* key, T& out, int64_t min, int64_t max) {
-    const toml::node* n = Node(key);
-    if (!n) return;
-    auto v = n->value<int64_t>();
-    if (!v || *v < min || *v > max)
-      return Fail(*n, key, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
-    out = static_cast<T>(*v);
+  void Integer(const Section& s, const char* key, T& out, int64_t min, int64_t max) {
+    if (auto v = Reader::Integer(s, key, min, max, false)) out = static_cast<T>(*v);
   }
-
   enum class Empty { kRefused, kAllowed };
-  void String(const char* key, std::string& out, Empty empty = Empty::kRefused) {
-    const toml::node* n = Node(key);
-    if (!n) return;
-    auto v = n->value<std::string>();
-    if (!v) return Fail(*n, key, "must be a string");
-    if (v->empty() && empty == Empty::kRefused) return Fail(*n, key, "must be a non-empty string");
-    out = *v;
+  void String(const Section& s, const char* key, std::string& out, Empty empty = Empty::kRefused) {
+    if (Field(s, key, false)) out = Reader::String(s, key, empty == Empty::kRefused);
   }
-
-  // After every read: each key of the table that was not read is unknown.
-  void CheckUnknown() {
-    if (!table_) return;
-    for (auto&& [key, node] : *table_)
-      if (!read_.count(std::string(key.str()))) Fail(node, key.str(), "unknown setting");
-  }
-
-  std::optional<base::Error> error;
-
- private:
-  const toml::node* Node(const char* key) {
-    read_.insert(key);
-    return table_ ? table_->get(key) : nullptr;
-  }
-  void Fail(const toml::node& n, std::string_view key, const std::string& why) {
-    if (!error)
-      error = base::Error{ErrorCode::kInvalidArgument,
-                            origin_ + ":" + std::to_string(n.source().begin.line) + ": " + prefix_ +
-                                "." + std::string(key) + ": " + why};
-  }
-  std::string origin_;
-  std::string prefix_;
-  const toml::table* table_ = nullptr;
-  std::set<std::string> read_;
 };
-
-// The top-level tables a settings file may have.
-constexpr std::string_view kTables[] = {"server", "storage", "log", "kafka", "projections",
-                                        "catalog", "commands", "api_keys"};
-
-base::Status CheckTopLevel(const toml::table& root, const std::string& path) {
-  for (auto&& [key, node] : root) {
-    bool known = std::find(std::begin(kTables), std::end(kTables), key.str()) != std::end(kTables);
-    bool shaped = key.str() == "api_keys" ? node.is_array() : node.is_table();
-    if (known && shaped) continue;
-    return MakeError(ErrorCode::kInvalidArgument,
-                     path + ":" + std::to_string(node.source().begin.line) + ": " + std::string(key.str()) +
-                         (known ? (key.str() == "api_keys" ? ": must be an array of tables ([[api_keys]])"
-                                                           : ": must be a table")
-                                : ": unknown setting"));
-  }
-  return {};
-}
-
-base::Status CheckBackend(const std::string& backend) {
-  if (backend == "embedded" || backend == "kafka") return {};
-  return MakeError(ErrorCode::kInvalidArgument,
-                   "log.backend: '" + backend + "' is not a log backend (use \"embedded\" or \"kafka\")");
-}
 
 }  // namespace
 
 base::Result<Settings> LoadSettings(const std::string& path) {
-  toml::table root;
-  try {
-    root = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    if (e.source().begin.line == 0)
-      return MakeError(ErrorCode::kIo, "cannot read settings file " + path + ": " + std::string(e.description()));
-    return MakeError(ErrorCode::kInvalidArgument, path + ":" + std::to_string(e.source().begin.line) +
-                                                      ": " + std::string(e.description()));
-  }
-  if (auto shaped = CheckTopLevel(root, path); !shaped) return shaped.error();
+  auto root = toml_reader::ParseFile(path);
+  if (!root) return root.error();
+  SettingsReader r(path);
+  const Section top{*root, "settings"};
+  r.RejectUnknownFields(top, {"server", "storage", "log", "kafka", "projections", "catalog", "commands",
+                              "api_keys"});
   Settings s;
   int64_t read_timeout = s.server.read_timeout.count(), handler_timeout = s.server.handler_timeout.count();
-  TableReader server(root, path, "server");
-  server.String("host", s.server.host);
-  server.Integer("port", s.server.port, 0, 65535);
-  server.Integer("threads", s.server.threads, 1, 64);
-  server.Integer("max_connections", s.server.max_connections, 1, 1'000'000);
-  server.Integer("body_limit_bytes", s.server.body_limit_bytes, 1024, 64 << 20);
-  server.Integer("header_limit_bytes", s.server.header_limit_bytes, 1024, 1 << 20);
-  server.Integer("read_timeout_seconds", read_timeout, 1, 3600);
-  server.Integer("handler_timeout_seconds", handler_timeout, 1, 3600);
-  server.Integer("max_json_depth", s.max_json_depth, 2, 256);
-  TableReader storage(root, path, "storage");
-  storage.String("data_dir", s.data_dir);
-  TableReader log(root, path, "log");
-  log.String("backend", s.log_backend);
-  log.Integer("max_group_events", s.max_group_events, 1, 1 << 20);
-  TableReader kafka(root, path, "kafka");
-  kafka.String("brokers", s.kafka.brokers);
-  kafka.Integer("requests_partitions", s.kafka.requests_partitions, 6, 10'000);
-  kafka.Integer("contacts_partitions", s.kafka.contacts_partitions, 1, 10'000);
-  kafka.Integer("department_partitions", s.kafka.department_partitions, 1, 10'000);
-  kafka.Integer("replication_factor", s.kafka.replication_factor, 1, 32);
-  kafka.Integer("produce_timeout_ms", s.kafka.produce_timeout_ms, 100, 600'000);
-  kafka.Integer("broker_timeout_ms", s.kafka.broker_timeout_ms, 100, 600'000);
-  kafka.String("topic_prefix", s.kafka.topic_prefix, TableReader::Empty::kAllowed);
-  TableReader projections(root, path, "projections");
-  projections.Integer("batch_events", s.projection_batch_events, 1, 1 << 20);
-  TableReader catalog(root, path, "catalog");
-  catalog.String("path", s.catalog_path);
-  TableReader commands(root, path, "commands");
-  commands.Integer("idempotency_window_seconds", s.idempotency_window_seconds, 1, 30 * 24 * 3600);
-  commands.Integer("max_waiting", s.max_waiting_commands, 1, 1'000'000);
-  for (TableReader* r : {&server, &storage, &log, &kafka, &projections, &catalog, &commands}) {
-    r->CheckUnknown();
-    if (r->error) return *r->error;
+  const Section server = r.Table(top, "server");
+  r.RejectUnknownFields(server, {"host", "port", "threads", "max_connections", "body_limit_bytes",
+                                 "header_limit_bytes", "read_timeout_seconds", "handler_timeout_seconds",
+                                 "max_json_depth"});
+  r.String(server, "host", s.server.host);
+  r.Integer(server, "port", s.server.port, 0, 65535);
+  r.Integer(server, "threads", s.server.threads, 1, 64);
+  r.Integer(server, "max_connections", s.server.max_connections, 1, 1'000'000);
+  r.Integer(server, "body_limit_bytes", s.server.body_limit_bytes, 1024, 64 << 20);
+  r.Integer(server, "header_limit_bytes", s.server.header_limit_bytes, 1024, 1 << 20);
+  r.Integer(server, "read_timeout_seconds", read_timeout, 1, 3600);
+  r.Integer(server, "handler_timeout_seconds", handler_timeout, 1, 3600);
+  r.Integer(server, "max_json_depth", s.max_json_depth, 2, 256);
+  const Section storage = r.Table(top, "storage");
+  r.RejectUnknownFields(storage, {"data_dir"});
+  r.String(storage, "data_dir", s.data_dir);
+  const Section log = r.Table(top, "log");
+  r.RejectUnknownFields(log, {"backend", "max_group_events"});
+  r.String(log, "backend", s.log_backend);
+  if (r.ok() && s.log_backend != "embedded" && s.log_backend != "kafka")
+    r.Fail(log, "backend", toml_reader::Quoted(s.log_backend) + " is not a log backend (use \"embedded\" or \"kafka\")");
+  r.Integer(log, "max_group_events", s.max_group_events, 1, 1 << 20);
+  const Section kafka = r.Table(top, "kafka");
+  r.RejectUnknownFields(kafka, {"brokers", "requests_partitions", "contacts_partitions", "department_partitions",
+                                "replication_factor", "produce_timeout_ms", "broker_timeout_ms", "topic_prefix"});
+  r.String(kafka, "brokers", s.kafka.brokers);
+  r.Integer(kafka, "requests_partitions", s.kafka.requests_partitions, 6, 10'000);
+  r.Integer(kafka, "contacts_partitions", s.kafka.contacts_partitions, 1, 10'000);
+  r.Integer(kafka, "department_partitions", s.kafka.department_partitions, 1, 10'000);
+  r.Integer(kafka, "replication_factor", s.kafka.replication_factor, 1, 32);
+  r.Integer(kafka, "produce_timeout_ms", s.kafka.produce_timeout_ms, 100, 600'000);
+  r.Integer(kafka, "broker_timeout_ms", s.kafka.broker_timeout_ms, 100, 600'000);
+  r.String(kafka, "topic_prefix", s.kafka.topic_prefix, SettingsReader::Empty::kAllowed);
+  const Section projections = r.Table(top, "projections");
+  r.RejectUnknownFields(projections, {"batch_events"});
+  r.Integer(projections, "batch_events", s.projection_batch_events, 1, 1 << 20);
+  const Section catalog = r.Table(top, "catalog");
+  r.RejectUnknownFields(catalog, {"path"});
+  r.String(catalog, "path", s.catalog_path);
+  const Section commands = r.Table(top, "commands");
+  r.RejectUnknownFields(commands, {"idempotency_window_seconds", "max_waiting"});
+  r.Integer(commands, "idempotency_window_seconds", s.idempotency_window_seconds, 1, 30 * 24 * 3600);
+  r.Integer(commands, "max_waiting", s.max_waiting_commands, 1, 1'000'000);
+  int ordinal = 0;
+  for (const toml::table* table : r.Tables(top, "api_keys", false)) {
+    const Section k{*table, "api_keys #" + std::to_string(++ordinal)};
+    r.RejectUnknownFields(k, {"key", "name", "role"});
+    http::ApiKey key;
+    key.key = r.Reader::String(k, "key", true);
+    if (r.ok() && key.key.size() < 16) r.Fail(k, "key", "must have 16 characters or more");
+    key.name = r.Reader::String(k, "name", true);
+    key.role = r.Reader::String(k, "role", true);
+    s.api_keys.push_back(std::move(key));
   }
+  if (!r.ok()) return r.error();
   s.server.read_timeout = std::chrono::seconds(read_timeout);
   s.server.handler_timeout = std::chrono::seconds(handler_timeout);
-  if (auto valid = CheckBackend(s.log_backend); !valid) return MakeError(valid.error().code, path + ": " + valid.error().message);
-  if (auto* keys = root["api_keys"].as_array()) {
-    for (auto& node : *keys) {
-      auto* t = node.as_table();
-      http::ApiKey key;
-      if (t) {
-        for (auto&& [name, value] : *t)
-          if (name.str() != "key" && name.str() != "name" && name.str() != "role")
-            return MakeError(ErrorCode::kInvalidArgument,
-                             path + ":" + std::to_string(value.source().begin.line) + ": api_keys." +
-                                 std::string(name.str()) + ": unknown setting");
-        key.key = (*t)["key"].value_or(std::string());
-        key.name = (*t)["name"].value_or(std::string());
-        key.role = (*t)["role"].value_or(std::string());
-      }
-      if (key.key.size() < 16 || key.name.empty() || key.role.empty())
-        return MakeError(ErrorCode::kInvalidArgument,
-                         path + ":" + std::to_string(node.source().begin.line) +
-                             ": api_keys: each key needs key (16+ characters), name and role");
-      s.api_keys.push_back(std::move(key));
-    }
-  }
   return s;
 }
 

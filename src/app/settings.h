@@ -42,8 +42,9 @@ struct Settings {
   std::string state_dir() const { return data_dir + "/state"; }
 };
 
-// Reads `path`. kIo if unreadable, kInvalidArgument naming line and key
-// for a bad value ("ledger.toml:4: server.port: must be an integer from 0 to 65535").
+// Reads `path`. kIo if unreadable, kInvalidArgument naming line, table and
+// key of an unknown key or a bad value
+// ("ledger.toml:4: server: field 'port': must be between 0 and 65535, got 70000").
 base::Result<Settings> LoadSettings(const std::string& path);
 
 }  // namespace ledger::app
