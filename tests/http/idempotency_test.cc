@@ -67,8 +67,8 @@ TEST_P(Idempotency, ARepeatAnswersTheOriginalAndAppendsNothingOnEveryPost) {
     EXPECT_EQ(EventIds(command_again), EventIds(command));
     // On Kafka a restart adds transaction markers, never events: after it,
     // count what this run appended.
-    if (round == 0) EXPECT_EQ(EventsAppended(client), end) << "a repeat appended";
-    if (round == 1) EXPECT_NE(client.Get("/metrics").body.find("\nledger_events_appended_total 0\n"), std::string::npos);
+    if (round == 0) { EXPECT_EQ(EventsAppended(client), end) << "a repeat appended"; }
+    if (round == 1) { EXPECT_NE(client.Get("/metrics").body.find("\nledger_events_appended_total 0\n"), std::string::npos); }
     EXPECT_EQ(client.Get("/v1/requests?limit=500").Json()["requests"].size(), 2u);
     ledger.Restart();
   }
@@ -130,7 +130,7 @@ TEST_P(Idempotency, ConcurrentRepeatsCreateExactlyOneRequest) {
     auto client = ledger.Client();
     auto after = PostWithKey(client, "/v1/requests", PotholeRequest(), key);
     EXPECT_EQ(after.status, 201);
-    if (!ids.empty()) EXPECT_EQ(after.Json()["request"]["id"], *ids.begin());
+    if (!ids.empty()) { EXPECT_EQ(after.Json()["request"]["id"], *ids.begin()); }
   }
   EXPECT_EQ(violations, 0) << "rounds with other than exactly one new request";
   auto client = ledger.Client();

@@ -44,7 +44,7 @@ void ExpectWellFormed(const std::string& text) {
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(text.back(), '\n');
   for (const auto& line : Lines(text))
-    if (line.rfind('#', 0) != 0) EXPECT_TRUE(WellFormedSample(line)) << line;
+    if (line.rfind('#', 0) != 0) { EXPECT_TRUE(WellFormedSample(line)) << line; }
 }
 
 TEST(HttpMetrics, MethodsOutsideTheFixedSetCountAsOther) {

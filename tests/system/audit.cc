@@ -107,9 +107,11 @@ void ExpectLogHoldsAcknowledged(const LogContents& log, const std::vector<AckedE
     for (size_t i = 0; i < events.size(); ++i) {
       std::string where = tp.topic + "[" + std::to_string(tp.partition) + "]";
       uint64_t offset = events[i]["position"]["offset"];
-      if (dense) EXPECT_EQ(offset, i) << where << ": offsets are not dense";
-      if (i > 0) EXPECT_GT(offset, events[i - 1]["position"]["offset"].get<uint64_t>())
+      if (dense) { EXPECT_EQ(offset, i) << where << ": offsets are not dense"; }
+      if (i > 0) {
+        EXPECT_GT(offset, events[i - 1]["position"]["offset"].get<uint64_t>())
           << where << ": offsets do not increase";
+      }
       at[tp][offset] = &events[i];
       EXPECT_TRUE(ids.insert(events[i]["id"].get<std::string>()).second)
           << "event " << events[i]["id"] << " is in the log twice";
@@ -154,9 +156,10 @@ void ExpectApiMatchesLog(HttpClient& client, const LogContents& log, const Ackno
   }
   for (const auto& [id, stream] : streams) {
     auto contact = stream.front()["data"].find("contact_id");
-    if (contact != stream.front()["data"].end())
+    if (contact != stream.front()["data"].end()) {
       EXPECT_TRUE(logged_contacts[id].count(*contact))
           << id << " was created by contact " << *contact << ", which is not in the log";
+    }
   }
   std::set<std::string> listed = ListedRequests(client);
   for (const auto& id : logged_requests)
