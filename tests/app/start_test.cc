@@ -4,12 +4,13 @@
 // everything behind them is projected and served.
 #include <gtest/gtest.h>
 
-#include <rocksdb/db.h>
 
 #include <filesystem>
 #include <regex>
 
 #include "log/embedded/log_format.h"
+#include "tests/projections/store_helpers.h"
+#include "tests/support/raw_rocksdb.h"
 #include "tests/support/test_ledger.h"
 
 namespace ledger::testing {
@@ -21,20 +22,7 @@ using nlohmann::json;
 // embedded log's RocksDB, past every check of the ledger's.
 void PutLogRecord(const std::string& log_dir, const std::string& topic, uint64_t offset,
                   const std::string& bytes) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  std::vector<std::string> names;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), log_dir, &names).ok());
-  for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), log_dir, families, &handles, &db).ok());
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == log::kEventsFamily) {
-      EXPECT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], log::EventKey(topic, offset), bytes).ok());
-    }
-  }
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  delete db;
+  PutInColumn(log_dir, log::kEventsFamily, log::EventKey(topic, offset), bytes);
 }
 
 // An event of request `id` sealed onto `prevhash` at `sequence`, as a buggy
@@ -164,22 +152,6 @@ TEST(LedgerStart, ProjectionsAheadOfTheLogStopTheStartNamingLedgerReplay) {
   EXPECT_EQ(client.Post("/v1/requests", PotholeRequest()).status, 201);
 }
 
-// Sets `key` of the state store's meta column to `value`, straight in RocksDB.
-void PutStateMeta(const std::string& state_dir, const std::string& key, const std::string& value) {
-  std::vector<std::string> names;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), state_dir, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), state_dir, families, &handles, &db).ok());
-  for (size_t i = 0; i < names.size(); ++i)
-    if (names[i] == "meta") {
-      EXPECT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], key, value).ok());
-    }
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  delete db;
-}
 
 // A state directory an older ledger wrote (schema version 1) stops the
 // start naming `ledger replay`, and that replay rebuilds it, on both logs.
@@ -193,7 +165,7 @@ TEST(LedgerStart, AnOlderStateSchemaStopsTheStartAndLedgerReplayRebuildsIt) {
       LedgerUnderTest ledger(settings);
       id = ledger.Client().Post("/v1/requests", PotholeRequest()).Json()["request"]["id"];
     }
-    PutStateMeta(settings.state_dir(), "schema_version", "1");
+    projections::fixtures::PutStateMeta(settings.state_dir(), projections::layout::kSchemaVersionKey, "1");
     auto refused = app::Ledger::Start(settings);
     ASSERT_FALSE(refused.ok());
     EXPECT_NE(refused.error().message.find("ledger replay"), std::string::npos) << refused.error().message;

@@ -1,7 +1,6 @@
 #include "projections/state_store.h"
 
 #include <gtest/gtest.h>
-#include <rocksdb/db.h>
 
 
 #include "projections/state_layout.h"
@@ -280,20 +279,7 @@ TEST(StateStore, AnotherSchemaVersionIsRefusedNamingLedgerReplay) {
   TempDir dir;
   std::string path = dir.Sub("state");
   ASSERT_TRUE(StateStore::Open(path, OpenMode::kReadWrite).ok());
-  {
-    std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &db).ok());
-    for (size_t i = 0; i < names.size(); ++i)
-      if (names[i] == layout::ColumnName(layout::Column::kMeta))
-        EXPECT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], layout::kSchemaVersionKey, "1").ok());
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-    delete db;
-  }
+  fixtures::PutStateMeta(path, layout::kSchemaVersionKey, "1");
   auto refused = StateStore::Open(path, OpenMode::kReadWrite);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, base::ErrorCode::kCorruption);

@@ -6,11 +6,20 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "projections/state_layout.h"
 #include "projections/state_store.h"
+#include "tests/support/raw_rocksdb.h"
 
 namespace ledger::projections::fixtures {
+
+// Sets `key` of the meta column of the closed state store at `state_dir`
+// to `value`, straight in RocksDB (what an older or damaged store holds).
+inline void PutStateMeta(const std::string& state_dir, std::string_view key, std::string_view value) {
+  ledger::testing::PutInColumn(state_dir, layout::ColumnName(layout::Column::kMeta), key, value);
+}
 
 inline std::unique_ptr<StateStore> OpenStore(const std::string& path,
                                              OpenMode mode = OpenMode::kReadWrite) {

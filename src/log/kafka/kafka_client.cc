@@ -101,6 +101,21 @@ base::Result<AdminEvent> AwaitAdmin(rd_kafka_t* rk, rd_kafka_admin_op_t op, std:
   return event;
 }
 
+// The first topic of an admin answer that failed with other than
+// `tolerated` (the topic already is as asked: created, or gone); `doing`
+// names the operation ("creating", "deleting"). The broker's own text when it gives one.
+base::Status FirstTopicFailure(const rd_kafka_topic_result_t** results, size_t count,
+                               rd_kafka_resp_err_t tolerated, const char* doing) {
+  for (size_t i = 0; i < count; ++i) {
+    rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
+    if (!err || err == tolerated) continue;
+    const char* why = rd_kafka_topic_result_error_string(results[i]);
+    return MakeError(ErrorCode::kUnavailable, std::string(doing) + " topic " + rd_kafka_topic_result_name(results[i]) +
+                                                  ": " + (why ? why : KafkaErrorText(err)));
+  }
+  return {};
+}
+
 }  // namespace
 
 base::Status CreateMissingTopics(rd_kafka_t* rk, const std::vector<KafkaTopicSpec>& topics,
@@ -125,19 +140,10 @@ base::Status CreateMissingTopics(rd_kafka_t* rk, const std::vector<KafkaTopicSpe
                             rd_kafka_CreateTopics(rk, requests.data(), requests.size(), options, queue);
                           });
   if (!event) return event.error();
-  const rd_kafka_CreateTopics_result_t* result = rd_kafka_event_CreateTopics_result(event->get());
   size_t count = 0;
-  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
-  for (size_t i = 0; i < count; ++i) {
-    rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
-    if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-      const char* why = rd_kafka_topic_result_error_string(results[i]);
-      return MakeError(ErrorCode::kUnavailable, std::string("creating topic ") +
-                                                    rd_kafka_topic_result_name(results[i]) + ": " +
-                                                    (why ? why : KafkaErrorText(err)));
-    }
-  }
-  return {};
+  const rd_kafka_topic_result_t** results =
+      rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event->get()), &count);
+  return FirstTopicFailure(results, count, RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS, "creating");
 }
 
 base::Result<size_t> DeleteTopicsNamed(rd_kafka_t* rk, const std::string& prefix,
@@ -159,16 +165,12 @@ base::Result<size_t> DeleteTopicsNamed(rd_kafka_t* rk, const std::string& prefix
                             rd_kafka_DeleteTopics(rk, requests.data(), requests.size(), options, queue);
                           });
   if (!event) return event.error();
-  const rd_kafka_DeleteTopics_result_t* result = rd_kafka_event_DeleteTopics_result(event->get());
   size_t count = 0;
-  const rd_kafka_topic_result_t** results = rd_kafka_DeleteTopics_result_topics(result, &count);
-  for (size_t i = 0; i < count; ++i) {
-    rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
-    if (err && err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
-      return MakeError(ErrorCode::kUnavailable, std::string("deleting topic ") +
-                                                    rd_kafka_topic_result_name(results[i]) + ": " +
-                                                    KafkaErrorText(err));
-  }
+  const rd_kafka_topic_result_t** results =
+      rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event->get()), &count);
+  if (auto failed = FirstTopicFailure(results, count, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, "deleting");
+      !failed)
+    return failed.error();
   return requests.size();
 }
 
