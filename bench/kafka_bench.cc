@@ -15,6 +15,9 @@
 //                  replay folds the same state as from the embedded log).
 //   read           reads every event of the prefix's topics from offset 0
 //                  (what produce measures second, alone: for profiling).
+//   ceiling        the same messages through librdkafka alone, with and
+//                  without transactions (bench/kafka_ceiling.h): what the
+//                  broker allows, to read produce against.
 //   delete-topics  deletes every topic named with the prefix.
 //
 // The bench is the only writer of its topics, so it answers the log's
@@ -29,6 +32,7 @@
 #include <CLI/CLI.hpp>
 
 #include "bench/append_window.h"
+#include "bench/kafka_ceiling.h"
 #include "bench/traffic.h"
 #include "events/event_types.h"
 #include "src/app/settings.h"
@@ -50,6 +54,7 @@ struct Options {
   size_t batch = 1;        // records per Append call
   size_t in_flight = 64;   // Append calls outstanding
   size_t read_batch = 32768;  // events per Read, as `ledger replay` reads
+  int seconds = 10;           // ceiling: per way
 };
 
 int Fail(const std::string& message, int status = 1) {
@@ -231,6 +236,25 @@ int Seed(const app::Settings& s, const catalog::Catalog& catalog, const Options&
   return 0;
 }
 
+// The ceiling's messages: the produce bench's first events, sealed as the log seals them.
+int Ceiling(const app::Settings& s, const catalog::Catalog& catalog, const Options& o) {
+  bench::Traffic traffic(catalog, {.seed = o.seed});
+  std::vector<events::BinaryMessage> messages;
+  for (int i = 0; i < 4096; ++i) {
+    events::Event event = traffic.NextEvent().event;
+    auto sealed = events::SealToBinaryMessage(event, "");
+    if (!sealed) return Fail(sealed.error().message);
+    messages.push_back(std::move(*sealed));
+  }
+  return bench::RunCeiling({.brokers = s.kafka.brokers,
+                            .topic = s.kafka.topic_prefix + "ceiling",
+                            .transactional_id = s.kafka.topic_prefix + "ceiling",
+                            .partitions = s.kafka.requests_partitions,
+                            .in_flight = o.in_flight,
+                            .duration = std::chrono::seconds(o.seconds)},
+                           messages);
+}
+
 int DeleteTopics(const app::Settings& s) {
   auto client = log::NewKafkaClient(RD_KAFKA_PRODUCER, {{"bootstrap.servers", s.kafka.brokers}}, {});
   if (!client) return Fail(client.error().message);
@@ -253,7 +277,11 @@ int main(int argc, char** argv) {
   auto* produce = app.add_subcommand("produce", "append N events with W appends in flight, then read them back");
   auto* seed = app.add_subcommand("seed", "write N events in large appends (for ledger replay)");
   auto* read = app.add_subcommand("read", "read every event of the prefix's topics from offset 0");
+  auto* ceiling = app.add_subcommand("ceiling", "the same messages through librdkafka alone, with and without transactions");
   auto* remove = app.add_subcommand("delete-topics", "delete every topic named with the prefix");
+  ceiling->add_option("--in-flight", o.in_flight, "messages in flight (and per transaction)")
+      ->capture_default_str()->check(CLI::Range(1, 4096));
+  ceiling->add_option("--seconds", o.seconds, "seconds per way")->capture_default_str()->check(CLI::Range(1, 600));
   for (auto* cmd : {produce, seed}) {
     cmd->add_option("-n,--events", o.events, "events to append")->capture_default_str();
     cmd->add_option("-s,--seed", o.seed, "traffic seed")->capture_default_str();
@@ -277,5 +305,6 @@ int main(int argc, char** argv) {
   if (*read) return ReadBack(*settings, o.read_batch, 0);
   auto catalog = catalog::Catalog::Load(o.catalog);
   if (!catalog.ok()) return Fail(catalog.error().message, 2);
+  if (*ceiling) return Ceiling(*settings, **catalog, o);
   return *produce ? Produce(*settings, **catalog, o) : Seed(*settings, **catalog, o);
 }
