@@ -34,10 +34,11 @@ Router::Match Router::Find(HttpRequest& request) const {
     for (size_t i = 0; i < parts.size() && same; ++i)
       same = IsParam(r.segments[i]) ? !parts[i].empty() : r.segments[i] == parts[i];
     if (!same) continue;
-    if (r.method != request.method) {
+    if (r.method != request.method && !(r.method == "GET" && request.method == "HEAD")) {
       match.status = 405;
       match.route = r.pattern;
       match.allow += (match.allow.empty() ? "" : ", ") + r.method;
+      if (r.method == "GET") match.allow += ", HEAD";
       continue;
     }
     for (size_t i = 0; i < parts.size(); ++i)

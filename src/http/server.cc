@@ -73,6 +73,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void DoRead() {
+    answering_head_ = false;
     parser_.emplace();
     parser_->body_limit(options_.body_limit_bytes);
     // Beast's own limit has no exact edge (it depends on how the bytes
@@ -90,6 +91,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnHeader(beast::error_code ec) {
     if (ec) return OnReadError(ec);
     head_ = HeadOf(parser_->get());
+    answering_head_ = parser_->get().method() == bhttp::verb::head;
     if (admit_) {
       if (auto refused = admit_(head_)) {
         version_ = parser_->get().version();
@@ -185,6 +187,9 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.body() = std::move(response.body);
     res_.keep_alive(keep_alive_);
     res_.prepare_payload();
+    // An answer to HEAD is the GET's without its content (RFC 9110 9.3.2):
+    // Content-Length says what GET would send, and no body follows.
+    if (answering_head_) res_.body().clear();
     stream_.expires_after(options_.read_timeout);
     bhttp::async_write(stream_, res_, [self = shared_from_this(), dispatched](beast::error_code ec, size_t) {
       if (dispatched) --self->shared_.unanswered;
@@ -238,6 +243,7 @@ class Session : public std::enable_shared_from_this<Session> {
   SharedState& shared_;
   bool counted_;  // holds one of shared_.connections
   bool keep_alive_ = true;
+  bool answering_head_ = false;  // the request being answered is a HEAD
   unsigned version_ = 11;
   uint64_t generation_ = 0;
   bool answered_ = true;

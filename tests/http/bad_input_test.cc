@@ -2,6 +2,7 @@
 // error that says what is wrong, and nothing appended to the log.
 #include <gtest/gtest.h>
 
+#include <regex>
 
 #include "tests/support/test_ledger.h"
 
@@ -256,14 +257,64 @@ TEST_P(BadInput, UnknownMethodsGetJsonAndAllowAndTheConnectionStaysOpen) {
     auto reply = client.Send(method, "/v1/requests/" + id, "");
     EXPECT_EQ(reply.status, 405) << reply.body;
     EXPECT_EQ(reply.Json()["error"]["code"], "method_not_allowed") << reply.body;
-    EXPECT_EQ(reply.headers["allow"], "GET");
+    EXPECT_EQ(reply.headers["allow"], "GET, HEAD");
     EXPECT_NE(reply.headers["connection"], "close");
     auto list = client.Send(method, "/v1/requests", "");
     EXPECT_EQ(list.status, 405) << list.body;
-    EXPECT_EQ(list.headers["allow"], "POST, GET");
+    EXPECT_EQ(list.headers["allow"], "POST, GET, HEAD");
     EXPECT_EQ(client.Send(method, "/v1/nowhere", "").Json()["error"]["code"], "not_found");
     EXPECT_EQ(client.Get("/v1/requests/" + id).status, 200);
   }
+}
+
+// Splits pipelined answers: each one's head (up to its blank line) and the
+// bytes its Content-Length frames after it, in order.
+struct FramedAnswer {
+  std::string head;
+  size_t content_length = 0;
+};
+std::vector<FramedAnswer> SplitAnswers(const std::string& bytes, const std::vector<bool>& heads) {
+  std::vector<FramedAnswer> out;
+  size_t at = 0;
+  for (bool head_request : heads) {
+    size_t end = bytes.find("\r\n\r\n", at);
+    if (end == std::string::npos) break;
+    FramedAnswer a{bytes.substr(at, end + 4 - at)};
+    std::smatch m;
+    if (std::regex_search(a.head, m, std::regex("\r\n[Cc]ontent-[Ll]ength: (\\d+)\r\n")))
+      a.content_length = std::stoul(m[1]);
+    at = end + 4 + (head_request ? 0 : a.content_length);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+// HEAD answers what GET would, without content (RFC 9110 9.3.2), and a
+// keep-alive connection goes on with the next request's answer right after.
+TEST_P(BadInput, HeadAnswersLikeGetWithoutContent) {
+  LedgerUnderTest ledger(GetParam());
+  auto client = ledger.Client();
+  std::string id = client.Post("/v1/requests", PotholeRequest()).Json()["request"]["id"];
+  auto get = client.Get("/v1/requests/" + id);
+  ASSERT_EQ(get.status, 200);
+  auto request = [&](const std::string& method, const std::string& target, bool last = false) {
+    return method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + kTestKey +
+           "\r\n" + (last ? "Connection: close\r\n" : "") + "\r\n";
+  };
+  std::string bytes = client.Exchange(request("HEAD", "/v1/requests/" + id) + request("HEAD", "/v1/contacts") +
+                                      request("HEAD", "/v1/dragons") + request("GET", "/healthz", true));
+  auto answers = SplitAnswers(bytes, {true, true, true, false});
+  ASSERT_EQ(answers.size(), 4u) << bytes;
+  EXPECT_EQ(answers[0].head.rfind("HTTP/1.1 200 ", 0), 0u) << answers[0].head;
+  EXPECT_EQ(answers[0].content_length, get.body.size());
+  EXPECT_EQ(answers[1].head.rfind("HTTP/1.1 405 ", 0), 0u) << answers[1].head;
+  EXPECT_NE(answers[1].head.find("\r\nAllow: POST\r\n"), std::string::npos) << answers[1].head;
+  EXPECT_EQ(answers[2].head.rfind("HTTP/1.1 404 ", 0), 0u) << answers[2].head;
+  // Every answer starts where the one before ended: no body after a HEAD's head.
+  EXPECT_EQ(answers[3].head.rfind("HTTP/1.1 200 ", 0), 0u) << bytes;
+  size_t framed = 0;
+  for (const auto& a : answers) framed += a.head.size();
+  EXPECT_EQ(bytes.size(), framed + answers[3].content_length) << bytes;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BadInput, ::testing::Values(Backend::kEmbedded, Backend::kKafka),

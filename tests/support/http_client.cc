@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 
 #include <boost/asio.hpp>
@@ -117,6 +118,22 @@ HttpReply HttpClient::SendRaw(const std::string& bytes) {
   bhttp::read(c.stream, c.buffer, parser, ec);
   if (ec) return {};
   return ToReply(parser.release());
+}
+
+std::string HttpClient::Exchange(const std::string& bytes) {
+  Connection c;
+  beast::error_code ec;
+  c.stream.expires_after(std::chrono::seconds(30));
+  c.stream.connect(tcp::endpoint(net::ip::make_address(host_), port_), ec);
+  if (ec) return {};
+  net::write(c.stream, net::buffer(bytes), ec);
+  std::string received;
+  std::array<char, 4096> chunk;
+  while (!ec) {
+    size_t n = c.stream.read_some(net::buffer(chunk), ec);
+    received.append(chunk.data(), n);
+  }
+  return received;
 }
 
 }  // namespace ledger::testing

@@ -32,6 +32,10 @@ class HttpClient {
                  const std::map<std::string, std::string>& headers = {}, bool with_key = true);
   // Writes raw bytes and reads one response (for malformed HTTP).
   HttpReply SendRaw(const std::string& bytes);
+  // Writes raw bytes on a new connection and returns every byte the server
+  // sends until it closes the connection (within 30 s): for pipelined
+  // requests and answers whose framing is the point.
+  std::string Exchange(const std::string& bytes);
 
  private:
   struct Connection;
