@@ -106,14 +106,18 @@ HttpReply HttpClient::Post(const std::string& target, const nlohmann::json& body
   return Send("POST", target, body.dump());
 }
 
-HttpReply HttpClient::SendRaw(const std::string& bytes) {
-  Connection c;
+bool HttpClient::WriteOnNewConnection(Connection& c, const std::string& bytes) const {
   beast::error_code ec;
   c.stream.expires_after(std::chrono::seconds(30));
   c.stream.connect(tcp::endpoint(net::ip::make_address(host_), port_), ec);
-  if (ec) return {};
-  net::write(c.stream, net::buffer(bytes), ec);
-  if (ec) return {};
+  if (!ec) net::write(c.stream, net::buffer(bytes), ec);
+  return !ec;
+}
+
+HttpReply HttpClient::SendRaw(const std::string& bytes) {
+  Connection c;
+  if (!WriteOnNewConnection(c, bytes)) return {};
+  beast::error_code ec;
   bhttp::response_parser<bhttp::string_body> parser;
   bhttp::read(c.stream, c.buffer, parser, ec);
   if (ec) return {};
@@ -122,11 +126,8 @@ HttpReply HttpClient::SendRaw(const std::string& bytes) {
 
 std::string HttpClient::Exchange(const std::string& bytes) {
   Connection c;
+  if (!WriteOnNewConnection(c, bytes)) return {};
   beast::error_code ec;
-  c.stream.expires_after(std::chrono::seconds(30));
-  c.stream.connect(tcp::endpoint(net::ip::make_address(host_), port_), ec);
-  if (ec) return {};
-  net::write(c.stream, net::buffer(bytes), ec);
   std::string received;
   std::array<char, 4096> chunk;
   while (!ec) {

@@ -39,6 +39,8 @@ class HttpClient {
 
  private:
   struct Connection;
+  // Connects `c` (a new connection, 30 s deadline) and writes `bytes`; false on failure.
+  bool WriteOnNewConnection(Connection& c, const std::string& bytes) const;
   std::string host_;
   uint16_t port_;
   std::string api_key_;
