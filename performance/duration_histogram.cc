@@ -1,0 +1,113 @@
+#include "performance/duration_histogram.h"
+
+#include <cmath>
+#include <limits>
+
+namespace ledger::performance {
+namespace {
+
+using base::ErrorCode;
+using base::MakeError;
+
+constexpr double kGamma = (1 + DurationHistogram::kRelativeError) / (1 - DurationHistogram::kRelativeError);
+const double kLogGamma = std::log(kGamma);
+constexpr char kVersion = 1;  // the first byte of Encode's form
+
+void PutVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+// Reads a varint at `at`, moving past it; nullopt if it is cut or over 64 bits.
+std::optional<uint64_t> GetVarint(std::string_view bytes, size_t& at) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64 && at < bytes.size(); shift += 7) {
+    auto byte = static_cast<uint8_t>(bytes[at++]);
+    if (shift == 63 && byte > 1) return std::nullopt;
+    v |= uint64_t(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) return v;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+uint32_t BucketOf(int64_t millis) {
+  if (millis <= 0) return 0;
+  return static_cast<uint32_t>(std::ceil(std::log(static_cast<double>(millis)) / kLogGamma)) + 1;
+}
+
+double BucketValue(uint32_t bucket) {
+  if (bucket == 0) return 0;
+  return 2 * std::pow(kGamma, static_cast<double>(bucket) - 1) / (kGamma + 1);
+}
+
+base::Status DurationHistogram::Add(int64_t millis) {
+  if (millis < 0 || millis > kMaxMillis)
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "a duration must be between 0 and " + std::to_string(kMaxMillis) + " ms, got " +
+                         std::to_string(millis));
+  ++buckets_[BucketOf(millis)];
+  ++count_;
+  return {};
+}
+
+void DurationHistogram::Merge(const DurationHistogram& other) {
+  for (const auto& [bucket, n] : other.buckets_) buckets_[bucket] += n;
+  count_ += other.count_;
+}
+
+std::optional<double> DurationHistogram::Quantile(double q) const {
+  if (count_ == 0 || !(q >= 0 && q <= 1)) return std::nullopt;
+  auto rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q * static_cast<double>(count_))));
+  uint64_t seen = 0;
+  for (const auto& [bucket, n] : buckets_) {
+    seen += n;
+    if (seen >= rank) return BucketValue(bucket);
+  }
+  return BucketValue(buckets_.rbegin()->first);
+}
+
+std::string DurationHistogram::Encode() const {
+  std::string out(1, kVersion);
+  PutVarint(out, buckets_.size());
+  uint32_t previous = 0;
+  for (const auto& [bucket, n] : buckets_) {
+    PutVarint(out, bucket - previous);
+    PutVarint(out, n);
+    previous = bucket;
+  }
+  return out;
+}
+
+base::Result<DurationHistogram> DurationHistogram::Decode(std::string_view bytes) {
+  auto corrupt = [](const std::string& why) {
+    return MakeError(ErrorCode::kCorruption, "duration histogram: " + why);
+  };
+  if (bytes.empty() || bytes[0] != kVersion) return corrupt("unknown version");
+  size_t at = 1;
+  auto buckets = GetVarint(bytes, at);
+  const uint32_t max_bucket = BucketOf(kMaxMillis);
+  if (!buckets || *buckets > max_bucket + 1) return corrupt("bad bucket count");
+  DurationHistogram h;
+  uint64_t bucket = 0;
+  for (uint64_t i = 0; i < *buckets; ++i) {
+    auto delta = GetVarint(bytes, at);
+    auto n = GetVarint(bytes, at);
+    if (!delta || !n) return corrupt("cut short");
+    if ((i > 0 && *delta == 0) || *n == 0) return corrupt("buckets out of order or empty");
+    if (*delta > max_bucket) return corrupt("bucket past the largest duration");
+    bucket += *delta;
+    if (bucket > max_bucket) return corrupt("bucket past the largest duration");
+    if (h.count_ > std::numeric_limits<uint64_t>::max() - *n) return corrupt("count overflows");
+    h.buckets_[static_cast<uint32_t>(bucket)] = *n;
+    h.count_ += *n;
+  }
+  if (at != bytes.size()) return corrupt("trailing bytes");
+  return h;
+}
+
+}  // namespace ledger::performance
