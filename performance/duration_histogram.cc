@@ -3,35 +3,19 @@
 #include <cmath>
 #include <limits>
 
+#include "performance/internal/varint.h"
+
 namespace ledger::performance {
 namespace {
 
 using base::ErrorCode;
 using base::MakeError;
+using internal::GetVarint;
+using internal::PutVarint;
 
 constexpr double kGamma = (1 + DurationHistogram::kRelativeError) / (1 - DurationHistogram::kRelativeError);
 const double kLogGamma = std::log(kGamma);
 constexpr char kVersion = 1;  // the first byte of Encode's form
-
-void PutVarint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-// Reads a varint at `at`, moving past it; nullopt if it is cut or over 64 bits.
-std::optional<uint64_t> GetVarint(std::string_view bytes, size_t& at) {
-  uint64_t v = 0;
-  for (int shift = 0; shift < 64 && at < bytes.size(); shift += 7) {
-    auto byte = static_cast<uint8_t>(bytes[at++]);
-    if (shift == 63 && byte > 1) return std::nullopt;
-    v |= uint64_t(byte & 0x7f) << shift;
-    if (!(byte & 0x80)) return v;
-  }
-  return std::nullopt;
-}
 
 }  // namespace
 

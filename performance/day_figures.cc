@@ -1,0 +1,70 @@
+#include "performance/day_figures.h"
+
+#include <array>
+
+#include "performance/internal/varint.h"
+
+namespace ledger::performance {
+namespace {
+
+using internal::GetVarint;
+using internal::PutVarint;
+constexpr char kVersion = 1;  // the first byte of Encode's form
+
+// The counters in their stored order (a new one goes at the end, with a new version).
+std::array<uint64_t DayFigures::*, 12> Counters() {
+  return {&DayFigures::opened,          &DayFigures::closed,         &DayFigures::closed_duplicate,
+          &DayFigures::reopened,        &DayFigures::transferred_in, &DayFigures::transferred_out,
+          &DayFigures::sla_met,         &DayFigures::sla_counted,    &DayFigures::sla_without_deadline,
+          &DayFigures::surveys,         &DayFigures::survey_score_sum, &DayFigures::surveys_4_or_5};
+}
+
+}  // namespace
+
+void DayFigures::Merge(const DayFigures& other) {
+  for (auto counter : Counters()) this->*counter += other.*counter;
+  backlog_change += other.backlog_change;
+  time_to_close.Merge(other.time_to_close);
+  first_response.Merge(other.first_response);
+}
+
+std::string DayFigures::Encode() const {
+  std::string out(1, kVersion);
+  for (auto counter : Counters()) PutVarint(out, this->*counter);
+  PutVarint(out, internal::ZigZag(backlog_change));
+  for (const DurationHistogram* h : {&time_to_close, &first_response}) {
+    std::string bytes = h->Encode();
+    PutVarint(out, bytes.size());
+    out += bytes;
+  }
+  return out;
+}
+
+base::Result<DayFigures> DayFigures::Decode(std::string_view bytes) {
+  auto corrupt = [](const std::string& why) {
+    return base::MakeError(base::ErrorCode::kCorruption, "department-day figures: " + why);
+  };
+  if (bytes.empty() || bytes[0] != kVersion) return corrupt("unknown version");
+  size_t at = 1;
+  DayFigures f;
+  for (auto counter : Counters()) {
+    auto v = GetVarint(bytes, at);
+    if (!v) return corrupt("cut short");
+    f.*counter = *v;
+  }
+  auto backlog = GetVarint(bytes, at);
+  if (!backlog) return corrupt("cut short");
+  f.backlog_change = internal::UnZigZag(*backlog);
+  for (DurationHistogram* h : {&f.time_to_close, &f.first_response}) {
+    auto size = GetVarint(bytes, at);
+    if (!size || *size > bytes.size() - at) return corrupt("cut short");
+    auto decoded = DurationHistogram::Decode(bytes.substr(at, *size));
+    if (!decoded) return corrupt(decoded.error().message);
+    *h = std::move(*decoded);
+    at += *size;
+  }
+  if (at != bytes.size()) return corrupt("trailing bytes");
+  return f;
+}
+
+}  // namespace ledger::performance
