@@ -4,15 +4,19 @@
 #include <cmath>
 
 #include "events/event_types.h"
-#include "performance/internal/varint.h"
+#include "performance/internal/event_fields.h"
+#include "performance/internal/stored_form.h"
 
 namespace ledger::performance {
 namespace {
 
 namespace types = events::types;
 using events::Json;
+using internal::GetString;
 using internal::GetVarint;
+using internal::PutString;
 using internal::PutVarint;
+using internal::StringField;
 constexpr char kVersion = 1;  // the first byte of Encode's form
 constexpr double kMaxSeconds = 1000.0 * 365 * 86'400;
 
@@ -32,11 +36,6 @@ std::optional<uint64_t> Millis(const Json& data, const char* key) {
   return static_cast<uint64_t>(std::llround(seconds * 1000));
 }
 
-std::string StringField(const Json& data, const char* key) {
-  auto it = data.find(key);
-  return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 }  // namespace
 
 void ChannelFigures::Merge(const ChannelFigures& other) {
@@ -49,8 +48,7 @@ std::string ChannelFigures::Encode() const {
   for (auto counter : Counters()) PutVarint(out, this->*counter);
   PutVarint(out, languages.size());
   for (const auto& [language, n] : languages) {
-    PutVarint(out, language.size());
-    out += language;
+    PutString(out, language);
     PutVarint(out, n);
   }
   return out;
@@ -71,10 +69,8 @@ base::Result<ChannelFigures> ChannelFigures::Decode(std::string_view bytes) {
   auto languages = GetVarint(bytes, at);
   if (!languages || *languages > bytes.size()) return corrupt("cut short");
   for (uint64_t i = 0; i < *languages; ++i) {
-    auto size = GetVarint(bytes, at);
-    if (!size || *size > bytes.size() - at) return corrupt("cut short");
-    std::string language(bytes.substr(at, *size));
-    at += *size;
+    std::string language;
+    if (!GetString(bytes, at, language)) return corrupt("cut short");
     auto n = GetVarint(bytes, at);
     if (!n) return corrupt("cut short");
     if (!f.languages.emplace(std::move(language), *n).second) return corrupt("a language twice");

@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "performance/internal/varint.h"
+#include "performance/internal/stored_form.h"
 
 namespace ledger::performance {
 namespace {

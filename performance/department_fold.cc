@@ -1,40 +1,26 @@
 #include "performance/department_fold.h"
 
 #include "events/event_types.h"
-#include "performance/internal/varint.h"
+#include "performance/internal/event_fields.h"
+#include "performance/internal/stored_form.h"
 
 namespace ledger::performance {
 namespace {
 
 namespace types = events::types;
 using events::Json;
+using internal::GetString;
 using internal::GetVarint;
+using internal::PutString;
 using internal::PutVarint;
+using internal::StringField;
 using Standing = RequestFacts::Standing;
 constexpr char kVersion = 1;  // the first byte of RequestFacts::Encode's form
-
-std::string StringField(const Json& data, const char* key) {
-  auto it = data.find(key);
-  return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 int64_t TimeField(const Json& data, const char* key) {
   auto text = StringField(data, key);
   auto ms = text.empty() ? base::Result<int64_t>(0) : events::ParseTime(text);
   return ms ? *ms : 0;
-}
-
-void PutString(std::string& out, const std::string& s) {
-  PutVarint(out, s.size());
-  out += s;
-}
-
-bool GetString(std::string_view bytes, size_t& at, std::string& s) {
-  auto size = GetVarint(bytes, at);
-  if (!size || *size > bytes.size() - at) return false;
-  s.assign(bytes.substr(at, *size));
-  at += *size;
-  return true;
 }
 
 // A first response: a status change, an assignment or a public note.

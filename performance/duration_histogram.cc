@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "performance/internal/varint.h"
+#include "performance/internal/stored_form.h"
 
 namespace ledger::performance {
 namespace {

@@ -7,17 +7,13 @@
 #include <limits>
 
 #include "events/event_types.h"
+#include "tests/performance/shipped_catalog.h"
 
 namespace ledger::performance {
 namespace {
 
 namespace types = events::types;
 using events::Json;
-
-const catalog::Catalog& Shipped() {  // America/New_York
-  static auto catalog = catalog::Catalog::Load(std::string(LEDGER_SOURCE_DIR) + "/config/catalog.toml");
-  return **catalog;
-}
 
 events::Event Contact(Json data, const char* time = "2026-11-24T03:00:00.000Z") {
   events::Event e;

@@ -7,17 +7,13 @@
 #include <map>
 
 #include "events/event_types.h"
+#include "tests/performance/shipped_catalog.h"
 
 namespace ledger::performance {
 namespace {
 
 namespace types = events::types;
 using events::Json;
-
-const catalog::Catalog& Shipped() {  // America/New_York
-  static auto catalog = catalog::Catalog::Load(std::string(LEDGER_SOURCE_DIR) + "/config/catalog.toml");
-  return **catalog;
-}
 
 int64_t At(const char* rfc3339) { return *events::ParseTime(rfc3339); }
 

@@ -1,6 +1,7 @@
 #pragma once
-// Varints (7 bits a byte, low first) for the performance library's stored
-// forms (internal to ledger_performance).
+// The pieces of the performance library's stored forms (internal to
+// ledger_performance): varints (7 bits a byte, low first), zigzag for
+// signed values, and strings behind their length.
 
 #include <cstdint>
 #include <optional>
@@ -32,5 +33,19 @@ inline std::optional<uint64_t> GetVarint(std::string_view bytes, size_t& at) {
 // Signed values as varints: 0, -1, 1, -2, ... -> 0, 1, 2, 3, ...
 inline uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
 inline int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+inline void PutString(std::string& out, std::string_view s) {
+  PutVarint(out, s.size());
+  out += s;
+}
+
+// Reads a string PutString wrote at `at`, moving past it; false if it is cut.
+inline bool GetString(std::string_view bytes, size_t& at, std::string& s) {
+  auto size = GetVarint(bytes, at);
+  if (!size || *size > bytes.size() - at) return false;
+  s.assign(bytes.substr(at, *size));
+  at += *size;
+  return true;
+}
 
 }  // namespace ledger::performance::internal
