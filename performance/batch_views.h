@@ -1,0 +1,52 @@
+#pragma once
+// BatchViews: the view changes of one batch of events, summed per
+// department-day and per channel-day, so that the store reads and writes
+// each row a batch touches once (replay is a batch job: a month of events
+// touches a few thousand rows, not one row per event).
+
+#include <map>
+#include <string>
+#include <utility>
+
+#include "catalog/catalog.h"
+#include "events/event.h"
+#include "performance/channel_day.h"
+#include "performance/day_figures.h"
+#include "performance/department_fold.h"
+
+namespace ledger::performance {
+
+// A view row: a department code or a channel name, and a local day.
+// Ordered by name, then day: one department's days are one key range.
+using DayKey = std::pair<std::string, std::string>;
+
+// The RocksDB key of a row: "<name>\0<day>". Department codes
+// ([A-Z][A-Z0-9]{1,15}) and channel names never hold NUL.
+std::string RowKey(const DayKey& key);
+
+class BatchViews {
+ public:
+  // REQUIRES: `catalog` outlives the views (its time zone decides the days).
+  explicit BatchViews(const catalog::Catalog& catalog) : catalog_(catalog) {}
+
+  // Folds an event of the request `facts` describe (see FoldRequestEvent)
+  // into the department-days, and the request's first submission into its
+  // channel's day.
+  void AddRequestEvent(RequestFacts& facts, const events::Event& event);
+  // Folds a contact.received into its channel's day.
+  void AddContactEvent(const events::Event& event);
+
+  const std::map<DayKey, DayFigures>& departments() const { return departments_; }
+  const std::map<DayKey, ChannelFigures>& channels() const { return channels_; }
+  bool empty() const { return departments_.empty() && channels_.empty(); }
+  void Clear();
+
+ private:
+  void AddChannel(const events::Event& event);
+
+  const catalog::Catalog& catalog_;
+  std::map<DayKey, DayFigures> departments_;
+  std::map<DayKey, ChannelFigures> channels_;
+};
+
+}  // namespace ledger::performance

@@ -1,0 +1,76 @@
+// BatchViews: a batch's changes summed per row equal the events' changes
+// one by one, and rows order by name then day.
+#include "performance/batch_views.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "events/event_types.h"
+#include "tests/performance/shipped_catalog.h"
+
+namespace ledger::performance {
+namespace {
+
+namespace types = events::types;
+using events::Json;
+
+events::Event Ev(std::string_view type, std::string subject, const char* time, Json data, std::string channel = "") {
+  events::Event e;
+  e.type = std::string(type);
+  e.subject = std::move(subject);
+  e.time_ms = *events::ParseTime(time);
+  e.data = std::move(data);
+  e.actor = "key:agent";
+  e.channel = std::move(channel);
+  return e;
+}
+
+TEST(BatchViews, ABatchSumsToTheEventsOneByOne) {
+  std::vector<events::Event> events = {
+      Ev(types::kRequestSubmitted, "SR-1", "2026-11-23T15:00:00.000Z", {{"department", "DOT"}}, "phone"),
+      Ev(types::kRequestSubmitted, "SR-2", "2026-11-23T16:00:00.000Z", {{"department", "DOT"}}, "web"),
+      Ev(types::kContactReceived, "CT-1", "2026-11-23T16:05:00.000Z",
+         {{"channel", "phone"}, {"language", "en"}, {"abandoned", false}, {"outcome", "created_request"}}),
+      Ev(types::kRequestRouted, "SR-2", "2026-11-24T10:00:00.000Z", {{"to_department", "DSW"}}),
+      Ev(types::kRequestClosed, "SR-1", "2026-11-24T11:00:00.000Z", Json::object()),
+      Ev(types::kRequestClosed, "SR-2", "2026-11-24T12:00:00.000Z", Json::object()),
+      Ev(types::kRequestSubmitted, "SR-1", "2026-11-25T12:00:00.000Z", {{"department", "DPS"}}, "phone"),  // again: ignored
+  };
+  BatchViews batch(Shipped());
+  std::map<std::string, RequestFacts> facts, facts_one_by_one;
+  std::map<DayKey, DayFigures> departments;
+  std::map<DayKey, ChannelFigures> channels;
+  for (const auto& e : events) {
+    if (e.type == types::kContactReceived) {
+      batch.AddContactEvent(e);
+    } else {
+      batch.AddRequestEvent(facts[e.subject], e);
+      for (const auto& c : FoldRequestEvent(facts_one_by_one[e.subject], e, Shipped()))
+        departments[{c.department, c.day}].Merge(c.delta);
+    }
+  }
+  for (size_t i : {0, 1, 2})
+    if (auto c = FoldChannelEvent(events[i], Shipped())) channels[{c->channel, c->day}].Merge(c->delta);
+  EXPECT_EQ(batch.departments(), departments);
+  EXPECT_EQ(batch.channels(), channels);
+  EXPECT_EQ(facts, facts_one_by_one);
+  // DOT opened 2 on the 23rd; the 24th: one routed out, one closed.
+  EXPECT_EQ(batch.departments().at({"DOT", "2026-11-23"}).opened, 2u);
+  EXPECT_EQ(batch.departments().at({"DOT", "2026-11-24"}).backlog_change, -2);
+  EXPECT_EQ(batch.departments().at({"DSW", "2026-11-24"}).closed, 1u);
+  EXPECT_FALSE(batch.departments().count({"DPS", "2026-11-25"}));
+  EXPECT_EQ(batch.channels().at({"phone", "2026-11-23"}).requests_created, 1u);  // not the second submission
+  EXPECT_EQ(batch.channels().at({"phone", "2026-11-23"}).contacts, 1u);
+  batch.Clear();
+  EXPECT_TRUE(batch.empty());
+}
+
+TEST(BatchViews, RowKeysOrderByNameThenDay) {
+  std::vector<DayKey> keys = {{"DOT", "2026-11-23"}, {"DOT", "2026-12-01"}, {"DOTX", "2026-01-01"}, {"DPS", "2025-01-01"}};
+  for (size_t i = 1; i < keys.size(); ++i) EXPECT_LT(RowKey(keys[i - 1]), RowKey(keys[i])) << i;
+  EXPECT_EQ(RowKey({"DOT", "2026-11-23"}), std::string("DOT\0" "2026-11-23", 14));
+}
+
+}  // namespace
+}  // namespace ledger::performance
