@@ -3,8 +3,8 @@
 #include <array>
 #include <cmath>
 
+#include "events/data_fields.h"
 #include "events/event_types.h"
-#include "performance/internal/event_fields.h"
 #include "performance/internal/stored_form.h"
 
 namespace ledger::performance {
@@ -16,7 +16,7 @@ using internal::GetString;
 using internal::GetVarint;
 using internal::PutString;
 using internal::PutVarint;
-using internal::StringField;
+using events::StringField;
 constexpr char kVersion = 1;  // the first byte of Encode's form
 constexpr double kMaxSeconds = 1000.0 * 365 * 86'400;
 
@@ -107,10 +107,10 @@ std::optional<ChannelChange> FoldChannelEvent(const events::Event& e, const cata
       d.handle_ms_sum = *handle;
     }
   }
-  std::string outcome = StringField(e.data, "outcome");
+  std::string_view outcome = StringField(e.data, "outcome");
   if (!was_abandoned && outcome != "created_request" && outcome != "linked_to_request") d.information_only = 1;
-  std::string language = StringField(e.data, "language");
-  d.languages[language.empty() ? "unknown" : language] = 1;
+  std::string_view language = StringField(e.data, "language");
+  d.languages[std::string(language.empty() ? "unknown" : language)] = 1;
   return change;
 }
 

@@ -7,7 +7,9 @@
 namespace ledger::performance {
 namespace {
 
+using internal::GetString;
 using internal::GetVarint;
+using internal::PutString;
 using internal::PutVarint;
 constexpr char kVersion = 1;  // the first byte of Encode's form
 
@@ -32,11 +34,7 @@ std::string DayFigures::Encode() const {
   std::string out(1, kVersion);
   for (auto counter : Counters()) PutVarint(out, this->*counter);
   PutVarint(out, internal::ZigZag(backlog_change));
-  for (const DurationHistogram* h : {&time_to_close, &first_response}) {
-    std::string bytes = h->Encode();
-    PutVarint(out, bytes.size());
-    out += bytes;
-  }
+  for (const DurationHistogram* h : {&time_to_close, &first_response}) PutString(out, h->Encode());
   return out;
 }
 
@@ -56,12 +54,11 @@ base::Result<DayFigures> DayFigures::Decode(std::string_view bytes) {
   if (!backlog) return corrupt("cut short");
   f.backlog_change = internal::UnZigZag(*backlog);
   for (DurationHistogram* h : {&f.time_to_close, &f.first_response}) {
-    auto size = GetVarint(bytes, at);
-    if (!size || *size > bytes.size() - at) return corrupt("cut short");
-    auto decoded = DurationHistogram::Decode(bytes.substr(at, *size));
+    std::string stored;
+    if (!GetString(bytes, at, stored)) return corrupt("cut short");
+    auto decoded = DurationHistogram::Decode(stored);
     if (!decoded) return corrupt(decoded.error().message);
     *h = std::move(*decoded);
-    at += *size;
   }
   if (at != bytes.size()) return corrupt("trailing bytes");
   return f;

@@ -1,7 +1,7 @@
 #include "performance/department_fold.h"
 
+#include "events/data_fields.h"
 #include "events/event_types.h"
-#include "performance/internal/event_fields.h"
 #include "performance/internal/stored_form.h"
 
 namespace ledger::performance {
@@ -13,15 +13,10 @@ using internal::GetString;
 using internal::GetVarint;
 using internal::PutString;
 using internal::PutVarint;
-using internal::StringField;
+using events::StringField;
+using events::TimeField;
 using Standing = RequestFacts::Standing;
 constexpr char kVersion = 1;  // the first byte of RequestFacts::Encode's form
-
-int64_t TimeField(const Json& data, const char* key) {
-  auto text = StringField(data, key);
-  auto ms = text.empty() ? base::Result<int64_t>(0) : events::ParseTime(text);
-  return ms ? *ms : 0;
-}
 
 // A first response: a status change, an assignment or a public note.
 bool IsResponse(const events::Event& e) {
@@ -44,7 +39,7 @@ std::vector<DayChange> FoldRequestEvent(RequestFacts& f, const events::Event& e,
   };
   if (e.type == types::kRequestSubmitted) {
     if (f.standing != Standing::kNone) return out;
-    f = {Standing::kBacklog, StringField(e.data, "department"), e.actor, e.time_ms,
+    f = {Standing::kBacklog, std::string(StringField(e.data, "department")), e.actor, e.time_ms,
          TimeField(e.data, "sla_deadline")};
     auto& day = change(f.department);
     day.opened = 1;
@@ -54,7 +49,7 @@ std::vector<DayChange> FoldRequestEvent(RequestFacts& f, const events::Event& e,
   if (f.standing == Standing::kNone) return out;
   bool held = f.standing == Standing::kBacklog;
   if (e.type == types::kRequestRouted) {
-    std::string to = StringField(e.data, "to_department");
+    std::string to(StringField(e.data, "to_department"));
     if (to.empty() || to == f.department) return out;
     auto& from = change(f.department);
     from.transferred_out = 1;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "events/data_fields.h"
 #include "events/event_types.h"
 
 namespace ledger::projections {
@@ -10,25 +11,14 @@ namespace {
 
 namespace types = events::types;
 
-// Reads never throw: events are validated before they reach the log, but a
-// fold must not take the projector down over one odd field.
-// A view into `j`: assigning it to a state's string reuses that string's buffer.
-std::string_view StringField(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>())
-                                          : std::string_view();
-}
+// Reads never throw (events/data_fields.h); a string field's view assigned
+// to a state's string reuses that string's buffer.
+using events::StringField;
+using events::TimeField;
 
 Json ObjectField(const Json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_object() ? *it : Json::object();
-}
-
-int64_t TimeField(const Json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) return 0;
-  auto ms = events::ParseTime(it->get_ref<const std::string&>());
-  return ms ? *ms : 0;
 }
 
 int64_t IntField(const Json& j, const char* key) {

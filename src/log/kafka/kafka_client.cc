@@ -59,6 +59,16 @@ base::Result<KafkaClient> NewKafkaClient(rd_kafka_type_t type,
   return KafkaClient(rk);
 }
 
+std::map<std::string, std::string> AppendProducerSettings(std::chrono::milliseconds produce_timeout) {
+  return {{"enable.idempotence", "true"},  // retries neither duplicate nor reorder
+          {"acks", "all"},
+          {"max.in.flight.requests.per.connection", "5"},
+          {"message.timeout.ms", std::to_string(produce_timeout.count())},
+          {"linger.ms", "1"},
+          {"compression.type", "lz4"},
+          {"partitioner", "murmur2_random"}};
+}
+
 base::Status AwaitBroker(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string last;

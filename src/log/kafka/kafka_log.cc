@@ -30,15 +30,9 @@ std::map<std::string, std::string> AdminSettings(const KafkaLogOptions& o) {
 // restarted ledger aborts it, or at most transaction.timeout.ms.
 std::map<std::string, std::string> TransactionalSettings(const KafkaLogOptions& o) {
   auto settings = AdminSettings(o);
+  settings.merge(AppendProducerSettings(o.produce_timeout));
   settings.insert({{"transactional.id", o.transactional_id},
-                   {"transaction.timeout.ms", ToString(2 * o.produce_timeout)},
-                   {"enable.idempotence", "true"},  // retries neither duplicate nor reorder
-                   {"acks", "all"},
-                   {"max.in.flight.requests.per.connection", "5"},
-                   {"message.timeout.ms", ToString(o.produce_timeout)},
-                   {"linger.ms", "1"},
-                   {"compression.type", "lz4"},
-                   {"partitioner", "murmur2_random"}});  // the Java client's: same key, same partition
+                   {"transaction.timeout.ms", ToString(2 * o.produce_timeout)}});
   settings["client.id"] = o.client_id + "-calls";
   return settings;
 }

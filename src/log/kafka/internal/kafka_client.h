@@ -38,6 +38,12 @@ base::Result<KafkaClient> NewKafkaClient(rd_kafka_type_t type,
                                            const std::map<std::string, std::string>& extra,
                                            const std::function<void(rd_kafka_conf_t*)>& prepare = {});
 
+// The settings of the producer every append goes through, beside the
+// brokers, ids and transaction settings: idempotent, acks=all, LZ4, the
+// Java client's partitioner (same key, same partition); a message not
+// delivered within `produce_timeout` fails. kafka_bench ceiling uses them too.
+std::map<std::string, std::string> AppendProducerSettings(std::chrono::milliseconds produce_timeout);
+
 // Waits until a broker answers a metadata request; kUnavailable after `timeout`.
 base::Status AwaitBroker(rd_kafka_t* rk, std::chrono::milliseconds timeout);
 
