@@ -27,7 +27,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-const catalog::Catalog& ShippedCatalog() {
+const std::shared_ptr<const catalog::Catalog>& ShippedCatalogPtr() {
   static const std::shared_ptr<const catalog::Catalog> catalog = [] {
     const char* env = std::getenv("LEDGER_CATALOG");
     auto loaded = catalog::Catalog::Load(env ? env : LEDGER_SOURCE_DIR "/config/catalog.toml");
@@ -37,8 +37,10 @@ const catalog::Catalog& ShippedCatalog() {
     }
     return *loaded;
   }();
-  return *catalog;
+  return catalog;
 }
+
+const catalog::Catalog& ShippedCatalog() { return *ShippedCatalogPtr(); }
 
 // Log, state store, projection runner and command service wired as
 // `ledger serve` wires them, in a temporary data directory.
@@ -51,7 +53,8 @@ class InProcessLedger {
     auto log = log::OpenEmbeddedLog({dir_ + "/log", false, 4096});
     if (!log.ok()) Die(log.error().message);
     log_ = std::move(*log);
-    auto store = projections::StateStore::Open(dir_ + "/state", projections::OpenMode::kReadWrite);
+    auto store = projections::StateStore::Open(dir_ + "/state", projections::OpenMode::kReadWrite,
+                                               ShippedCatalogPtr());
     if (!store.ok()) Die(store.error().message);
     store_ = std::move(*store);
     runner_ = std::make_unique<app::ProjectionRunner>(*log_, *store_, 2048);

@@ -11,8 +11,12 @@ std::string RowKey(const DayKey& key) {
 
 void BatchViews::AddRequestEvent(RequestFacts& facts, const events::Event& event) {
   bool unsubmitted = facts.standing == RequestFacts::Standing::kNone;
-  for (auto& change : FoldRequestEvent(facts, event, catalog_))
-    departments_[{std::move(change.department), std::move(change.day)}].Merge(change.delta);
+  for (auto& change : FoldRequestEvent(facts, event, catalog_)) {
+    auto& departments = days_[static_cast<size_t>(Dimension::kDepartment)];
+    days_[static_cast<size_t>(Dimension::kService)][{facts.service, change.day}].Merge(change.delta);
+    days_[static_cast<size_t>(Dimension::kArea)][{facts.area, change.day}].Merge(change.delta);
+    departments[{std::move(change.department), std::move(change.day)}].Merge(change.delta);
+  }
   // A request counts toward its channel once, when its submission is folded.
   if (unsubmitted && facts.standing != RequestFacts::Standing::kNone) AddChannel(event);
 }
@@ -24,8 +28,14 @@ void BatchViews::AddChannel(const events::Event& event) {
     channels_[{std::move(change->channel), std::move(change->day)}].Merge(change->delta);
 }
 
+bool BatchViews::empty() const {
+  for (const auto& days : days_)
+    if (!days.empty()) return false;
+  return channels_.empty();
+}
+
 void BatchViews::Clear() {
-  departments_.clear();
+  for (auto& days : days_) days.clear();
   channels_.clear();
 }
 

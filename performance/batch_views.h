@@ -1,9 +1,11 @@
 #pragma once
 // BatchViews: the view changes of one batch of events, summed per
-// department-day and per channel-day, so that the store reads and writes
+// department-, service-, area- and channel-day, so that the store reads and writes
 // each row a batch touches once (replay is a batch job: a month of events
 // touches a few thousand rows, not one row per event).
 
+#include <cstdint>
+#include <iterator>
 #include <map>
 #include <string>
 #include <utility>
@@ -16,9 +18,14 @@
 
 namespace ledger::performance {
 
-// A view row: a department code or a channel name, and a local day.
-// Ordered by name, then day: one department's days are one key range.
+// A view row: a department code, a service code, an area or a channel
+// name, and a local day. Ordered by name, then day: one department's days
+// are one key range.
 using DayKey = std::pair<std::string, std::string>;
+
+// What the rows of DayFigures are counted by.
+enum class Dimension : uint8_t { kDepartment, kService, kArea };
+inline constexpr Dimension kDimensions[] = {Dimension::kDepartment, Dimension::kService, Dimension::kArea};
 
 // The RocksDB key of a row: "<name>\0<day>". Department codes
 // ([A-Z][A-Z0-9]{1,15}) and channel names never hold NUL.
@@ -30,22 +37,23 @@ class BatchViews {
   explicit BatchViews(const catalog::Catalog& catalog) : catalog_(catalog) {}
 
   // Folds an event of the request `facts` describe (see FoldRequestEvent)
-  // into the department-days, and the request's first submission into its
-  // channel's day.
+  // into the department-, service- and area-days, and the request's first
+  // submission into its channel's day.
   void AddRequestEvent(RequestFacts& facts, const events::Event& event);
   // Folds a contact.received into its channel's day.
   void AddContactEvent(const events::Event& event);
 
-  const std::map<DayKey, DayFigures>& departments() const { return departments_; }
+  const std::map<DayKey, DayFigures>& days(Dimension d) const { return days_[static_cast<size_t>(d)]; }
+  const std::map<DayKey, DayFigures>& departments() const { return days(Dimension::kDepartment); }
   const std::map<DayKey, ChannelFigures>& channels() const { return channels_; }
-  bool empty() const { return departments_.empty() && channels_.empty(); }
+  bool empty() const;
   void Clear();
 
  private:
   void AddChannel(const events::Event& event);
 
   const catalog::Catalog& catalog_;
-  std::map<DayKey, DayFigures> departments_;
+  std::map<DayKey, DayFigures> days_[std::size(kDimensions)];
   std::map<DayKey, ChannelFigures> channels_;
 };
 

@@ -14,11 +14,31 @@ using internal::PutVarint;
 constexpr char kVersion = 1;  // the first byte of Encode's form
 
 // The counters in their stored order (a new one goes at the end, with a new version).
-std::array<uint64_t DayFigures::*, 12> Counters() {
+std::array<uint64_t DayFigures::*, 15> Counters() {
   return {&DayFigures::opened,          &DayFigures::closed,         &DayFigures::closed_duplicate,
           &DayFigures::reopened,        &DayFigures::transferred_in, &DayFigures::transferred_out,
           &DayFigures::sla_met,         &DayFigures::sla_counted,    &DayFigures::sla_without_deadline,
-          &DayFigures::surveys,         &DayFigures::survey_score_sum, &DayFigures::surveys_4_or_5};
+          &DayFigures::surveys,         &DayFigures::survey_score_sum, &DayFigures::surveys_4_or_5,
+          &DayFigures::handoffs,        &DayFigures::closed_after_handoff, &DayFigures::breached};
+}
+
+base::Error Corrupt(const std::string& why) {
+  return base::MakeError(base::ErrorCode::kCorruption, "department-day figures: " + why);
+}
+
+// Reads the counters and backlog_change into `f`, leaving `at` at the histograms.
+base::Status DecodeCounters(std::string_view bytes, size_t& at, DayFigures& f) {
+  if (bytes.empty() || bytes[0] != kVersion) return Corrupt("unknown version");
+  at = 1;
+  for (auto counter : Counters()) {
+    auto v = GetVarint(bytes, at);
+    if (!v) return Corrupt("cut short");
+    f.*counter = *v;
+  }
+  auto backlog = GetVarint(bytes, at);
+  if (!backlog) return Corrupt("cut short");
+  f.backlog_change = internal::UnZigZag(*backlog);
+  return {};
 }
 
 }  // namespace
@@ -38,29 +58,25 @@ std::string DayFigures::Encode() const {
   return out;
 }
 
-base::Result<DayFigures> DayFigures::Decode(std::string_view bytes) {
-  auto corrupt = [](const std::string& why) {
-    return base::MakeError(base::ErrorCode::kCorruption, "department-day figures: " + why);
-  };
-  if (bytes.empty() || bytes[0] != kVersion) return corrupt("unknown version");
-  size_t at = 1;
+base::Result<int64_t> DayFigures::DecodeBacklogChange(std::string_view bytes) {
+  size_t at = 0;
   DayFigures f;
-  for (auto counter : Counters()) {
-    auto v = GetVarint(bytes, at);
-    if (!v) return corrupt("cut short");
-    f.*counter = *v;
-  }
-  auto backlog = GetVarint(bytes, at);
-  if (!backlog) return corrupt("cut short");
-  f.backlog_change = internal::UnZigZag(*backlog);
+  if (auto decoded = DecodeCounters(bytes, at, f); !decoded) return decoded.error();
+  return f.backlog_change;
+}
+
+base::Result<DayFigures> DayFigures::Decode(std::string_view bytes) {
+  size_t at = 0;
+  DayFigures f;
+  if (auto decoded = DecodeCounters(bytes, at, f); !decoded) return decoded.error();
   for (DurationHistogram* h : {&f.time_to_close, &f.first_response}) {
     std::string stored;
-    if (!GetString(bytes, at, stored)) return corrupt("cut short");
+    if (!GetString(bytes, at, stored)) return Corrupt("cut short");
     auto decoded = DurationHistogram::Decode(stored);
-    if (!decoded) return corrupt(decoded.error().message);
+    if (!decoded) return Corrupt(decoded.error().message);
     *h = std::move(*decoded);
   }
-  if (at != bytes.size()) return corrupt("trailing bytes");
+  if (at != bytes.size()) return Corrupt("trailing bytes");
   return f;
 }
 

@@ -33,6 +33,11 @@ struct DayFigures {
   uint64_t surveys = 0;
   uint64_t survey_score_sum = 0;  // scores 1-5
   uint64_t surveys_4_or_5 = 0;
+  // Hand-offs: routes between departments a request had before each close
+  // event, summed, and the close events of requests routed at least once.
+  uint64_t handoffs = 0;
+  uint64_t closed_after_handoff = 0;
+  uint64_t breached = 0;  // sla.breached events: deadlines passed while open
 
   // Adds `other` figure by figure (histograms bucket by bucket).
   void Merge(const DayFigures& other);
@@ -42,6 +47,8 @@ struct DayFigures {
   // bytes Encode did not write.
   std::string Encode() const;
   static base::Result<DayFigures> Decode(std::string_view bytes);
+  // backlog_change alone, read from Encode's form without the histograms.
+  static base::Result<int64_t> DecodeBacklogChange(std::string_view bytes);
 };
 
 }  // namespace ledger::performance

@@ -39,8 +39,15 @@ std::vector<DayChange> FoldRequestEvent(RequestFacts& f, const events::Event& e,
   };
   if (e.type == types::kRequestSubmitted) {
     if (f.standing != Standing::kNone) return out;
-    f = {Standing::kBacklog, std::string(StringField(e.data, "department")), e.actor, e.time_ms,
-         TimeField(e.data, "sla_deadline")};
+    f = {};
+    f.standing = Standing::kBacklog;
+    f.department = StringField(e.data, "department");
+    f.submitter = e.actor;
+    f.service = StringField(e.data, "service_code");
+    auto location = e.data.find("location");
+    f.area = AreaOf(location == e.data.end() ? Json() : *location);
+    f.submitted_ms = e.time_ms;
+    f.deadline_ms = TimeField(e.data, "sla_deadline");
     auto& day = change(f.department);
     day.opened = 1;
     day.backlog_change = 1;
@@ -58,6 +65,7 @@ std::vector<DayChange> FoldRequestEvent(RequestFacts& f, const events::Event& e,
     into.transferred_in = 1;
     into.backlog_change = held ? 1 : 0;
     f.department = std::move(to);
+    ++f.routes;
   } else if (e.type == types::kRequestTransferredExternal) {
     auto& day = change(f.department);
     day.transferred_out = 1;
@@ -67,6 +75,8 @@ std::vector<DayChange> FoldRequestEvent(RequestFacts& f, const events::Event& e,
     auto& day = change(f.department);
     day.closed = 1;
     day.closed_duplicate = f.duplicate ? 1 : 0;
+    day.handoffs = f.routes;
+    day.closed_after_handoff = f.routes > 0 ? 1 : 0;
     AddDuration(day.time_to_close, f.submitted_ms, e.time_ms);
     if (f.deadline_ms == 0) {
       day.sla_without_deadline = 1;
@@ -90,6 +100,8 @@ std::vector<DayChange> FoldRequestEvent(RequestFacts& f, const events::Event& e,
     day.surveys = 1;
     day.survey_score_sum = static_cast<uint64_t>(value);
     day.surveys_4_or_5 = value >= 4 ? 1 : 0;
+  } else if (e.type == types::kSlaBreached) {
+    change(f.department).breached = 1;
   } else if (e.type == types::kRequestDuplicateMarked) {
     f.duplicate = true;
   }
@@ -100,12 +112,20 @@ std::vector<DayChange> FoldRequestEvent(RequestFacts& f, const events::Event& e,
   return out;
 }
 
+std::string AreaOf(const Json& location) {
+  std::string zip(StringField(location, "zip"));
+  return zip.empty() ? "unknown" : zip;
+}
+
 std::string RequestFacts::Encode() const {
   std::string out(1, kVersion);
   out.push_back(static_cast<char>(standing));
   out.push_back(static_cast<char>((responded ? 1 : 0) | (duplicate ? 2 : 0)));
   PutString(out, department);
   PutString(out, submitter);
+  PutString(out, service);
+  PutString(out, area);
+  PutVarint(out, routes);
   PutVarint(out, internal::ZigZag(submitted_ms));
   PutVarint(out, internal::ZigZag(deadline_ms));
   return out;
@@ -124,10 +144,14 @@ base::Result<RequestFacts> RequestFacts::Decode(std::string_view bytes) {
   f.responded = flags & 1;
   f.duplicate = flags & 2;
   size_t at = 3;
-  if (!GetString(bytes, at, f.department) || !GetString(bytes, at, f.submitter)) return corrupt("cut short");
+  if (!GetString(bytes, at, f.department) || !GetString(bytes, at, f.submitter) ||
+      !GetString(bytes, at, f.service) || !GetString(bytes, at, f.area))
+    return corrupt("cut short");
+  auto routes = GetVarint(bytes, at);
   auto submitted = GetVarint(bytes, at);
   auto deadline = GetVarint(bytes, at);
-  if (!submitted || !deadline) return corrupt("cut short");
+  if (!routes || !submitted || !deadline) return corrupt("cut short");
+  f.routes = *routes;
   f.submitted_ms = internal::UnZigZag(*submitted);
   f.deadline_ms = internal::UnZigZag(*deadline);
   if (at != bytes.size()) return corrupt("trailing bytes");

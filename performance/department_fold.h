@@ -14,7 +14,12 @@
 //   reopened, closed again: twice); a close before its submission (dirty
 //   imports) counts as closed but stays out of time to close;
 // - first response: the first status change, assignment or public note
-//   by an actor other than the submitter, on that event's day.
+//   by an actor other than the submitter, on that event's day;
+// - hand-offs: each close event adds the routes between departments the
+//   request had until then;
+// - the service and area views take the same changes under the request's
+//   service code and area (AreaOf) instead of its department, so a route
+//   between departments counts there as one transfer in and one out.
 
 #include <cstdint>
 #include <string>
@@ -34,6 +39,9 @@ struct RequestFacts {
   Standing standing = Standing::kNone;
   std::string department;  // holding it now
   std::string submitter;   // actor of request.submitted
+  std::string service;     // service code at submission
+  std::string area;        // AreaOf the submitted location
+  uint64_t routes = 0;     // routes between departments so far
   int64_t submitted_ms = 0;
   int64_t deadline_ms = 0;  // 0: none
   bool responded = false;
@@ -44,6 +52,9 @@ struct RequestFacts {
   // kCorruption for bytes Encode did not write.
   static base::Result<RequestFacts> Decode(std::string_view bytes);
 };
+
+// The area of a submitted location: its zip code, "unknown" without one.
+std::string AreaOf(const events::Json& location);
 
 // The change an event makes to one department-day.
 struct DayChange {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "performance/department_fold.h"
 #include "projections/request_state.h"
 #include "projections/state_layout.h"
 
@@ -18,6 +19,7 @@ namespace ledger::projections {
 
 struct CachedRequest {
   RequestState state;  // once folded, state.id is the key it is cached under
+  performance::RequestFacts facts;  // what the performance views keep of it
   // The index rows of the request's stored row; empty while it has none.
   std::vector<layout::IndexRow> stored_index;
   bool unwritten = false;  // `state` is ahead of the stored row

@@ -28,7 +28,11 @@ class StreamPrefix : public rocksdb::SliceTransform {
 };
 
 // Columns a rebuild writes without reading them back before it ends.
-bool WrittenBlindly(Column c) { return c != Column::kRequests && c != Column::kMeta; }
+bool WrittenBlindly(Column c) {
+  return c != Column::kRequests && c != Column::kRequestFacts && c != Column::kMeta &&
+         c != Column::kDeptDay && c != Column::kServiceDay && c != Column::kAreaDay &&
+         c != Column::kChannelDay;
+}
 
 rocksdb::ColumnFamilyOptions ColumnOptions(Column column,
                                            const std::shared_ptr<rocksdb::Cache>& cache,
@@ -38,11 +42,12 @@ rocksdb::ColumnFamilyOptions ColumnOptions(Column column,
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
   bool rebuild_blind = mode == OpenMode::kRebuild && WrittenBlindly(column);
-  if (column == Column::kRequests || HasStreamPrefix(column)) {
+  bool point_reads = column == Column::kRequests || column == Column::kRequestFacts;
+  if (point_reads || HasStreamPrefix(column)) {
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     if (!rebuild_blind) options.memtable_prefix_bloom_size_ratio = 0.05;
   }
-  if (column == Column::kRequests) options.memtable_whole_key_filtering = true;
+  if (point_reads) options.memtable_whole_key_filtering = true;
   // A vector memtable takes a write in constant time and sorts once, when
   // it is flushed or read; reads of it before then are slow, and a
   // rebuild does none.
@@ -99,7 +104,10 @@ bool HasStreamPrefix(Column c) {
 }
 
 Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, OpenMode mode,
+                                                     std::shared_ptr<const catalog::Catalog> catalog,
                                                      size_t cached_requests) {
+  if (!catalog && mode != OpenMode::kReadOnly)
+    return MakeError(ErrorCode::kInvalidArgument, "a writable state store needs the catalog");
   if (sodium_init() < 0) return MakeError(ErrorCode::kIo, "libsodium failed to initialise");
   rocksdb::DBOptions options;
   options.create_if_missing = true;
@@ -140,7 +148,8 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, Op
   }
   auto store = std::make_unique<RocksStateStore>(std::unique_ptr<rocksdb::DB>(raw),
                                                  std::move(handles), std::move(secondary_dir),
-                                                 mode == OpenMode::kRebuild, cached_requests);
+                                                 mode == OpenMode::kRebuild, cached_requests,
+                                                 std::move(catalog));
   if (auto version = store->WriteSchemaVersion(); !version) return version.error();
   return std::unique_ptr<StateStore>(std::move(store));
 }

@@ -20,7 +20,9 @@ Status RocksStateStore::ApplyBatch(const std::vector<events::StoredEvent>& event
   std::vector<CachedRequest*> changed;
   rocksdb::WriteBatch& batch = batch_;
   batch.Clear();
+  views_->Clear();
   Status folded = Fold(events, positions, advanced, changed, batch);
+  if (folded) folded = WriteViews(batch);
   rocksdb::Status written;
   if (folded && !advanced.empty()) {
     if (!rebuild_)
@@ -106,6 +108,9 @@ Status RocksStateStore::ApplyRequestEvent(const events::StoredEvent& stored,
     }
     CachedRequest fresh;
     if (*loaded) {
+      auto facts = LoadFacts(event.subject);
+      if (!facts) return facts.error();
+      fresh.facts = std::move(*facts);
       fresh.stored_index = layout::IndexRowsOf(**loaded);
       fresh.state = std::move(**loaded);
     }
@@ -132,6 +137,7 @@ Status RocksStateStore::ApplyRequestEvent(const events::StoredEvent& stored,
   }
   std::string old_parent = state.parent;
   ApplyToRequest(state, event);
+  views_->AddRequestEvent(entry->facts, event);
   if (!entry->unwritten) {
     entry->unwritten = true;
     changed.push_back(entry);
@@ -155,11 +161,26 @@ Status RocksStateStore::ApplyRequestEvent(const events::StoredEvent& stored,
   return {};
 }
 
+Result<performance::RequestFacts> RocksStateStore::LoadFacts(std::string_view id) {
+  std::string row;
+  auto s = db_->Get(rocksdb::ReadOptions(), Handle(Column::kRequestFacts), id, &row);
+  if (s.IsNotFound())
+    return MakeError(ErrorCode::kCorruption, "state store: request " + std::string(id) +
+                                                 " has no performance facts: run `ledger replay`");
+  if (!s.ok()) return FromRocks(s, "read request facts");
+  auto facts = performance::RequestFacts::Decode(row);
+  if (!facts)
+    return MakeError(ErrorCode::kCorruption, "state store: request " + std::string(id) + ": " +
+                                                 facts.error().message);
+  return facts;
+}
+
 // Contacts live in their own columns, never in a request's row: the two
 // topics interleave differently live and in a rebuild, and the state must
 // not depend on that order.
 void RocksStateStore::ApplyContactEvent(const events::Event& event, rocksdb::WriteBatch& batch) {
   if (event.type != types::kContactReceived) return;
+  views_->AddContactEvent(event);
   batch.Put(Handle(Column::kContacts), event.subject, layout::ContactRow(event));
   auto request = event.data.find("request_id");
   if (request != event.data.end() && request->is_string() && !request->empty())
@@ -167,8 +188,50 @@ void RocksStateStore::ApplyContactEvent(const events::Event& event, rocksdb::Wri
               layout::JoinKey(request->get_ref<const std::string&>(), event.subject), "");
 }
 
+Status RocksStateStore::WriteViews(rocksdb::WriteBatch& batch) {
+  for (auto dimension : performance::kDimensions)
+    if (auto merged = MergeRows(layout::DayColumn(dimension), views_->days(dimension), batch); !merged)
+      return merged;
+  return MergeRows(Column::kChannelDay, views_->channels(), batch);
+}
+
+// Each row the batch changed is read once (one MultiGet, in key order),
+// added to, and written once.
+template <typename Figures>
+Status RocksStateStore::MergeRows(Column column, const std::map<performance::DayKey, Figures>& changes,
+                                  rocksdb::WriteBatch& batch) {
+  if (changes.empty()) return {};
+  std::vector<std::string> keys;
+  keys.reserve(changes.size());
+  for (const auto& [key, delta] : changes) keys.push_back(performance::RowKey(key));
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), Handle(column), keys.size(), slices.data(), values.data(),
+                statuses.data(), /*sorted_input=*/true);
+  size_t i = 0;
+  for (const auto& [key, delta] : changes) {
+    Figures row;
+    if (statuses[i].ok()) {
+      auto stored = Figures::Decode(values[i].ToStringView());
+      if (!stored)
+        return MakeError(ErrorCode::kCorruption, std::string("state store: ") + layout::ColumnName(column) +
+                                                     " row of " + key.first + " on " + key.second + ": " +
+                                                     stored.error().message);
+      row = std::move(*stored);
+    } else if (!statuses[i].IsNotFound()) {
+      return FromRocks(statuses[i], std::string("read ") + layout::ColumnName(column));
+    }
+    row.Merge(delta);
+    batch.Put(Handle(column), keys[i], row.Encode());
+    ++i;
+  }
+  return {};
+}
+
 void RocksStateStore::WriteRequest(CachedRequest& entry, rocksdb::WriteBatch& batch) {
   batch.Put(Handle(Column::kRequests), entry.state.id, layout::RequestRow(entry.state));
+  batch.Put(Handle(Column::kRequestFacts), entry.state.id, entry.facts.Encode());
   auto index = layout::IndexRowsOf(entry.state);
   for (const auto& row : entry.stored_index)
     if (!std::binary_search(index.begin(), index.end(), row))

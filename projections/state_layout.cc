@@ -287,6 +287,15 @@ base::Result<std::optional<IdempotencyRecord>> CombineIdempotencyRows(
   return latest;
 }
 
+Column DayColumn(performance::Dimension d) {
+  switch (d) {
+    case performance::Dimension::kDepartment: return Column::kDeptDay;
+    case performance::Dimension::kService: return Column::kServiceDay;
+    case performance::Dimension::kArea: return Column::kAreaDay;
+  }
+  return Column::kDeptDay;
+}
+
 std::vector<IndexRow> IndexRowsOf(const RequestState& s) {
   std::vector<IndexRow> rows = {
       {Column::kIdxCreated, CreatedKey("", s.created_ms, s.id)},
@@ -294,8 +303,10 @@ std::vector<IndexRow> IndexRowsOf(const RequestState& s) {
       {Column::kIdxDeptStatus,
        CreatedKey(JoinKey(JoinKey(s.department, s.status), ""), s.created_ms, s.id)},
       {Column::kIdxService, CreatedKey(JoinKey(s.service_code, ""), s.created_ms, s.id)}};
-  if (IsOpenStatus(s.status) && s.deadline_ms != 0)
+  if (IsOpenStatus(s.status) && s.deadline_ms != 0) {
     rows.push_back({Column::kSlaTimers, TimeKey(s.deadline_ms) + s.id});
+    rows.push_back({Column::kIdxDeptDeadline, JoinKey(s.department, TimeKey(s.deadline_ms) + s.id)});
+  }
   std::sort(rows.begin(), rows.end());
   return rows;
 }

@@ -15,6 +15,7 @@
 
 #include "events/event.h"
 #include "events/event_log.h"
+#include "performance/batch_views.h"
 #include "projections/request_state.h"
 #include "projections/state_store.h"
 
@@ -35,19 +36,31 @@ enum class Column {
   kRequestDuplicates,  // parent id \0 child id -> ""
   kQuarantine,         // QuarantineKey -> QuarantineRow: events the fold could not apply
   kIdempotency,        // IdempotencyKey -> IdempotencyRow: events stored with an Idempotency-Key
+  kIdxDeptDeadline,    // dept \0 deadline id -> "" while open with a deadline
+  // The performance views (performance/): what the department views' fold
+  // keeps of each request, and the day rows, keyed performance::RowKey.
+  kRequestFacts,       // id -> performance::RequestFacts::Encode()
+  kDeptDay,            // dept \0 day -> performance::DayFigures::Encode()
+  kServiceDay,         // service code \0 day -> DayFigures
+  kAreaDay,            // area \0 day -> DayFigures
+  kChannelDay,         // channel \0 day -> performance::ChannelFigures::Encode()
   kMeta,               // positions and schema version
 };
-inline constexpr size_t kColumnCount = 14;
+inline constexpr size_t kColumnCount = 20;
 inline constexpr std::array<const char*, kColumnCount> kColumnNames = {
     "default",     "requests",   "history",  "idx_created",      "idx_dept",
     "idx_dept_status", "idx_service", "sla_timers", "contacts", "request_contacts",
-    "request_duplicates", "quarantine", "idempotency", "meta"};
+    "request_duplicates", "quarantine", "idempotency", "idx_dept_deadline", "request_facts",
+    "dept_day", "service_day", "area_day", "channel_day", "meta"};
+// The column of the day rows counted by `d`.
+Column DayColumn(performance::Dimension d);
 inline const char* ColumnName(Column c) { return kColumnNames[static_cast<size_t>(c)]; }
 
 inline constexpr std::string_view kSchemaVersionKey = "schema_version";
-// 2: times in index keys are TimeKey (1: the raw bits, which put times
-// before 1970 after every later one).
-inline constexpr std::string_view kSchemaVersion = "2";
+// 3: the performance views' columns and idx_dept_deadline. 2: times in
+// index keys are TimeKey (1: the raw bits, which put times before 1970
+// after every later one).
+inline constexpr std::string_view kSchemaVersion = "3";
 
 std::string BigEndian64(uint64_t value);
 // A time (UTC ms, negative before 1970) as 8 bytes that sort as the times do.

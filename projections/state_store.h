@@ -11,8 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "events/event_log.h"
 #include "base/result.h"
+#include "catalog/catalog.h"
+#include "events/event_log.h"
+#include "performance/batch_views.h"
 #include "projections/request_state.h"
 
 namespace ledger::projections {
@@ -105,13 +107,27 @@ struct IdempotencyRecord {
   std::string contact_id;  // "" if none
 };
 
+// A day row of the performance views: a department code, service code,
+// area or channel, a local day ("2026-11-23") and its figures.
+template <typename Figures>
+struct ViewRow {
+  std::string name;
+  std::string day;
+  Figures figures;
+};
+using DayRow = ViewRow<performance::DayFigures>;
+using ChannelRow = ViewRow<performance::ChannelFigures>;
+
 class StateStore {
  public:
   // Opens (creating in kReadWrite) the state directory at `path`.
   // kReadOnly works while another process has it open for writing. The
   // writer keeps up to `cached_requests` (> 0) recently folded request states
   // in memory, so their next events need not read and decode their rows.
+  // The performance views take their days from `catalog`'s time zone:
+  // kInvalidArgument without one, except for kReadOnly.
   static Result<std::unique_ptr<StateStore>> Open(const std::string& path, OpenMode mode,
+                                                  std::shared_ptr<const catalog::Catalog> catalog,
                                                   size_t cached_requests = kCachedRequests);
   virtual ~StateStore() = default;
 
@@ -120,7 +136,8 @@ class StateStore {
   // each topic-partition. Events at or below a stored position are skipped,
   // so applying a batch twice changes nothing. 311.requests events change
   // requests; 311.contacts events record contacts and their request links;
-  // other topics only advance their positions. A record it cannot apply is
+  // both feed the performance views (performance/), whose rows each batch
+  // reads and writes once; other topics only advance their positions. A record it cannot apply is
   // quarantined (see
   // QuarantinedEvent) instead: one that did not decode (StoredEvent::damage),
   // a 311.requests event without a subject, of a request never submitted, a
@@ -150,6 +167,22 @@ class StateStore {
   // kInvalidArgument for a cursor this store did not make for the same
   // index and department/service, or for limit 0.
   virtual Result<RequestPage> ListRequests(const RequestQuery& query) = 0;
+
+  // The performance views' day rows counted by `dimension`, from `from_day`
+  // to `to_day` (local dates, inclusive), of `name` alone or of every name
+  // when it is empty; ordered by name, then day.
+  virtual Result<std::vector<DayRow>> DayRows(performance::Dimension dimension, std::string_view name,
+                                              std::string_view from_day, std::string_view to_day) = 0;
+  // The backlog at the end of `day` per name (of `name` alone when set):
+  // the sum of backlog_change over its days up to `day`.
+  virtual Result<std::map<std::string, int64_t>> Backlogs(performance::Dimension dimension,
+                                                          std::string_view name, std::string_view day) = 0;
+  // The channel rows from `from_day` to `to_day`, ordered by channel, then day.
+  virtual Result<std::vector<ChannelRow>> ChannelRows(std::string_view from_day, std::string_view to_day) = 0;
+  // Open requests past their deadline at `now_ms`, per department (of
+  // `department` alone when set; departments with none are absent).
+  virtual Result<std::map<std::string, uint64_t>> OverdueCounts(std::string_view department,
+                                                                int64_t now_ms) = 0;
 
   // Hex BLAKE2b-256 over every key and value of every view and index and of
   // the quarantine (positions excluded): equal checksums mean byte-identical

@@ -2,7 +2,8 @@
 // RocksStateStore (internal to ledger_projections): the StateStore on
 // RocksDB. Its methods are spread by job: rocks_state_store.cc opens the store
 // and lays out its column families, state_fold.cc folds events and writes
-// them, state_reads.cc answers the reads.
+// them, state_reads.cc answers the reads of requests, view_reads.cc those
+// of the performance views.
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
@@ -35,14 +36,19 @@ namespace types = events::types;
 
 class RocksStateStore final : public StateStore {
  public:
+  // `catalog` may be null only for a read-only store.
   RocksStateStore(std::unique_ptr<rocksdb::DB> db,
                   std::vector<rocksdb::ColumnFamilyHandle*> handles, std::string secondary_dir,
-                  bool rebuild, size_t cached_requests)
+                  bool rebuild, size_t cached_requests,
+                  std::shared_ptr<const catalog::Catalog> catalog)
       : db_(std::move(db)),
         handles_(std::move(handles)),
         secondary_dir_(std::move(secondary_dir)),
         rebuild_(rebuild),
-        requests_(cached_requests) {}
+        catalog_(std::move(catalog)),
+        requests_(cached_requests) {
+    if (catalog_) views_.emplace(*catalog_);
+  }
 
   ~RocksStateStore() override {
     if (rebuild_) {
@@ -67,6 +73,12 @@ class RocksStateStore final : public StateStore {
   Result<Quarantine> Quarantined(size_t max_listed) override;
   Result<std::optional<IdempotencyRecord>> FindIdempotencyKey(std::string_view actor,
                                                               std::string_view key) override;
+  Result<std::vector<DayRow>> DayRows(performance::Dimension dimension, std::string_view name,
+                                      std::string_view from_day, std::string_view to_day) override;
+  Result<std::map<std::string, int64_t>> Backlogs(performance::Dimension dimension, std::string_view name,
+                                                  std::string_view day) override;
+  Result<std::vector<ChannelRow>> ChannelRows(std::string_view from_day, std::string_view to_day) override;
+  Result<std::map<std::string, uint64_t>> OverdueCounts(std::string_view department, int64_t now_ms) override;
   Result<std::string> Checksum() override;
   Status Refresh() override;
 
@@ -79,6 +91,8 @@ class RocksStateStore final : public StateStore {
   Result<std::map<events::TopicPartition, uint64_t>> ReadPositions();
   Result<std::optional<RequestState>> LoadRequest(std::string_view id);
   Result<std::optional<std::string>> LoadRequestText(std::string_view id);
+  // The performance facts of a stored request; kCorruption if it has none.
+  Result<performance::RequestFacts> LoadFacts(std::string_view id);
   // Fills the contacts and duplicates of request `id`.
   Status LoadLinks(const std::string& id, std::vector<std::string>& contacts,
                    std::vector<std::string>& duplicates);
@@ -95,7 +109,12 @@ class RocksStateStore final : public StateStore {
                            std::vector<CachedRequest*>& changed, rocksdb::WriteBatch& batch,
                            std::string& refused);
   void ApplyContactEvent(const events::Event& event, rocksdb::WriteBatch& batch);
-  // Puts the request's row and its index changes into `batch`.
+  // Adds the views' changes of this batch to their stored rows, into `batch`.
+  Status WriteViews(rocksdb::WriteBatch& batch);
+  template <typename Figures>
+  Status MergeRows(Column column, const std::map<performance::DayKey, Figures>& changes,
+                   rocksdb::WriteBatch& batch);
+  // Puts the request's row, facts and index changes into `batch`.
   void WriteRequest(CachedRequest& entry, rocksdb::WriteBatch& batch);
   // kRebuild: writes the rows the cached states have run ahead of, so that
   // reads see them. A no-op for the other modes.
@@ -105,6 +124,13 @@ class RocksStateStore final : public StateStore {
   template <typename Visit>
   Status ScanPrefix(Column column, std::string_view prefix, Visit visit);
   Result<std::vector<std::string>> LinkedIds(Column column, const std::string& id);
+  // The performance views' rows (view_reads.cc).
+  template <typename Visit>
+  Status ScanViewRows(Column column, std::string_view name, std::string_view from_day,
+                      std::string_view to_day, Visit visit);
+  template <typename Figures>
+  Result<std::vector<ViewRow<Figures>>> ReadViewRows(Column column, std::string_view name,
+                                                     std::string_view from_day, std::string_view to_day);
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -113,7 +139,10 @@ class RocksStateStore final : public StateStore {
   // kRebuild: no write-ahead log, and request rows written only when their
   // requests leave the cache or the store is read or closed.
   const bool rebuild_;
+  const std::shared_ptr<const catalog::Catalog> catalog_;  // null for a read-only store
   // The members below are guarded by apply_mutex_.
+  // The views' changes of the batch being applied; set unless read-only.
+  std::optional<performance::BatchViews> views_;
   // The positions as last written, read once. This store is their only writer.
   std::optional<std::map<events::TopicPartition, uint64_t>> applied_positions_;
   // States of recently folded requests. Outside a rebuild, every state is

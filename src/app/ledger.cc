@@ -42,7 +42,7 @@ class RunningLedger : public Ledger {
     auto log = OpenLog(s, false, catalog_.get(), serving);
     if (!log.ok()) return log.error();
     log_ = std::move(*log);
-    auto store = projections::StateStore::Open(s.state_dir(), projections::OpenMode::kReadWrite);
+    auto store = projections::StateStore::Open(s.state_dir(), projections::OpenMode::kReadWrite, catalog_);
     if (!store.ok()) return store.error();
     store_ = std::move(*store);
     runner_ = std::make_unique<ProjectionRunner>(*log_, *store_, s.projection_batch_events);
@@ -246,13 +246,15 @@ base::Result<std::unique_ptr<Ledger>> Ledger::Start(const Settings& settings) {
 namespace {
 
 // Folds the log up to `until` (empty: its end now) into a fresh state
-// directory at `dir`, replacing whatever is there; the store is closed
-// (flushed) on return.
-base::Result<RebuildResult> RebuildInto(events::EventLog& log, const std::string& dir,
-                                          const Positions& until) {
+// directory at `dir`, replacing whatever is there, with the days of the
+// catalog in settings `s`; the store is closed (flushed) on return.
+base::Result<RebuildResult> RebuildInto(const Settings& s, events::EventLog& log, const std::string& dir,
+                                        const Positions& until) {
+  auto catalog = catalog::Catalog::Load(s.catalog_path);
+  if (!catalog.ok()) return catalog.error();
   std::error_code ec;
   fs::remove_all(dir, ec);
-  auto store = projections::StateStore::Open(dir, projections::OpenMode::kRebuild);
+  auto store = projections::StateStore::Open(dir, projections::OpenMode::kRebuild, *catalog);
   if (!store.ok()) return store.error();
   return Rebuild(log, **store, until, kRebuildBatchEvents);
 }
@@ -264,7 +266,9 @@ base::Result<RebuildResult> Replay(const Settings& s) {
   // for writing, or on Kafka (a log shared with others) the live state.
   std::unique_ptr<projections::StateStore> held;
   if (s.log_backend == "kafka") {
-    auto live = projections::StateStore::Open(s.state_dir(), projections::OpenMode::kReadWrite);
+    auto catalog = catalog::Catalog::Load(s.catalog_path);
+    if (!catalog.ok()) return catalog.error();
+    auto live = projections::StateStore::Open(s.state_dir(), projections::OpenMode::kReadWrite, *catalog);
     // A state RocksDB opened but found unusable (corrupt, another schema
     // version) is what a replay is for, and no server serves it: go on.
     if (!live.ok() && live.error().code != ErrorCode::kCorruption)
@@ -276,7 +280,7 @@ base::Result<RebuildResult> Replay(const Settings& s) {
   auto log = OpenLog(s, s.log_backend == "kafka", nullptr);
   if (!log.ok()) return log.error();
   std::string fresh = s.state_dir() + ".replay";
-  auto rebuilt = RebuildInto(**log, fresh, {});
+  auto rebuilt = RebuildInto(s, **log, fresh, {});
   if (!rebuilt.ok()) return rebuilt.error();
   held.reset();
   std::error_code ec;
@@ -290,7 +294,7 @@ base::Result<RebuildResult> Replay(const Settings& s) {
 }
 
 base::Result<VerifyReport> Verify(const Settings& s) {
-  auto live = projections::StateStore::Open(s.state_dir(), projections::OpenMode::kReadOnly);
+  auto live = projections::StateStore::Open(s.state_dir(), projections::OpenMode::kReadOnly, nullptr);
   if (!live.ok()) return live.error();
   auto log = OpenLog(s, true, nullptr);
   if (!log.ok()) return log.error();
@@ -299,7 +303,7 @@ base::Result<VerifyReport> Verify(const Settings& s) {
   auto live_sum = (*live)->Checksum();
   if (!live_sum.ok()) return live_sum.error();
   std::string temp = s.data_dir + "/verify-" + std::to_string(events::NowMs());
-  auto rebuilt = RebuildInto(**log, temp, positions);
+  auto rebuilt = RebuildInto(s, **log, temp, positions);
   std::error_code ec;
   fs::remove_all(temp, ec);
   if (!rebuilt.ok()) return rebuilt.error();

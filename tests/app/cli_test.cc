@@ -13,6 +13,7 @@
 
 #include "projections/state_store.h"
 #include "log/embedded/embedded_log.h"
+#include "tests/support/shipped_catalog.h"
 #include "tests/support/ledger_process.h"
 
 namespace ledger::testing {
@@ -396,7 +397,7 @@ void WriteTamperedState(const std::string& data_dir, const std::string& tampered
   auto events_log = log::OpenEmbeddedLog({.path = data_dir + "/log", .read_only = true});
   ASSERT_TRUE(events_log.ok()) << events_log.error().message;
   auto store = projections::StateStore::Open(data_dir + "/state.tampered",
-                                             projections::OpenMode::kReadWrite);
+                                             projections::OpenMode::kReadWrite, ledger::testing::ShippedCatalog());
   ASSERT_TRUE(store.ok()) << store.error().message;
   int changed = 0;
   for (std::string topic : {"311.requests", "311.contacts"}) {

@@ -16,6 +16,7 @@
 #include "src/app/projection_runner.h"
 #include "log/kafka/kafka_log.h"
 #include "tests/log/log_test_support.h"
+#include "tests/support/shipped_catalog.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_ledger.h"
 
@@ -126,7 +127,8 @@ TEST(KafkaLogOnABroker, RebuildStopsAtTheGivenPositionsWhenMarkersSitBetweenEven
   ASSERT_TRUE(later) << later.error().message;
 
   ledger::testing::TempDir dir;
-  auto store = projections::StateStore::Open(dir.Sub("state"), projections::OpenMode::kRebuild);
+  auto store = projections::StateStore::Open(dir.Sub("state"), projections::OpenMode::kRebuild,
+                                             ledger::testing::ShippedCatalog());
   ASSERT_TRUE(store) << store.error().message;
   auto rebuilt = Rebuild(kafka, **store, until, 1000);
   ASSERT_TRUE(rebuilt) << rebuilt.error().message;

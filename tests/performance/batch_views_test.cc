@@ -7,7 +7,7 @@
 #include <map>
 
 #include "events/event_types.h"
-#include "tests/performance/shipped_catalog.h"
+#include "tests/support/shipped_catalog.h"
 
 namespace ledger::performance {
 namespace {
@@ -37,7 +37,7 @@ TEST(BatchViews, ABatchSumsToTheEventsOneByOne) {
       Ev(types::kRequestClosed, "SR-2", "2026-11-24T12:00:00.000Z", Json::object()),
       Ev(types::kRequestSubmitted, "SR-1", "2026-11-25T12:00:00.000Z", {{"department", "DPS"}}, "phone"),  // again: ignored
   };
-  BatchViews batch(Shipped());
+  BatchViews batch(*testing::ShippedCatalog());
   std::map<std::string, RequestFacts> facts, facts_one_by_one;
   std::map<DayKey, DayFigures> departments;
   std::map<DayKey, ChannelFigures> channels;
@@ -46,12 +46,12 @@ TEST(BatchViews, ABatchSumsToTheEventsOneByOne) {
       batch.AddContactEvent(e);
     } else {
       batch.AddRequestEvent(facts[e.subject], e);
-      for (const auto& c : FoldRequestEvent(facts_one_by_one[e.subject], e, Shipped()))
+      for (const auto& c : FoldRequestEvent(facts_one_by_one[e.subject], e, *testing::ShippedCatalog()))
         departments[{c.department, c.day}].Merge(c.delta);
     }
   }
   for (size_t i : {0, 1, 2})
-    if (auto c = FoldChannelEvent(events[i], Shipped())) channels[{c->channel, c->day}].Merge(c->delta);
+    if (auto c = FoldChannelEvent(events[i], *testing::ShippedCatalog())) channels[{c->channel, c->day}].Merge(c->delta);
   EXPECT_EQ(batch.departments(), departments);
   EXPECT_EQ(batch.channels(), channels);
   EXPECT_EQ(facts, facts_one_by_one);

@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "events/event_types.h"
-#include "tests/performance/shipped_catalog.h"
+#include "tests/support/shipped_catalog.h"
 
 namespace ledger::performance {
 namespace {
@@ -26,7 +26,7 @@ events::Event Contact(Json data, const char* time = "2026-11-24T03:00:00.000Z") 
 TEST(ChannelDay, AnAnsweredCallCountsItsWaitHandleAndLanguage) {
   auto change = FoldChannelEvent(Contact({{"channel", "phone"}, {"language", "es"}, {"wait_seconds", 42.5},
                                           {"handle_seconds", 180}, {"abandoned", false}, {"outcome", "information"}}),
-                                 Shipped());
+                                 *testing::ShippedCatalog());
   ASSERT_TRUE(change.has_value());
   EXPECT_EQ(change->channel, "phone");
   EXPECT_EQ(change->day, "2026-11-23");  // 22:00 in New York
@@ -45,7 +45,7 @@ TEST(ChannelDay, AnAnsweredCallCountsItsWaitHandleAndLanguage) {
 TEST(ChannelDay, AbandonedAndRequestCreatingContacts) {
   auto abandoned = FoldChannelEvent(Contact({{"channel", "phone"}, {"language", "en"}, {"wait_seconds", 300},
                                              {"handle_seconds", 0}, {"abandoned", true}, {"outcome", "abandoned"}}),
-                                    Shipped());
+                                    *testing::ShippedCatalog());
   ASSERT_TRUE(abandoned.has_value());
   EXPECT_EQ(abandoned->delta.abandoned, 1u);
   EXPECT_EQ(abandoned->delta.answered, 0u);
@@ -55,7 +55,7 @@ TEST(ChannelDay, AbandonedAndRequestCreatingContacts) {
   for (const char* outcome : {"created_request", "linked_to_request"}) {
     auto c = FoldChannelEvent(Contact({{"channel", "email"}, {"language", "en"}, {"abandoned", false},
                                        {"outcome", outcome}, {"request_id", "SR-1"}}),
-                              Shipped());
+                              *testing::ShippedCatalog());
     ASSERT_TRUE(c.has_value());
     EXPECT_EQ(c->delta.information_only, 0u) << outcome;
     EXPECT_EQ(c->delta.waited, 0u);  // no wait given: not in the average
@@ -66,7 +66,7 @@ TEST(ChannelDay, OddDurationsAreLeftOutNotCounted) {
   for (Json wait : {Json(-1), Json(1e300), Json("12"), Json(nullptr), Json(std::numeric_limits<double>::quiet_NaN())}) {
     auto c = FoldChannelEvent(Contact({{"channel", "tty"}, {"language", "en"}, {"wait_seconds", wait}, {"abandoned", false},
                                        {"outcome", "referred"}}),
-                              Shipped());
+                              *testing::ShippedCatalog());
     ASSERT_TRUE(c.has_value());
     EXPECT_EQ(c->delta.contacts, 1u);
     EXPECT_EQ(c->delta.waited, 0u) << wait;
@@ -79,15 +79,15 @@ TEST(ChannelDay, RequestsCountTowardTheirChannelAndOtherEventsTowardNone) {
   submitted.type = std::string(types::kRequestSubmitted);
   submitted.time_ms = *events::ParseTime("2026-11-23T15:00:00.000Z");
   submitted.channel = "walk_in";
-  auto c = FoldChannelEvent(submitted, Shipped());
+  auto c = FoldChannelEvent(submitted, *testing::ShippedCatalog());
   ASSERT_TRUE(c.has_value());
   EXPECT_EQ(c->channel, "walk_in");
   EXPECT_EQ(c->delta.requests_created, 1u);
   EXPECT_EQ(c->delta.contacts, 0u);
   submitted.channel.clear();
-  EXPECT_EQ(FoldChannelEvent(submitted, Shipped())->channel, "unknown");
+  EXPECT_EQ(FoldChannelEvent(submitted, *testing::ShippedCatalog())->channel, "unknown");
   submitted.type = std::string(types::kRequestClosed);
-  EXPECT_FALSE(FoldChannelEvent(submitted, Shipped()).has_value());
+  EXPECT_FALSE(FoldChannelEvent(submitted, *testing::ShippedCatalog()).has_value());
 }
 
 TEST(ChannelDay, DaysMergeAndTheStoredFormReadsBackOrIsRefused) {
@@ -95,7 +95,7 @@ TEST(ChannelDay, DaysMergeAndTheStoredFormReadsBackOrIsRefused) {
   for (int day = 0; day < 7; ++day) {
     auto c = FoldChannelEvent(Contact({{"channel", "phone"}, {"language", day % 2 ? "es" : "en"}, {"wait_seconds", day},
                                        {"handle_seconds", 60}, {"abandoned", day == 3}, {"outcome", "information"}}),
-                              Shipped());
+                              *testing::ShippedCatalog());
     week.Merge(c->delta);
   }
   EXPECT_EQ(week.contacts, 7u);

@@ -7,7 +7,7 @@
 #include <map>
 
 #include "events/event_types.h"
-#include "tests/performance/shipped_catalog.h"
+#include "tests/support/shipped_catalog.h"
 
 namespace ledger::performance {
 namespace {
@@ -50,37 +50,41 @@ constexpr int64_t kHour = 3'600'000;
 TEST(DepartmentFold, ARequestsLifeChangesTheDaysItHappensOn) {
   RequestFacts f;
   // Evening times in New York are the next day in UTC: days are local.
-  EXPECT_EQ(FoldRequestEvent(f, Submitted("2026-11-23T23:30:00.000Z", "DOT", "2026-11-26T15:00:00.000Z"), Shipped()),
+  EXPECT_EQ(FoldRequestEvent(f, Submitted("2026-11-23T23:30:00.000Z", "DOT", "2026-11-26T15:00:00.000Z"), *testing::ShippedCatalog()),
             (std::vector<DayChange>{Change("DOT", "2026-11-23", [](auto& d) { d.opened = 1; d.backlog_change = 1; })}));
   EXPECT_EQ(FoldRequestEvent(f, Ev(types::kRequestAssigned, "2026-11-24T01:30:00.000Z", {{"assignee", "crew 4"}}),
-                             Shipped()),
+                             *testing::ShippedCatalog()),
             (std::vector<DayChange>{Change("DOT", "2026-11-23", [](auto& d) { d.first_response = Durations({2 * kHour}); })}));
   EXPECT_EQ(FoldRequestEvent(f, Ev(types::kRequestRouted, "2026-11-24T15:00:00.000Z",
                                    {{"from_department", "DOT"}, {"to_department", "DSW"}}),
-                             Shipped()),
+                             *testing::ShippedCatalog()),
             (std::vector<DayChange>{
                 Change("DOT", "2026-11-24", [](auto& d) { d.transferred_out = 1; d.backlog_change = -1; }),
                 Change("DSW", "2026-11-24", [](auto& d) { d.transferred_in = 1; d.backlog_change = 1; })}));
   // Closed before the deadline, reopened, closed again after it: two close events.
-  EXPECT_EQ(FoldRequestEvent(f, Ev(types::kRequestClosed, "2026-11-25T23:30:00.000Z"), Shipped()),
+  EXPECT_EQ(FoldRequestEvent(f, Ev(types::kRequestClosed, "2026-11-25T23:30:00.000Z"), *testing::ShippedCatalog()),
             (std::vector<DayChange>{Change("DSW", "2026-11-25", [](auto& d) {
               d.closed = 1;
+              d.handoffs = 1;
+              d.closed_after_handoff = 1;
               d.time_to_close = Durations({48 * kHour});
               d.sla_counted = 1;
               d.sla_met = 1;
               d.backlog_change = -1;
             })}));
   EXPECT_EQ(FoldRequestEvent(f, Ev(types::kRequestReopened, "2026-11-26T14:00:00.000Z", {{"reason", "still there"}}),
-                             Shipped()),
+                             *testing::ShippedCatalog()),
             (std::vector<DayChange>{Change("DSW", "2026-11-26", [](auto& d) { d.reopened = 1; d.backlog_change = 1; })}));
-  EXPECT_EQ(FoldRequestEvent(f, Ev(types::kRequestClosed, "2026-11-26T15:00:00.001Z"), Shipped()),
+  EXPECT_EQ(FoldRequestEvent(f, Ev(types::kRequestClosed, "2026-11-26T15:00:00.001Z"), *testing::ShippedCatalog()),
             (std::vector<DayChange>{Change("DSW", "2026-11-26", [](auto& d) {
               d.closed = 1;
+              d.handoffs = 1;
+              d.closed_after_handoff = 1;
               d.time_to_close = Durations({63 * kHour + 30 * 60'000 + 1});
               d.sla_counted = 1;
               d.backlog_change = -1;
             })}));
-  EXPECT_EQ(FoldRequestEvent(f, Ev(types::kSurveyAnswered, "2026-11-27T12:00:00.000Z", {{"score", 4}}), Shipped()),
+  EXPECT_EQ(FoldRequestEvent(f, Ev(types::kSurveyAnswered, "2026-11-27T12:00:00.000Z", {{"score", 4}}), *testing::ShippedCatalog()),
             (std::vector<DayChange>{Change("DSW", "2026-11-27", [](auto& d) {
               d.surveys = 1;
               d.survey_score_sum = 4;
@@ -92,35 +96,35 @@ TEST(DepartmentFold, ARequestsLifeChangesTheDaysItHappensOn) {
 
 TEST(DepartmentFold, FirstResponseIsTheFirstByAnyoneButTheSubmitter) {
   RequestFacts f;
-  FoldRequestEvent(f, Submitted("2026-11-23T15:00:00.000Z"), Shipped());
+  FoldRequestEvent(f, Submitted("2026-11-23T15:00:00.000Z"), *testing::ShippedCatalog());
   // The submitter's own status change and anyone's internal note are no response.
   EXPECT_TRUE(FoldRequestEvent(f, Ev(types::kRequestStatusChanged, "2026-11-23T15:10:00.000Z",
                                      {{"from", "open"}, {"to", "acknowledged"}}, "key:intake"),
-                               Shipped())
+                               *testing::ShippedCatalog())
                   .empty());
   EXPECT_TRUE(FoldRequestEvent(f, Ev(types::kRequestNoteAdded, "2026-11-23T15:20:00.000Z",
                                      {{"visibility", "internal"}, {"text", "x"}}),
-                               Shipped())
+                               *testing::ShippedCatalog())
                   .empty());
   auto first = FoldRequestEvent(f, Ev(types::kRequestNoteAdded, "2026-11-23T16:00:00.000Z",
                                       {{"visibility", "public"}, {"text", "crew on the way"}}),
-                                Shipped());
+                                *testing::ShippedCatalog());
   EXPECT_EQ(first, (std::vector<DayChange>{Change("DOT", "2026-11-23", [](auto& d) { d.first_response = Durations({kHour}); })}));
-  EXPECT_TRUE(FoldRequestEvent(f, Ev(types::kRequestAssigned, "2026-11-23T17:00:00.000Z"), Shipped()).empty());
+  EXPECT_TRUE(FoldRequestEvent(f, Ev(types::kRequestAssigned, "2026-11-23T17:00:00.000Z"), *testing::ShippedCatalog()).empty());
 }
 
 TEST(DepartmentFold, TransfersAwayDuplicatesAndDirtyTimes) {
   RequestFacts f;
-  FoldRequestEvent(f, Submitted("2026-11-23T15:00:00.000Z", "DPS"), Shipped());
+  FoldRequestEvent(f, Submitted("2026-11-23T15:00:00.000Z", "DPS"), *testing::ShippedCatalog());
   EXPECT_TRUE(FoldRequestEvent(f, Ev(types::kRequestDuplicateMarked, "2026-11-23T15:01:00.000Z", {{"parent_id", "SR-0"}}),
-                               Shipped())
+                               *testing::ShippedCatalog())
                   .empty());
   EXPECT_EQ(FoldRequestEvent(f, Ev(types::kRequestTransferredExternal, "2026-11-23T16:00:00.000Z", {{"agency", "STATE"}}),
-                             Shipped()),
+                             *testing::ShippedCatalog()),
             (std::vector<DayChange>{Change("DPS", "2026-11-23", [](auto& d) { d.transferred_out = 1; d.backlog_change = -1; })}));
   // Closed while away: a close event of a duplicate, no deadline, already out of the backlog;
   // its time is before the submission (a dirty import): no time to close.
-  EXPECT_EQ(FoldRequestEvent(f, Ev(types::kRequestClosed, "2026-11-22T10:00:00.000Z"), Shipped()),
+  EXPECT_EQ(FoldRequestEvent(f, Ev(types::kRequestClosed, "2026-11-22T10:00:00.000Z"), *testing::ShippedCatalog()),
             (std::vector<DayChange>{Change("DPS", "2026-11-22", [](auto& d) {
               d.closed = 1;
               d.closed_duplicate = 1;
@@ -130,27 +134,30 @@ TEST(DepartmentFold, TransfersAwayDuplicatesAndDirtyTimes) {
 
 TEST(DepartmentFold, EventsOutsideARequestsLifeChangeNothing) {
   RequestFacts f;
-  EXPECT_TRUE(FoldRequestEvent(f, Ev(types::kRequestClosed, "2026-11-23T15:00:00.000Z"), Shipped()).empty());
+  EXPECT_TRUE(FoldRequestEvent(f, Ev(types::kRequestClosed, "2026-11-23T15:00:00.000Z"), *testing::ShippedCatalog()).empty());
   EXPECT_EQ(f, RequestFacts{});
-  FoldRequestEvent(f, Submitted("2026-11-23T15:00:00.000Z"), Shipped());
+  FoldRequestEvent(f, Submitted("2026-11-23T15:00:00.000Z"), *testing::ShippedCatalog());
   RequestFacts after_submission = f;
-  EXPECT_TRUE(FoldRequestEvent(f, Submitted("2026-11-24T15:00:00.000Z", "DSW"), Shipped()).empty());
+  EXPECT_TRUE(FoldRequestEvent(f, Submitted("2026-11-24T15:00:00.000Z", "DSW"), *testing::ShippedCatalog()).empty());
   EXPECT_TRUE(FoldRequestEvent(f, Ev(types::kRequestRouted, "2026-11-24T15:00:00.000Z", {{"to_department", "DOT"}}),
-                               Shipped())
+                               *testing::ShippedCatalog())
                   .empty());
   for (Json score : {Json(0), Json(6), Json("5"), Json(4.5)})
-    EXPECT_TRUE(FoldRequestEvent(f, Ev(types::kSurveyAnswered, "2026-11-24T15:00:00.000Z", {{"score", score}}), Shipped())
+    EXPECT_TRUE(FoldRequestEvent(f, Ev(types::kSurveyAnswered, "2026-11-24T15:00:00.000Z", {{"score", score}}), *testing::ShippedCatalog())
                     .empty())
         << score;
-  EXPECT_TRUE(FoldRequestEvent(f, Ev(types::kSlaBreached, "2026-11-24T15:00:00.000Z"), Shipped()).empty());
+  EXPECT_TRUE(FoldRequestEvent(f, Ev(types::kResidentErased, "2026-11-24T15:00:00.000Z"), *testing::ShippedCatalog()).empty());
   EXPECT_EQ(f, after_submission);
+  // A breach counts on the day it is recorded, for the department holding the request.
+  EXPECT_EQ(FoldRequestEvent(f, Ev(types::kSlaBreached, "2026-11-24T15:00:00.000Z"), *testing::ShippedCatalog()),
+            (std::vector<DayChange>{Change("DOT", "2026-11-24", [](auto& d) { d.breached = 1; })}));
 }
 
 TEST(DepartmentFold, TheBacklogChangesOfALifeSumToWhereTheRequestIsHeld) {
   RequestFacts f;
   std::map<std::string, int64_t> held;
   auto fold = [&](const events::Event& e) {
-    for (const auto& c : FoldRequestEvent(f, e, Shipped())) held[c.department] += c.delta.backlog_change;
+    for (const auto& c : FoldRequestEvent(f, e, *testing::ShippedCatalog())) held[c.department] += c.delta.backlog_change;
   };
   fold(Submitted("2026-11-23T15:00:00.000Z", "DOT"));
   fold(Ev(types::kRequestRouted, "2026-11-23T16:00:00.000Z", {{"to_department", "DSW"}}));
@@ -162,8 +169,8 @@ TEST(DepartmentFold, TheBacklogChangesOfALifeSumToWhereTheRequestIsHeld) {
 }
 
 TEST(DepartmentFold, RequestFactsReadBackOrAreRefused) {
-  RequestFacts f{RequestFacts::Standing::kAway, "DOT", "key:intake", At("0001-01-01T00:00:00.000Z"),
-                 At("9999-12-31T23:59:59.999Z"), true, true};
+  RequestFacts f{RequestFacts::Standing::kAway, "DOT", "key:intake", "pothole", "20850", 3,
+                 At("0001-01-01T00:00:00.000Z"), At("9999-12-31T23:59:59.999Z"), true, true};
   for (const RequestFacts& facts : {RequestFacts{}, f}) {
     auto back = RequestFacts::Decode(facts.Encode());
     ASSERT_TRUE(back.ok()) << back.error().message;

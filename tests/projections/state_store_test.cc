@@ -92,7 +92,7 @@ TEST(StateStore, RebuildGivesTheReadWriteStateWhateverTheCacheSize) {
   // with their rows written, and are read back by later events.
   for (size_t cached : {size_t{16}, kCachedRequests}) {
     std::string path = dir.Sub("rebuild-" + std::to_string(cached));
-    auto rebuilt = StateStore::Open(path, OpenMode::kRebuild, cached);
+    auto rebuilt = StateStore::Open(path, OpenMode::kRebuild, ledger::testing::ShippedCatalog(), cached);
     ASSERT_TRUE(rebuilt.ok()) << rebuilt.error().message;
     ApplyInBatches(**rebuilt, all, 37);
     auto view = (*rebuilt)->GetRequest(city.ids[0]);
@@ -126,7 +126,7 @@ TEST(StateStore, ASmallCacheOutsideARebuildGivesTheSameState) {
   auto all = fixtures::Interleave(city.log.Requests(), city.log.Contacts(), 3, 1);
   auto roomy = OpenStore(dir.Sub("roomy"));
   ApplyInBatches(*roomy, all, 25);
-  auto small = StateStore::Open(dir.Sub("small"), OpenMode::kReadWrite, 8);
+  auto small = StateStore::Open(dir.Sub("small"), OpenMode::kReadWrite, ledger::testing::ShippedCatalog(), 8);
   ASSERT_TRUE(small.ok());
   ApplyInBatches(**small, all, 25);
   EXPECT_EQ(ChecksumOf(**small), ChecksumOf(*roomy));
@@ -268,7 +268,7 @@ TEST(StateStore, ReadOnlyStoreBesideAWriterSeesNewWritesAfterRefresh) {
 
 TEST(StateStore, ReadOnlyOpenOfAMissingDirectoryIsNotFound) {
   TempDir dir;
-  auto store = StateStore::Open(dir.Sub("absent"), OpenMode::kReadOnly);
+  auto store = StateStore::Open(dir.Sub("absent"), OpenMode::kReadOnly, nullptr);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.error().code, base::ErrorCode::kNotFound);
 }
@@ -278,9 +278,9 @@ TEST(StateStore, ReadOnlyOpenOfAMissingDirectoryIsNotFound) {
 TEST(StateStore, AnotherSchemaVersionIsRefusedNamingLedgerReplay) {
   TempDir dir;
   std::string path = dir.Sub("state");
-  ASSERT_TRUE(StateStore::Open(path, OpenMode::kReadWrite).ok());
+  ASSERT_TRUE(StateStore::Open(path, OpenMode::kReadWrite, ledger::testing::ShippedCatalog()).ok());
   fixtures::PutStateMeta(path, layout::kSchemaVersionKey, "1");
-  auto refused = StateStore::Open(path, OpenMode::kReadWrite);
+  auto refused = StateStore::Open(path, OpenMode::kReadWrite, ledger::testing::ShippedCatalog());
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, base::ErrorCode::kCorruption);
   EXPECT_NE(refused.error().message.find("schema version 1"), std::string::npos) << refused.error().message;

@@ -12,6 +12,7 @@
 #include "projections/state_layout.h"
 #include "projections/state_store.h"
 #include "tests/support/raw_rocksdb.h"
+#include "tests/support/shipped_catalog.h"
 
 namespace ledger::projections::fixtures {
 
@@ -23,7 +24,7 @@ inline void PutStateMeta(const std::string& state_dir, std::string_view key, std
 
 inline std::unique_ptr<StateStore> OpenStore(const std::string& path,
                                              OpenMode mode = OpenMode::kReadWrite) {
-  auto store = StateStore::Open(path, mode);
+  auto store = StateStore::Open(path, mode, ledger::testing::ShippedCatalog());
   EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
   return store.ok() ? std::move(*store) : nullptr;
 }

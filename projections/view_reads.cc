@@ -1,0 +1,123 @@
+// RocksStateStore's reads of the performance views: day rows by name and
+// day range, backlogs, and overdue counts.
+#include "projections/internal/rocks_state_store.h"
+
+namespace ledger::projections {
+namespace {
+
+// The name and day of a view row key "<name>\0<day>".
+std::pair<std::string_view, std::string_view> SplitRowKey(std::string_view key) {
+  size_t nul = key.find('\0');
+  if (nul == std::string_view::npos) return {key, {}};
+  return {key.substr(0, nul), key.substr(nul + 1)};
+}
+
+// The first key after every key that starts with "<name>\0".
+std::string AfterName(std::string_view name) {
+  std::string next(name);
+  next.push_back('\x01');
+  return next;
+}
+
+}  // namespace
+
+// Calls visit(name, day, value) for the rows of `column` from `from_day` to
+// `to_day`, of `name` alone or of every name, seeking past the days
+// outside the range.
+template <typename Visit>
+Status RocksStateStore::ScanViewRows(Column column, std::string_view name, std::string_view from_day,
+                                     std::string_view to_day, Visit visit) {
+  if (from_day > to_day) return {};
+  rocksdb::ReadOptions options;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, Handle(column)));
+  it->Seek(performance::RowKey({std::string(name), std::string(from_day)}));
+  while (it->Valid()) {
+    auto [row_name, day] = SplitRowKey(it->key().ToStringView());
+    if (!name.empty() && row_name != name) break;
+    if (day < from_day) {
+      it->Seek(performance::RowKey({std::string(row_name), std::string(from_day)}));
+      continue;
+    }
+    if (day > to_day) {
+      if (!name.empty()) break;
+      it->Seek(AfterName(row_name));
+      continue;
+    }
+    if (auto visited = visit(row_name, day, it->value().ToStringView()); !visited) return visited;
+    it->Next();
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), std::string("scan ") + ColumnName(column));
+  return {};
+}
+
+template <typename Figures>
+Result<std::vector<ViewRow<Figures>>> RocksStateStore::ReadViewRows(Column column, std::string_view name,
+                                                                    std::string_view from_day,
+                                                                    std::string_view to_day) {
+  std::vector<ViewRow<Figures>> rows;
+  auto scanned = ScanViewRows(column, name, from_day, to_day,
+                              [&](std::string_view row_name, std::string_view day, std::string_view value) -> Status {
+                                auto figures = Figures::Decode(value);
+                                if (!figures)
+                                  return MakeError(ErrorCode::kCorruption,
+                                                   std::string("state store: ") + ColumnName(column) + " row of " +
+                                                       std::string(row_name) + " on " + std::string(day) + ": " +
+                                                       figures.error().message);
+                                rows.push_back({std::string(row_name), std::string(day), std::move(*figures)});
+                                return {};
+                              });
+  if (!scanned) return scanned.error();
+  return rows;
+}
+
+Result<std::vector<DayRow>> RocksStateStore::DayRows(performance::Dimension dimension, std::string_view name,
+                                                     std::string_view from_day, std::string_view to_day) {
+  return ReadViewRows<performance::DayFigures>(layout::DayColumn(dimension), name, from_day, to_day);
+}
+
+Result<std::vector<ChannelRow>> RocksStateStore::ChannelRows(std::string_view from_day, std::string_view to_day) {
+  return ReadViewRows<performance::ChannelFigures>(Column::kChannelDay, "", from_day, to_day);
+}
+
+Result<std::map<std::string, int64_t>> RocksStateStore::Backlogs(performance::Dimension dimension,
+                                                                 std::string_view name, std::string_view day) {
+  std::map<std::string, int64_t> backlogs;
+  Column column = layout::DayColumn(dimension);
+  auto scanned = ScanViewRows(column, name, "", day,
+                              [&](std::string_view row_name, std::string_view row_day, std::string_view value) -> Status {
+                                auto change = performance::DayFigures::DecodeBacklogChange(value);
+                                if (!change)
+                                  return MakeError(ErrorCode::kCorruption,
+                                                   std::string("state store: ") + ColumnName(column) + " row of " +
+                                                       std::string(row_name) + " on " + std::string(row_day) + ": " +
+                                                       change.error().message);
+                                backlogs[std::string(row_name)] += *change;
+                                return {};
+                              });
+  if (!scanned) return scanned.error();
+  return backlogs;
+}
+
+// idx_dept_deadline rows are "<dept>\0<deadline><id>": a department's
+// overdue requests are the rows before "<dept>\0<now>".
+Result<std::map<std::string, uint64_t>> RocksStateStore::OverdueCounts(std::string_view department,
+                                                                       int64_t now_ms) {
+  std::map<std::string, uint64_t> counts;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Handle(Column::kIdxDeptDeadline)));
+  it->Seek(layout::JoinKey(department, ""));
+  std::string now = layout::TimeKey(now_ms);
+  while (it->Valid()) {
+    auto [dept, rest] = SplitRowKey(it->key().ToStringView());
+    if (!department.empty() && dept != department) break;
+    if (rest.substr(0, now.size()) < now) {
+      ++counts[std::string(dept)];
+      it->Next();
+    } else {
+      it->Seek(AfterName(dept));
+    }
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scan idx_dept_deadline");
+  return counts;
+}
+
+}  // namespace ledger::projections
