@@ -1,7 +1,8 @@
 #pragma once
 // Text forms of the center's calendar, shared by the TOML reader, the
 // attribute checks and ToJson: "07:00" clock times, "2026-12-25" dates and
-// "mon".."sun" weekdays. Internal to ledger_catalog.
+// "mon".."sun" weekdays. The performance reports (performance/) count
+// days with it too.
 
 #include <optional>
 #include <string>

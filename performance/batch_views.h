@@ -23,6 +23,14 @@ namespace ledger::performance {
 // are one key range.
 using DayKey = std::pair<std::string, std::string>;
 
+// A stored view row: its name, its day and its figures.
+template <typename Figures>
+struct DayRowOf {
+  std::string name;
+  std::string day;  // "2026-11-23"
+  Figures figures;
+};
+
 // What the rows of DayFigures are counted by.
 enum class Dimension : uint8_t { kDepartment, kService, kArea };
 inline constexpr Dimension kDimensions[] = {Dimension::kDepartment, Dimension::kService, Dimension::kArea};

@@ -109,14 +109,8 @@ struct IdempotencyRecord {
 
 // A day row of the performance views: a department code, service code,
 // area or channel, a local day ("2026-11-23") and its figures.
-template <typename Figures>
-struct ViewRow {
-  std::string name;
-  std::string day;
-  Figures figures;
-};
-using DayRow = ViewRow<performance::DayFigures>;
-using ChannelRow = ViewRow<performance::ChannelFigures>;
+using DayRow = performance::DayRowOf<performance::DayFigures>;
+using ChannelRow = performance::DayRowOf<performance::ChannelFigures>;
 
 class StateStore {
  public:

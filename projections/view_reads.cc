@@ -51,10 +51,10 @@ Status RocksStateStore::ScanViewRows(Column column, std::string_view name, std::
 }
 
 template <typename Figures>
-Result<std::vector<ViewRow<Figures>>> RocksStateStore::ReadViewRows(Column column, std::string_view name,
+Result<std::vector<performance::DayRowOf<Figures>>> RocksStateStore::ReadViewRows(Column column, std::string_view name,
                                                                     std::string_view from_day,
                                                                     std::string_view to_day) {
-  std::vector<ViewRow<Figures>> rows;
+  std::vector<performance::DayRowOf<Figures>> rows;
   auto scanned = ScanViewRows(column, name, from_day, to_day,
                               [&](std::string_view row_name, std::string_view day, std::string_view value) -> Status {
                                 auto figures = Figures::Decode(value);

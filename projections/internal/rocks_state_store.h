@@ -129,7 +129,7 @@ class RocksStateStore final : public StateStore {
   Status ScanViewRows(Column column, std::string_view name, std::string_view from_day,
                       std::string_view to_day, Visit visit);
   template <typename Figures>
-  Result<std::vector<ViewRow<Figures>>> ReadViewRows(Column column, std::string_view name,
+  Result<std::vector<performance::DayRowOf<Figures>>> ReadViewRows(Column column, std::string_view name,
                                                      std::string_view from_day, std::string_view to_day);
 
   std::unique_ptr<rocksdb::DB> db_;

@@ -58,6 +58,7 @@ class RunningLedger : public Ledger {
     deps.commands = commands_.get();
     deps.keys = s.api_keys;
     deps.max_json_depth = s.max_json_depth;
+    deps.min_sample = s.min_sample;
     deps.max_waiting_commands = s.max_waiting_commands;
     deps.clock = [] { return events::NowMs(); };
     deps.health = [this] { return Health(); };

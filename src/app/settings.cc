@@ -36,7 +36,7 @@ base::Result<Settings> LoadSettings(const std::string& path) {
   SettingsReader r(path);
   const Section top{*root, "settings"};
   r.RejectUnknownFields(top, {"server", "storage", "log", "kafka", "projections", "catalog", "commands",
-                              "api_keys"});
+                              "performance", "api_keys"});
   Settings s;
   int64_t read_timeout = s.server.read_timeout.count(), handler_timeout = s.server.handler_timeout.count();
   const Section server = r.TableOrEmpty(top, "server");
@@ -82,6 +82,9 @@ base::Result<Settings> LoadSettings(const std::string& path) {
   r.RejectUnknownFields(commands, {"idempotency_window_seconds", "max_waiting"});
   r.SetInteger(commands, "idempotency_window_seconds", s.idempotency_window_seconds, 1, 30 * 24 * 3600);
   r.SetInteger(commands, "max_waiting", s.max_waiting_commands, 1, 1'000'000);
+  const Section performance = r.TableOrEmpty(top, "performance");
+  r.RejectUnknownFields(performance, {"min_sample"});
+  r.SetInteger(performance, "min_sample", s.min_sample, 1, 1'000'000);
   int ordinal = 0;
   for (const toml::table* table : r.Tables(top, "api_keys", false)) {
     const Section k{*table, "api_keys #" + std::to_string(++ordinal)};

@@ -37,6 +37,8 @@ struct Settings {
   int64_t idempotency_window_seconds = 24 * 3600;
   // Commands taken and not yet answered (most wait for the log); more get 503.
   int max_waiting_commands = 4096;
+  // Performance figures drawn from fewer samples are flagged low_sample.
+  uint64_t min_sample = 30;
 
   std::string log_dir() const { return data_dir + "/log"; }
   std::string state_dir() const { return data_dir + "/state"; }

@@ -7,6 +7,7 @@
 
 #include "events/event_types.h"
 #include "src/http/json_body.h"
+#include "src/http/performance_api.h"
 #include "src/http/request_views.h"
 
 namespace ledger::http {
@@ -273,6 +274,7 @@ void LedgerApi::AddRoutes() {
     if (!page.ok()) return respond(ErrorResponse(page.error()));
     respond(JsonResponse(200, RequestPageJson(*page, deps_.clock())));
   });
+  AddPerformanceRoutes(router_, deps_);
 }
 
 }  // namespace ledger::http

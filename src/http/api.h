@@ -33,6 +33,7 @@ struct ApiDeps {
   std::vector<ApiKey> keys;
   int max_json_depth = 32;
   int max_waiting_commands = 4096;                    // more commands at once get 503
+  uint64_t min_sample = 30;                           // performance figures from fewer: low_sample
   std::function<int64_t()> clock;                     // now, UTC ms
   std::function<Json()> health;                       // body of /healthz; "status" != "ok" → 503
   std::function<void(std::string&)> append_metrics;   // the app's own Prometheus lines

@@ -66,6 +66,31 @@ TEST(BatchViews, ABatchSumsToTheEventsOneByOne) {
   EXPECT_TRUE(batch.empty());
 }
 
+// The service and area rows take every change of their requests: a route
+// between departments is one transfer in and one out of the same service.
+TEST(BatchViews, ServiceAndAreaRowsTakeTheirRequestsChanges) {
+  BatchViews batch(*testing::ShippedCatalog());
+  RequestFacts pothole, graffiti;
+  batch.AddRequestEvent(pothole, Ev(types::kRequestSubmitted, "SR-1", "2026-11-23T15:00:00.000Z",
+                                    {{"department", "DOT"}, {"service_code", "pothole"},
+                                     {"location", {{"zip", "20850"}}}}));
+  batch.AddRequestEvent(graffiti, Ev(types::kRequestSubmitted, "SR-2", "2026-11-23T15:00:00.000Z",
+                                     {{"department", "DOT"}, {"service_code", "graffiti"}, {"location", Json::object()}}));
+  batch.AddRequestEvent(pothole, Ev(types::kRequestRouted, "SR-1", "2026-11-23T16:00:00.000Z", {{"to_department", "DSW"}}));
+  batch.AddRequestEvent(pothole, Ev(types::kRequestClosed, "SR-1", "2026-11-23T17:00:00.000Z", Json::object()));
+  const auto& service = batch.days(Dimension::kService).at({"pothole", "2026-11-23"});
+  EXPECT_EQ(service.opened, 1u);
+  EXPECT_EQ(service.transferred_in, 1u);
+  EXPECT_EQ(service.transferred_out, 1u);
+  EXPECT_EQ(service.closed, 1u);
+  EXPECT_EQ(service.handoffs, 1u);
+  EXPECT_EQ(service.backlog_change, 0);
+  EXPECT_EQ(batch.days(Dimension::kService).at({"graffiti", "2026-11-23"}).backlog_change, 1);
+  EXPECT_EQ(batch.days(Dimension::kArea).at({"20850", "2026-11-23"}), service);
+  EXPECT_EQ(batch.days(Dimension::kArea).at({"unknown", "2026-11-23"}).opened, 1u) << "no zip";
+  EXPECT_EQ(batch.days(Dimension::kArea).size(), 2u);
+}
+
 TEST(BatchViews, RowKeysOrderByNameThenDay) {
   std::vector<DayKey> keys = {{"DOT", "2026-11-23"}, {"DOT", "2026-12-01"}, {"DOTX", "2026-01-01"}, {"DPS", "2025-01-01"}};
   for (size_t i = 1; i < keys.size(); ++i) EXPECT_LT(RowKey(keys[i - 1]), RowKey(keys[i])) << i;

@@ -1,0 +1,182 @@
+// The analysts' endpoints over real HTTP: a department's days, weeks and
+// months, the all-departments table, the channels, CSV for spreadsheets,
+// and bad parameters answered 400 with nothing else changed.
+#include <gtest/gtest.h>
+
+#include "events/event.h"
+#include "tests/support/test_ledger.h"
+
+namespace ledger::testing {
+namespace {
+
+using nlohmann::json;
+
+std::string Submit(HttpClient& client, const std::string& occurred_at, const std::string& zip = "20850") {
+  json body = PotholeRequest();
+  body["occurred_at"] = occurred_at;
+  body["location"]["zip"] = zip;
+  auto r = client.Post("/v1/requests", body);
+  EXPECT_EQ(r.status, 201) << r.body;
+  return r.Json()["request"]["id"];
+}
+
+void Command(HttpClient& client, const std::string& id, json command) {
+  auto r = client.Post("/v1/requests/" + id + "/events", command);
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
+json Get(HttpClient& client, const std::string& target) {
+  auto r = client.Get(target);
+  EXPECT_EQ(r.status, 200) << target << ": " << r.body;
+  return r.status == 200 ? r.Json() : json();
+}
+
+class PerformanceApi : public ::testing::TestWithParam<Backend> {};
+
+// Times are UTC; New York is 5 hours behind in November.
+TEST_P(PerformanceApi, ADepartmentsDaysWeeksAndMonthsMergeWhatHappened) {
+  LedgerUnderTest ledger(GetParam());
+  auto client = ledger.Client();
+  // Monday 2026-11-02 local: two potholes; one closed the next day, one routed to DSW.
+  std::string a = Submit(client, "2026-11-02T14:00:00.000Z");
+  std::string b = Submit(client, "2026-11-02T15:00:00.000Z", "20852");
+  Command(client, a, {{"command", "close"}, {"occurred_at", "2026-11-03T14:00:00.000Z"}});
+  Command(client, b, {{"command", "route"}, {"to_department", "DSW"}, {"reason", "trash"},
+                      {"occurred_at", "2026-11-03T16:00:00.000Z"}});
+  // 23:30 local on Sunday 2026-11-08 is Monday 04:30 UTC: it counts on the Sunday.
+  std::string c = Submit(client, "2026-11-09T04:30:00.000Z");
+  // Next month.
+  std::string d = Submit(client, "2026-12-01T15:00:00.000Z");
+
+  json days = Get(client, "/v1/departments/DOT/performance?from=2026-11-01&to=2026-11-09");
+  ASSERT_EQ(days["periods"].size(), 9u);
+  EXPECT_EQ(days["department"], "DOT");
+  EXPECT_EQ(days["min_sample"], 30);
+  const json& nov2 = days["periods"][1];
+  EXPECT_EQ(nov2["start"], "2026-11-02");
+  EXPECT_EQ(nov2["opened"], 2);
+  EXPECT_EQ(nov2["backlog"], 2);
+  const json& nov3 = days["periods"][2];
+  EXPECT_EQ(nov3["closed"], 1);
+  EXPECT_EQ(nov3["transferred_out"], 1);
+  EXPECT_EQ(nov3["backlog"], 0);
+  EXPECT_NEAR(nov3["time_to_close_p50_seconds"].get<double>(), 86400.0, 864.0) << "within 1%";
+  EXPECT_EQ(nov3["time_to_close_sample"], 1);
+  EXPECT_EQ(nov3["sla_met_share"], 1.0);
+  EXPECT_EQ(nov3["sla_met_share_sample"], 1);
+  EXPECT_NE(std::find(nov3["low_sample"].begin(), nov3["low_sample"].end(), "time_to_close"),
+            nov3["low_sample"].end());
+  EXPECT_EQ(days["periods"][7]["start"], "2026-11-08");
+  EXPECT_EQ(days["periods"][7]["opened"], 1);
+  EXPECT_EQ(days["periods"][8]["opened"], 0);
+  EXPECT_EQ(days["periods"][8]["backlog"], 1);
+  EXPECT_EQ(days["total"]["opened"], 3);
+  EXPECT_EQ(days["total"]["closed"], 1);
+  // Overdue now: DOT's open requests past their deadline on today's clock.
+  int overdue = 0;
+  for (const auto& id : {c, d}) overdue += Get(client, "/v1/requests/" + id)["overdue"].get<bool>() ? 1 : 0;
+  EXPECT_GE(overdue, 1) << c << " is weeks past its deadline";
+  EXPECT_EQ(days["overdue_now"], overdue);
+
+  json weeks = Get(client, "/v1/departments/DOT/performance?from=2026-11-01&to=2026-11-30&granularity=week");
+  ASSERT_EQ(weeks["periods"].size(), 6u) << "Sun 1st; Mon 2nd-8th; ... Mon 30th";
+  EXPECT_EQ(weeks["periods"][0]["end"], "2026-11-01");
+  EXPECT_EQ(weeks["periods"][1]["start"], "2026-11-02");
+  EXPECT_EQ(weeks["periods"][1]["end"], "2026-11-08");
+  EXPECT_EQ(weeks["periods"][1]["opened"], 3);
+  json months = Get(client, "/v1/departments/DOT/performance?from=2026-10-15&to=2026-12-31&granularity=month");
+  ASSERT_EQ(months["periods"].size(), 3u);
+  EXPECT_EQ(months["periods"][1]["start"], "2026-11-01");
+  EXPECT_EQ(months["periods"][1]["end"], "2026-11-30");
+  EXPECT_EQ(months["periods"][1]["opened"], 3);
+  EXPECT_EQ(months["periods"][2]["opened"], 1);
+  EXPECT_EQ(months["periods"][2]["backlog"], 2);
+
+  json dsw = Get(client, "/v1/departments/DSW/performance?from=2026-11-03&to=2026-11-03");
+  EXPECT_EQ(dsw["periods"][0]["transferred_in"], 1);
+  EXPECT_EQ(dsw["periods"][0]["backlog"], 1);
+
+  json area = Get(client, "/v1/areas/20852/performance?from=2026-11-02&to=2026-11-03&granularity=range");
+  EXPECT_EQ(area["periods"][0]["opened"], 1);
+  EXPECT_EQ(area["periods"][0]["transferred_in"], 1);
+  EXPECT_EQ(area["periods"][0]["transferred_out"], 1);
+  json service = Get(client, "/v1/services/pothole/performance?from=2026-11-01&to=2026-12-31&granularity=range");
+  EXPECT_EQ(service["total"]["opened"], 4);
+}
+
+TEST_P(PerformanceApi, TheTableShowsEveryDepartmentAndTheChannels) {
+  LedgerUnderTest ledger(GetParam());
+  auto client = ledger.Client();
+  std::string a = Submit(client, "2026-11-02T14:00:00.000Z");
+  json contact = {{"channel", "phone"}, {"language", "es"}, {"wait_seconds", 30}, {"handle_seconds", 100},
+                  {"outcome", "information"}};
+  ASSERT_EQ(client.Post("/v1/contacts", contact).status, 201);
+  contact["abandoned"] = true;
+  contact["outcome"] = "abandoned";
+  contact["wait_seconds"] = 90;
+  contact.erase("handle_seconds");
+  ASSERT_EQ(client.Post("/v1/contacts", contact).status, 201);
+
+  json table = Get(client, "/v1/performance?date=2026-11-02");
+  auto catalog = Get(client, "/v1/catalog");
+  ASSERT_EQ(table["rows"].size(), catalog["departments"].size()) << "every department, idle ones too";
+  for (const auto& row : table["rows"])
+    EXPECT_EQ(row["opened"], row["department"] == "DOT" ? 1 : 0) << row["department"];
+
+  json channels = Get(client, "/v1/channels/stats");
+  ASSERT_EQ(channels["channels"].size(), 1u) << channels.dump();
+  const json& phone = channels["channels"][0];
+  EXPECT_EQ(phone["channel"], "phone");
+  EXPECT_EQ(phone["contacts"], 2);
+  EXPECT_EQ(phone["wait_average_seconds"], 60.0);
+  EXPECT_EQ(phone["wait_sample"], 2);
+  EXPECT_EQ(phone["handle_average_seconds"], 100.0);
+  EXPECT_EQ(phone["abandoned_share"], 0.5);
+  EXPECT_EQ(phone["information_only_share"], 1.0);
+  EXPECT_EQ(phone["languages"], (json{{"es", 2}}));
+}
+
+TEST_P(PerformanceApi, CsvIsRfc4180AndEscapesFormulas) {
+  LedgerUnderTest ledger(GetParam());
+  auto client = ledger.Client();
+  Submit(client, "2026-11-02T14:00:00.000Z", "=HYPERLINK(\"x\",\"y\")");
+  auto r = client.Get("/v1/performance?by=area&date=2026-11-02&format=csv");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers["content-type"], "text/csv; charset=utf-8");
+  ASSERT_TRUE(r.body.starts_with("area,opened,closed,")) << r.body;
+  EXPECT_NE(r.body.find("\r\n\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\",1,0,"), std::string::npos) << r.body;
+  EXPECT_TRUE(r.body.ends_with("\r\n"));
+  auto days = client.Get("/v1/departments/DOT/performance?from=2026-11-01&to=2026-11-03&format=csv");
+  ASSERT_EQ(days.status, 200);
+  EXPECT_EQ(std::count(days.body.begin(), days.body.end(), '\n'), 4) << "a header and three days";
+  EXPECT_TRUE(days.body.starts_with("start,end,opened,")) << days.body;
+}
+
+TEST_P(PerformanceApi, BadParametersAre400AndUnknownNames404) {
+  LedgerUnderTest ledger(GetParam());
+  auto client = ledger.Client();
+  for (std::string target :
+       {"/v1/departments/DOT/performance?from=2026-02-30", "/v1/departments/DOT/performance?from=0000-00-00",
+        "/v1/departments/DOT/performance?from=2026-11-05&to=2026-11-01",
+        "/v1/departments/DOT/performance?from=0001-01-01&to=9999-12-31",
+        "/v1/departments/DOT/performance?granularity=hour", "/v1/departments/DOT/performance?format=xml",
+        "/v1/departments/DOT/performance?date=2026-11-01", "/v1/departments/DOT/performance?to=1e400",
+        "/v1/performance?by=planet", "/v1/performance?date=2026-11-01&from=2026-11-01",
+        "/v1/performance?date=", "/v1/channels/stats?granularity=day", "/v1/channels/stats?to=%00"}) {
+    auto r = client.Get(target);
+    EXPECT_EQ(r.status, 400) << target << ": " << r.body;
+    EXPECT_TRUE(r.Json()["error"]["message"].is_string()) << target;
+  }
+  EXPECT_EQ(client.Get("/v1/departments/NOPE/performance").status, 404);
+  EXPECT_EQ(client.Get("/v1/departments/DOT%2F..%2FDSW/performance").status, 404);
+  EXPECT_EQ(client.Get("/v1/services/not-a-service/performance").status, 404);
+  EXPECT_EQ(client.Get("/v1/areas/nowhere/performance").status, 200) << "an area with no requests is empty";
+  EXPECT_EQ(client.Get("/v1/departments/DOT/performance?from=0000-01-01&to=0000-12-31").status, 200);
+  EXPECT_EQ(client.Get("/v1/departments/DOT/performance?from=9999-01-01&to=9999-12-31").status, 200);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, PerformanceApi, ::testing::Values(Backend::kEmbedded, Backend::kKafka),
+                         [](const auto& info) { return BackendName(info.param); });
+
+}  // namespace
+}  // namespace ledger::testing
