@@ -19,7 +19,7 @@ bool MarksDuplicate(const Json& body) {
 
 }  // namespace
 
-enum class CommandKind { kSubmit, kContact, kRequestCommand };
+enum class CommandKind { kSubmit, kContact, kRequestCommand, kBreach };
 
 struct CommandService::Attempt {
   Attempt(CommandKind k, Json b, CommandContext c, std::string id, CommandCallback d)
@@ -32,6 +32,7 @@ struct CommandService::Attempt {
   int tries = 0;
   std::string contact_id;  // set by the decision
   bool link = false;  // mark_duplicate: holds the link gate until Finish
+  int64_t deadline_ms = 0;  // kBreach: the deadline that passed
 };
 
 CommandService::CommandService(const catalog::Catalog& catalog, events::EventLog& log,
@@ -58,6 +59,16 @@ void CommandService::ApplyCommand(std::string request_id, Json body, CommandCont
   auto attempt = std::make_shared<Attempt>(CommandKind::kRequestCommand, std::move(body),
                                            std::move(ctx), std::move(request_id), std::move(done));
   attempt->link = MarksDuplicate(attempt->body);
+  Start(std::move(attempt));
+}
+
+void CommandService::RecordBreach(std::string request_id, int64_t deadline_ms, int64_t now_ms,
+                                  CommandCallback done) {
+  std::string key = BreachKey(request_id, deadline_ms);
+  CommandContext ctx{now_ms, std::string(kSlaTimerActor), "/sla/timers", key, key};
+  auto attempt = std::make_shared<Attempt>(CommandKind::kBreach, Json::object(), std::move(ctx),
+                                           std::move(request_id), std::move(done));
+  attempt->deadline_ms = deadline_ms;
   Start(std::move(attempt));
 }
 
@@ -150,6 +161,13 @@ Result<Decision> CommandService::Decide(const Attempt& a) {
         chain = std::move(*found);
       }
       return DecideRequestCommand(catalog_, **current, a.body, chain, a.ctx);
+    }
+    case CommandKind::kBreach: {
+      auto current = lookup(a.request_id);
+      if (!current.ok()) return current.error();
+      if (!*current)
+        return MakeError(ErrorCode::kNotFound, "request '" + a.request_id + "' does not exist");
+      return DecideBreach(**current, a.deadline_ms, a.ctx);
     }
   }
   return MakeError(ErrorCode::kInvalidArgument, "unknown command kind");

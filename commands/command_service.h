@@ -43,6 +43,9 @@ struct CommandOutcome {
 
 using CommandCallback = std::function<void(Result<CommandOutcome>)>;
 
+// The actor of the events the SLA timer records.
+inline constexpr std::string_view kSlaTimerActor = "system:sla-timer";
+
 class CommandService {
  public:
   // REQUIRES: every argument outlives the service.
@@ -60,6 +63,12 @@ class CommandService {
   void RecordContact(Json body, CommandContext ctx, CommandCallback done);
   // kNotFound if the request does not exist.
   void ApplyCommand(std::string request_id, Json body, CommandContext ctx, CommandCallback done);
+
+  // Records that request `request_id`'s deadline `deadline_ms` passed
+  // (DecideBreach), as actor kSlaTimerActor with Idempotency-Key BreachKey:
+  // at most once, whoever calls and however often. kConflict when there is
+  // nothing to record (closed, another deadline, already recorded).
+  void RecordBreach(std::string request_id, int64_t deadline_ms, int64_t now_ms, CommandCallback done);
 
   // Events acknowledged by the log since start, copies not counted (for /metrics).
   uint64_t events_appended() const { return events_appended_.load(); }

@@ -72,6 +72,18 @@ Result<Decision> DecideRequestCommand(const catalog::Catalog& catalog,
                                       const projections::RequestView& current, const Json& body,
                                       const ParentChain& parent, const CommandContext& ctx);
 
+// The SLA timer's command: the sla.breached of `current`'s deadline
+// `deadline_ms`, timed at the deadline (the day it passed), with an event
+// id derived from the request and the deadline (BreachKey), so that it is
+// recorded once. kConflict unless the request is open with that deadline
+// in force, the deadline is before ctx.now_ms, and no breach of it is
+// recorded; a deadline recomputed since then is a new deadline.
+Result<Decision> DecideBreach(const projections::RequestView& current, int64_t deadline_ms,
+                              const CommandContext& ctx);
+// "sla.breached/<request id>/<deadline ms>": the breach's source key and
+// its Idempotency-Key.
+std::string BreachKey(std::string_view request_id, int64_t deadline_ms);
+
 // The department topic of a department code: "311.dept.<code>".
 std::string DepartmentTopic(std::string_view department);
 

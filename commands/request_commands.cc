@@ -246,4 +246,29 @@ Result<Decision> DecideRequestCommand(const catalog::Catalog& catalog,
   return d;
 }
 
+std::string BreachKey(std::string_view request_id, int64_t deadline_ms) {
+  return "sla.breached/" + std::string(request_id) + "/" + std::to_string(deadline_ms);
+}
+
+Result<Decision> DecideBreach(const projections::RequestView& current, int64_t deadline_ms,
+                              const CommandContext& ctx) {
+  const projections::RequestState& s = current.state;
+  if (!projections::IsOpenStatus(s.status)) return Conflict(s, "only open requests breach their deadline");
+  if (s.deadline_ms != deadline_ms || deadline_ms == 0)
+    return Conflict(s, "its deadline in force is " + (s.deadline_ms ? events::FormatTime(s.deadline_ms) : "none"));
+  if (deadline_ms >= ctx.now_ms) return Conflict(s, "its deadline has not passed");
+  if (s.breached_deadline_ms == deadline_ms) return Conflict(s, "the breach of this deadline is recorded");
+  Json data = {{"deadline", events::FormatTime(deadline_ms)},
+               {"department", s.department},
+               {"service_code", s.service_code}};
+  auto event = MakeEvent(types::kSlaBreached, s.id, std::move(data), deadline_ms, "", "", ctx);
+  if (!event.ok()) return event.error();
+  event->id = events::DerivedEventId(deadline_ms, BreachKey(s.id, deadline_ms));
+  Decision d;
+  d.request_id = s.id;
+  d.records.push_back({std::string(events::topics::kRequests), std::move(*event), s.version,
+                       {DepartmentTopic(s.department)}});
+  return d;
+}
+
 }  // namespace ledger::commands

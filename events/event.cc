@@ -467,6 +467,21 @@ std::string NewEventId(int64_t time_ms) {
   return out;
 }
 
+std::string DerivedEventId(int64_t time_ms, std::string_view source_key) {
+  unsigned char hash[10];
+  crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(source_key.data()),
+                     source_key.size(), nullptr, 0);
+  uint64_t hi = 0, lo = 0;
+  for (int i = 0; i < 5; ++i) hi = hi << 8 | hash[i];
+  for (int i = 5; i < 10; ++i) lo = lo << 8 | hash[i];
+  std::string out;
+  out.reserve(26);
+  AppendBase32(out, static_cast<uint64_t>(time_ms) & ((1ULL << 48) - 1), 10);
+  AppendBase32(out, hi, 8);
+  AppendBase32(out, lo, 8);
+  return out;
+}
+
 std::string NewRequestId(int64_t time_ms) { return ShortId("SR-", time_ms); }
 std::string NewContactId(int64_t time_ms) { return ShortId("CT-", time_ms); }
 

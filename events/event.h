@@ -146,6 +146,11 @@ int64_t NowMs();
 // Unique, time-ordered ids. Event ids are ULIDs (26 Crockford base32
 // characters: 48-bit ms time + 80 random bits) and sort by creation time.
 std::string NewEventId(int64_t time_ms);
+// The event id of a fact that must be recorded once whatever appends it
+// (a deadline passing, a row of an imported file): a ULID whose time is
+// `time_ms` and whose 80 other bits are a BLAKE2b hash of `source_key`.
+// The same key gives the same id.
+std::string DerivedEventId(int64_t time_ms, std::string_view source_key);
 // Short ids people can read out on the phone: "SR-" / "CT-" + 13 characters
 // (41-bit ms time + 21 random bits). Callers must append with expected
 // version 0 so that a collision is caught as a conflict and retried.

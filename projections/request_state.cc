@@ -93,6 +93,8 @@ void ApplyByType(RequestState& s, const events::Event& e) {
     s.resolved_ms = 0;
     s.closed_ms = 0;
     s.resolution_code.clear();
+  } else if (t == types::kSlaBreached) {
+    s.breached_deadline_ms = TimeField(d, "deadline");
   } else if (t == types::kSurveyAnswered) {
     auto it = d.find("score");
     if (it != d.end() && it->is_number_integer()) s.survey_score = it->get<int>();
@@ -107,6 +109,10 @@ bool IsKnownStatus(std::string_view status) {
 
 bool IsSettableStatus(std::string_view status) {
   return IsOneOf(status, {"open", "acknowledged", "in_progress", "on_hold"});
+}
+
+bool RequestState::AwaitsBreach() const {
+  return IsOpenStatus(status) && deadline_ms != 0 && breached_deadline_ms != deadline_ms;
 }
 
 bool IsOpenStatus(std::string_view status) {
@@ -134,6 +140,7 @@ Json RequestState::ToJson() const {
               {"created_at", TimeOrNull(created_ms)},
               {"updated_at", TimeOrNull(updated_ms)},
               {"sla_deadline", TimeOrNull(deadline_ms)},
+              {"sla_breached_deadline", TimeOrNull(breached_deadline_ms)},
               {"first_response_at", TimeOrNull(first_response_ms)},
               {"resolved_at", TimeOrNull(resolved_ms)},
               {"closed_at", TimeOrNull(closed_ms)},
@@ -166,6 +173,7 @@ RequestState RequestState::FromJson(const Json& j) {
   s.created_ms = TimeField(j, "created_at");
   s.updated_ms = TimeField(j, "updated_at");
   s.deadline_ms = TimeField(j, "sla_deadline");
+  s.breached_deadline_ms = TimeField(j, "sla_breached_deadline");
   s.first_response_ms = TimeField(j, "first_response_at");
   s.resolved_ms = TimeField(j, "resolved_at");
   s.closed_ms = TimeField(j, "closed_at");

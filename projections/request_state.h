@@ -43,6 +43,7 @@ struct RequestState {
   int64_t first_response_ms = 0;     // first event after submission by a department or agent
   int64_t resolved_ms = 0;            // 0 unless resolved (cleared by reopened)
   int64_t closed_ms = 0;              // 0 unless closed (cleared by reopened)
+  int64_t breached_deadline_ms = 0;   // the deadline an sla.breached recorded passing; 0 if none
   std::string resolution_code;        // cleared by reopened
   std::string external_agency;
   std::string parent;                // set when marked duplicate
@@ -54,6 +55,9 @@ struct RequestState {
 
   // True if the request is open and its deadline has passed at now_ms.
   bool OverdueAt(int64_t now_ms) const;
+  // True while a deadline is in force and no sla.breached recorded it
+  // passing: the SLA timer's index holds such requests.
+  bool AwaitsBreach() const;
   // The stored form and the core of GET /v1/requests/{id}: every field
   // always present, zero times / empty strings / no survey score as null,
   // times as RFC 3339. Deterministic (sorted keys), so it feeds checksums.

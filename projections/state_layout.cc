@@ -178,6 +178,10 @@ std::string TimeKey(int64_t time_ms) {
   return BigEndian64(static_cast<uint64_t>(time_ms) ^ (uint64_t{1} << 63));
 }
 
+int64_t ReadTimeKey(std::string_view bytes) {
+  return static_cast<int64_t>(ReadBigEndian64(bytes) ^ (uint64_t{1} << 63));
+}
+
 uint64_t ReadBigEndian64(std::string_view bytes) {
   uint64_t value = 0;
   for (int i = 0; i < 8; ++i) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
@@ -307,6 +311,7 @@ std::vector<IndexRow> IndexRowsOf(const RequestState& s) {
     rows.push_back({Column::kSlaTimers, TimeKey(s.deadline_ms) + s.id});
     rows.push_back({Column::kIdxDeptDeadline, JoinKey(s.department, TimeKey(s.deadline_ms) + s.id)});
   }
+  if (s.AwaitsBreach()) rows.push_back({Column::kSlaPending, TimeKey(s.deadline_ms) + s.id});
   std::sort(rows.begin(), rows.end());
   return rows;
 }
@@ -358,6 +363,8 @@ std::string RequestRow(const RequestState& s) {
   AppendStringOrNull(row, s.service_code);
   row += R"(,"service_name":)";
   AppendStringOrNull(row, s.service_name);
+  row += R"(,"sla_breached_deadline":)";
+  AppendTimeOrNull(row, s.breached_deadline_ms);
   row += R"(,"sla_deadline":)";
   AppendTimeOrNull(row, s.deadline_ms);
   row += R"(,"status":)";

@@ -37,6 +37,7 @@ enum class Column {
   kQuarantine,         // QuarantineKey -> QuarantineRow: events the fold could not apply
   kIdempotency,        // IdempotencyKey -> IdempotencyRow: events stored with an Idempotency-Key
   kIdxDeptDeadline,    // dept \0 deadline id -> "" while open with a deadline
+  kSlaPending,         // deadline id -> "" while RequestState::AwaitsBreach (the SLA timer's)
   // The performance views (performance/): what the department views' fold
   // keeps of each request, and the day rows, keyed performance::RowKey.
   kRequestFacts,       // id -> performance::RequestFacts::Encode()
@@ -46,18 +47,18 @@ enum class Column {
   kChannelDay,         // channel \0 day -> performance::ChannelFigures::Encode()
   kMeta,               // positions and schema version
 };
-inline constexpr size_t kColumnCount = 20;
+inline constexpr size_t kColumnCount = 21;
 inline constexpr std::array<const char*, kColumnCount> kColumnNames = {
     "default",     "requests",   "history",  "idx_created",      "idx_dept",
     "idx_dept_status", "idx_service", "sla_timers", "contacts", "request_contacts",
-    "request_duplicates", "quarantine", "idempotency", "idx_dept_deadline", "request_facts",
+    "request_duplicates", "quarantine", "idempotency", "idx_dept_deadline", "sla_pending", "request_facts",
     "dept_day", "service_day", "area_day", "channel_day", "meta"};
 // The column of the day rows counted by `d`.
 Column DayColumn(performance::Dimension d);
 inline const char* ColumnName(Column c) { return kColumnNames[static_cast<size_t>(c)]; }
 
 inline constexpr std::string_view kSchemaVersionKey = "schema_version";
-// 3: the performance views' columns and idx_dept_deadline. 2: times in
+// 3: the performance views' columns, idx_dept_deadline and sla_pending. 2: times in
 // index keys are TimeKey (1: the raw bits, which put times before 1970
 // after every later one).
 inline constexpr std::string_view kSchemaVersion = "3";
@@ -67,6 +68,8 @@ std::string BigEndian64(uint64_t value);
 std::string TimeKey(int64_t time_ms);
 // REQUIRES: bytes.size() >= 8.
 uint64_t ReadBigEndian64(std::string_view bytes);
+// The time of a TimeKey. REQUIRES: bytes.size() >= 8.
+int64_t ReadTimeKey(std::string_view bytes);
 
 // a \0 b: history, link and index keys are built this way.
 std::string JoinKey(std::string_view a, std::string_view b);

@@ -198,6 +198,21 @@ Result<std::string> RocksStateStore::Checksum() {
   return checksum.Finish();
 }
 
+// sla_pending keys are TimeKey(deadline) + id.
+Result<std::vector<StateStore::DueTimer>> RocksStateStore::DueTimers(int64_t now_ms, size_t limit) {
+  if (auto written = WriteUnwritten(); !written) return written.error();
+  std::vector<DueTimer> due;
+  std::string now = layout::TimeKey(now_ms);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Handle(Column::kSlaPending)));
+  for (it->SeekToFirst(); it->Valid() && due.size() < limit; it->Next()) {
+    std::string_view key = it->key().ToStringView();
+    if (key.size() <= 8 || key.substr(0, 8) >= now) break;
+    due.push_back({std::string(key.substr(8)), layout::ReadTimeKey(key)});
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scan sla_pending");
+  return due;
+}
+
 Status RocksStateStore::Refresh() {
   if (!read_only()) return {};
   auto s = db_->TryCatchUpWithPrimary();

@@ -162,6 +162,15 @@ class StateStore {
   // index and department/service, or for limit 0.
   virtual Result<RequestPage> ListRequests(const RequestQuery& query) = 0;
 
+  // A request whose deadline passed while it waits for its sla.breached.
+  struct DueTimer {
+    std::string request_id;
+    int64_t deadline_ms = 0;
+  };
+  // Up to `limit` requests awaiting a breach (RequestState::AwaitsBreach)
+  // whose deadline is before `now_ms`, oldest deadline first.
+  virtual Result<std::vector<DueTimer>> DueTimers(int64_t now_ms, size_t limit) = 0;
+
   // The performance views' day rows counted by `dimension`, from `from_day`
   // to `to_day` (local dates, inclusive), of `name` alone or of every name
   // when it is empty; ordered by name, then day.

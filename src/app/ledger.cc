@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "catalog/catalog.h"
+#include "src/app/sla_timer.h"
 #include "commands/command_service.h"
 #include "events/event_types.h"
 #include "projections/state_store.h"
@@ -67,6 +68,11 @@ class RunningLedger : public Ledger {
     if (auto behind = CheckLogNotBehind(s); !behind.ok()) return behind;
     runner_->Start();
     if (auto caught_up = CatchUp(); !caught_up.ok()) return caught_up;
+    if (s.sla_check_interval_ms > 0) {
+      sla_timer_ = std::make_unique<SlaTimer>(*store_, *commands_, [] { return events::NowMs(); },
+                                              std::chrono::milliseconds(s.sla_check_interval_ms));
+      sla_timer_->Start();
+    }
     router_ = StartDepartmentRouter(s);
     auto server = http::HttpServer::Start(
         s.server,
@@ -126,6 +132,7 @@ class RunningLedger : public Ledger {
 
   void Stop() override {
     if (server_) server_->Stop();
+    sla_timer_.reset();
     router_.reset();
     if (runner_) runner_->Stop();  // the thread ends; waiters stay
     // Closing the log completes pending appends; their callbacks still reach
@@ -144,13 +151,14 @@ class RunningLedger : public Ledger {
     std::string error = runner_->LastError();
     std::string log_problem = log_->Problem();
     std::string router_problem = router_ ? router_->Problem() : "";
+    std::string sla_problem = sla_timer_ ? sla_timer_->Problem() : "";
     auto quarantine = store_->Quarantined(kListedQuarantine);
     if (!quarantine.ok()) error = "cannot read the quarantine: " + quarantine.error().message;
     uint64_t quarantined = quarantine.ok() ? quarantine->count : 0;
     if (error.empty() && quarantined > 0)
       error = std::to_string(quarantined) +
               " log record(s) quarantined: the projections could not apply them and went on";
-    bool ok = error.empty() && log_problem.empty() && router_problem.empty();
+    bool ok = error.empty() && log_problem.empty() && router_problem.empty() && sla_problem.empty();
     events::Json j = {{"status", ok ? "ok" : "degraded"},
                       {"log", {{"backend", settings_.log_backend}, {"status", log_problem.empty() ? "ok" : log_problem}}},
                       {"projections", {{"lag_events", Lag()}, {"status", error.empty() ? "ok" : error}}}};
@@ -159,6 +167,9 @@ class RunningLedger : public Ledger {
       for (const auto& q : quarantine->first) listed.push_back(projections::QuarantinedEventJson(q));
       j["projections"]["quarantined"] = {{"count", quarantined}, {"first", std::move(listed)}};
     }
+    if (sla_timer_)
+      j["sla_timer"] = {{"status", sla_problem.empty() ? "ok" : sla_problem},
+                        {"breaches_recorded", sla_timer_->recorded()}};
     if (router_)
       j["department_router"] = {{"status", router_problem.empty() ? "ok" : router_problem},
                                 {"events_routed", router_->routed()}};
@@ -182,6 +193,9 @@ class RunningLedger : public Ledger {
     out += "# TYPE ledger_projection_quarantined_events gauge\n";
     out += "ledger_projection_quarantined_events " +
            (quarantine.ok() ? std::to_string(quarantine->count) : std::string("NaN")) + "\n";
+    out += "# HELP ledger_sla_breaches_recorded_total sla.breached events the SLA timer recorded since start.\n";
+    out += "# TYPE ledger_sla_breaches_recorded_total counter\n";
+    out += "ledger_sla_breaches_recorded_total " + std::to_string(sla_timer_ ? sla_timer_->recorded() : 0) + "\n";
     auto stats = log::ReadEmbeddedLogStats(*log_);
     out += "# HELP ledger_log_group_commits_total Group commits of the embedded log (one fsync each).\n";
     out += "# TYPE ledger_log_group_commits_total counter\n";
@@ -199,6 +213,7 @@ class RunningLedger : public Ledger {
 
   Settings settings_;
   std::shared_ptr<const catalog::Catalog> catalog_;
+  std::unique_ptr<SlaTimer> sla_timer_;
   std::unique_ptr<events::EventLog> log_;
   std::unique_ptr<projections::StateStore> store_;
   std::unique_ptr<ProjectionRunner> runner_;

@@ -36,7 +36,7 @@ base::Result<Settings> LoadSettings(const std::string& path) {
   SettingsReader r(path);
   const Section top{*root, "settings"};
   r.RejectUnknownFields(top, {"server", "storage", "log", "kafka", "projections", "catalog", "commands",
-                              "performance", "api_keys"});
+                              "performance", "sla", "api_keys"});
   Settings s;
   int64_t read_timeout = s.server.read_timeout.count(), handler_timeout = s.server.handler_timeout.count();
   const Section server = r.TableOrEmpty(top, "server");
@@ -85,6 +85,9 @@ base::Result<Settings> LoadSettings(const std::string& path) {
   const Section performance = r.TableOrEmpty(top, "performance");
   r.RejectUnknownFields(performance, {"min_sample"});
   r.SetInteger(performance, "min_sample", s.min_sample, 1, 1'000'000);
+  const Section sla = r.TableOrEmpty(top, "sla");
+  r.RejectUnknownFields(sla, {"check_interval_ms"});
+  r.SetInteger(sla, "check_interval_ms", s.sla_check_interval_ms, 0, 3'600'000);
   int ordinal = 0;
   for (const toml::table* table : r.Tables(top, "api_keys", false)) {
     const Section k{*table, "api_keys #" + std::to_string(++ordinal)};

@@ -37,6 +37,9 @@ struct Settings {
   int64_t idempotency_window_seconds = 24 * 3600;
   // Commands taken and not yet answered (most wait for the log); more get 503.
   int max_waiting_commands = 4096;
+  // How often the SLA timer looks for deadlines that passed (and once at
+  // start); 0 turns it off, for a copy that must record nothing.
+  int64_t sla_check_interval_ms = 1000;
   // Performance figures drawn from fewer samples are flagged low_sample.
   uint64_t min_sample = 30;
 

@@ -178,3 +178,61 @@ TEST(DecideRequestCommand, MarkDuplicateRefusesAChainLongerThanTheBound) {
 
 }  // namespace
 }  // namespace ledger::commands
+
+namespace ledger::commands {
+namespace {
+
+// The SLA timer's decision: one sla.breached per deadline that passed while
+// the request was open, timed at the deadline, with an id of its own.
+TEST(DecideBreach, RecordsAPassedDeadlineOfAnOpenRequestOnce) {
+  CommandContext ctx = Ctx();
+  int64_t deadline = ctx.now_ms - 60'000;
+  auto v = Request("in_progress");
+  v.state.deadline_ms = deadline;
+  auto d = DecideBreach(v, deadline, ctx);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  ASSERT_EQ(d->records.size(), 1u);
+  const auto& r = d->records[0];
+  EXPECT_EQ(r.event.type, types::kSlaBreached);
+  EXPECT_EQ(r.event.time_ms, deadline);
+  EXPECT_EQ(r.event.data["deadline"], events::FormatTime(deadline));
+  EXPECT_EQ(r.event.data["department"], "DOT");
+  EXPECT_EQ(r.expected_version, 3u);
+  EXPECT_EQ(r.copy_topics, std::vector<std::string>{"311.dept.DOT"});
+  auto again = DecideBreach(v, deadline, ctx);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->records[0].event.id, r.event.id) << "the id derives from request and deadline";
+  v.state.deadline_ms = deadline - 1;
+  auto other = DecideBreach(v, deadline - 1, ctx);
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->records[0].event.id, r.event.id);
+}
+
+TEST(DecideBreach, RefusesWhatIsNotABreach) {
+  CommandContext ctx = Ctx();
+  int64_t deadline = ctx.now_ms - 60'000;
+  auto refused = [&](projections::RequestView v, int64_t asked) {
+    auto d = DecideBreach(v, asked, ctx);
+    return !d.ok() && d.error().code == ErrorCode::kConflict;
+  };
+  auto open = Request();
+  open.state.deadline_ms = deadline;
+  for (const char* status : {"resolved", "closed", "transferred"}) {
+    auto v = open;
+    v.state.status = status;
+    EXPECT_TRUE(refused(v, deadline)) << status;
+  }
+  EXPECT_TRUE(refused(open, deadline + 1)) << "not the deadline in force";
+  EXPECT_TRUE(refused(open, 0));
+  auto future = open;
+  future.state.deadline_ms = ctx.now_ms;
+  EXPECT_TRUE(refused(future, ctx.now_ms)) << "a deadline passes after its instant";
+  auto recorded = open;
+  recorded.state.breached_deadline_ms = deadline;
+  EXPECT_TRUE(refused(recorded, deadline));
+  auto none = Request();
+  EXPECT_TRUE(refused(none, 0)) << "no deadline";
+}
+
+}  // namespace
+}  // namespace ledger::commands

@@ -102,18 +102,19 @@ class Api:
         return status, (json.loads(text) if text else None)
 
 
-def write_settings(directory, source_dir, port):
-    path = os.path.join(directory, "ledger.toml")
+def write_settings(directory, source_dir, port, sla_interval_ms, name="ledger.toml"):
+    path = os.path.join(directory, name)
     with open(path, "w") as f:
         f.write(
             '[server]\nhost = "127.0.0.1"\nport = %d\nthreads = 4\n'
             '[storage]\ndata_dir = "%s"\n'
             '[catalog]\npath = "%s"\n'
+            '[sla]\ncheck_interval_ms = %d\n'
             '[performance]\nmin_sample = %d\n'
             '[[api_keys]]\nkey = "%s"\nname = "intake"\nrole = "intake"\n'
             '[[api_keys]]\nkey = "%s"\nname = "department"\nrole = "department"\n'
             % (port, os.path.join(directory, "data"), os.path.join(source_dir, "config", "catalog.toml"),
-               MIN_SAMPLE, INTAKE_KEY, DEPT_KEY))
+               sla_interval_ms, MIN_SAMPLE, INTAKE_KEY, DEPT_KEY))
     return path
 
 
@@ -384,6 +385,8 @@ class Reference:
                 self.add(r, r["department"], day, surveys=1, score_sum=score, score_4_or_5=1 if score >= 4 else 0)
             elif kind == "duplicate_marked":
                 r["duplicate"] = True
+            elif kind == "breached":  # sla.breached
+                self.add(r, r["department"], day, breached=1)
             response = kind in ("status_changed", "assigned") or (kind == "note_added" and data.get("visibility") == "public")
             if response and not r["responded"] and e.get("actor") != r["submitter"]:
                 r["responded"] = True
@@ -492,6 +495,21 @@ class Comparison:
                 self.mismatches.append("%s %s: expected %r, the ledger says %r" % (where, name, want, got))
 
 
+def wait_for_timer(api):
+    """Until the SLA timer's pass at start is done and projected."""
+    last, steady = None, 0
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        _, health = api.json("GET", "/healthz")
+        now = (health["sla_timer"]["breaches_recorded"], health["projections"]["lag_events"])
+        steady = steady + 1 if now == last and now[1] == 0 else 0
+        if steady >= 3:
+            return now[0]
+        last = now
+        time.sleep(0.3)
+    fail("the SLA timer did not settle within 120 s")
+
+
 def canonical(text):
     """An answer without overdue_now, which moves with the clock."""
     body = json.loads(text)
@@ -514,7 +532,10 @@ def main():
     source_dir, ledger = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory(prefix="ledger-reference-") as directory:
         port = free_port()
-        settings = write_settings(directory, source_dir, port)
+        # The timer looks once at start, then not for an hour: the deadlines
+        # of the traffic are recorded at a restart, and none while comparing.
+        settings = write_settings(directory, source_dir, port, 3_600_000)
+        quiet = write_settings(directory, source_dir, port, 0, "quiet.toml")
         server = start_server(ledger, settings, port)
         api = Api(port)
         try:
@@ -527,6 +548,11 @@ def main():
                 list(pool.map(traffic.run_contact, range(CONTACTS_ONLY)))
             print("traffic: %d requests, %d contacts in %.1f s; refused as conflicts: %s" % (
                 len(ids), len(traffic.contacts), time.time() - started, dict(traffic.refused)))
+            stop_server(server)
+            server = start_server(ledger, settings, port)
+            breaches = wait_for_timer(api)
+            if breaches < REQUESTS // 10:
+                fail("the SLA timer recorded only %d breaches" % breaches)
 
             reference = Reference(catalog["center"]["time_zone"])
             events = 0
@@ -536,7 +562,8 @@ def main():
                 reference.fold_request(history["events"])
             for contact in traffic.contacts:
                 reference.fold_contact(contact)
-            print("reference: folded %d request events and %d contacts" % (events, len(traffic.contacts)))
+            print("reference: folded %d request events (%d breaches) and %d contacts" % (
+                events, breaches, len(traffic.contacts)))
 
             days = sorted({day for (name, day) in reference.rows["department"]} |
                           {day for (name, day) in reference.channels})
@@ -617,7 +644,7 @@ def main():
         replay = subprocess.run([ledger, "replay", "--config", settings], capture_output=True, text=True)
         if replay.returncode != 0:
             fail("ledger replay: %s %s" % (replay.stdout, replay.stderr))
-        server = start_server(ledger, settings, port)
+        server = start_server(ledger, quiet, port)
         api = Api(port)
         try:
             for target, before in answers.items():

@@ -33,7 +33,9 @@ std::string WriteSettingsFile(const std::string& dir, const app::Settings& s) {
         << "\nbroker_timeout_ms = " << k.broker_timeout_ms
         << "\ntopic_prefix = " << Quoted(k.topic_prefix) << "\n\n";
   }
-  out << "[catalog]\npath = " << Quoted(s.catalog_path) << "\n";
+  out << "[catalog]\npath = " << Quoted(s.catalog_path) << "\n\n"
+      << "[sla]\ncheck_interval_ms = " << s.sla_check_interval_ms << "\n\n"
+      << "[performance]\nmin_sample = " << s.min_sample << "\n";
   for (const auto& key : s.api_keys)
     out << "\n[[api_keys]]\nkey = " << Quoted(key.key) << "\nname = " << Quoted(key.name)
         << "\nrole = " << Quoted(key.role) << "\n";
