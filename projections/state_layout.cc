@@ -143,6 +143,14 @@ ListingPlan ChooseIndex(const RequestQuery& q) {
   if (q.department && q.status) {
     plan.index = Column::kIdxDeptStatus;
     plan.prefix = JoinKey(JoinKey(*q.department, *q.status), "");
+  } else if (q.department && q.overdue_only) {
+    // A department's overdue requests in deadline order, oldest first.
+    plan.index = Column::kIdxDeptDeadline;
+    plan.prefix = JoinKey(*q.department, "");
+    plan.start = plan.prefix;
+    plan.end = plan.prefix + TimeKey(q.now_ms);
+    plan.id_offset = plan.prefix.size() + 8;
+    return plan;
   } else if (q.department) {
     plan.index = Column::kIdxDept;
     plan.prefix = JoinKey(*q.department, "");

@@ -36,10 +36,11 @@ enum class OpenMode { kReadWrite, kReadOnly, kRebuild };
 inline constexpr size_t kCachedRequests = 200'000;
 
 // Filters of GET /v1/requests. Served from an index chosen by the filters
-// present, first match wins: department+status, department, service,
-// overdue_only, else created time; the other filters are checked on the
-// rows read. Results are ordered by creation time, except an overdue_only
-// query without department or service, which is ordered by SLA deadline.
+// present, first match wins: department+status, department+overdue_only,
+// department, service, overdue_only, else created time; the other filters
+// are checked on the rows read. Results are ordered by creation time,
+// except overdue_only queries without status or service, which are ordered
+// by SLA deadline, oldest first.
 struct RequestQuery {
   std::optional<std::string> department;
   std::optional<std::string> status;

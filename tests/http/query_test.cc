@@ -83,6 +83,32 @@ TEST_P(RequestQueryApi, CursorPagesCoverEveryRequestOnceAndCreatedRangeFilters) 
   EXPECT_EQ(recent["requests"].size(), 12u);
 }
 
+// A department's breached requests, oldest deadline first, page by page:
+// what a supervisor works through.
+TEST_P(RequestQueryApi, OverdueInADepartmentListsOldestDeadlineFirst) {
+  LedgerUnderTest ledger(GetParam());
+  auto client = ledger.Client();
+  std::string day50 = Submit(client, "pothole", 50), day40 = Submit(client, "pothole", 40);
+  std::string day45 = Submit(client, "pothole", 45), routed = Submit(client, "pothole", 60);
+  std::string closed = Submit(client, "pothole", 70);
+  Submit(client, "pothole", 0);  // not due yet
+  ASSERT_EQ(client.Post("/v1/requests/" + routed + "/events",
+                        {{"command", "route"}, {"to_department", "DSW"}, {"reason", "trash"}}).status, 200);
+  ASSERT_EQ(client.Post("/v1/requests/" + closed + "/events", {{"command", "close"}}).status, 200);
+  std::vector<std::string> order;
+  std::string cursor;
+  do {
+    auto r = client.Get("/v1/requests?overdue=true&department=DOT&limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto page = r.Json();
+    for (auto& request : page["requests"]) order.push_back(request["id"]);
+    cursor = page["next_cursor"].is_null() ? "" : page["next_cursor"].get<std::string>();
+    ASSERT_LT(order.size(), 10u);
+  } while (!cursor.empty());
+  EXPECT_EQ(order, (std::vector<std::string>{day50, day45, day40}));
+  EXPECT_EQ(Ids(client.Get("/v1/requests?overdue=true&department=DSW").Json()), std::set<std::string>{routed});
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, RequestQueryApi, ::testing::Values(Backend::kEmbedded, Backend::kKafka),
                          [](const auto& info) { return BackendName(info.param); });
 
