@@ -21,12 +21,13 @@ inline constexpr std::string_view kRequestReopened = "gov311.request.reopened.v1
 inline constexpr std::string_view kSurveyAnswered = "gov311.survey.answered.v1";
 inline constexpr std::string_view kSlaBreached = "gov311.sla.breached.v1";
 inline constexpr std::string_view kResidentErased = "gov311.resident.erased.v1";
+inline constexpr std::string_view kPerformanceDayChanged = "gov311.performance.day_changed.v1";
 
-inline constexpr std::array<std::string_view, 14> kAll = {
+inline constexpr std::array<std::string_view, 15> kAll = {
     kContactReceived,        kRequestSubmitted, kRequestRouted,   kRequestAssigned,
     kRequestStatusChanged,   kRequestNoteAdded, kRequestDuplicateMarked,
     kRequestTransferredExternal, kRequestResolved, kRequestClosed, kRequestReopened,
-    kSurveyAnswered,         kSlaBreached,      kResidentErased};
+    kSurveyAnswered,         kSlaBreached,      kResidentErased,  kPerformanceDayChanged};
 
 inline bool IsKnown(std::string_view type) {
   for (auto t : kAll)

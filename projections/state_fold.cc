@@ -188,6 +188,8 @@ void RocksStateStore::ApplyContactEvent(const events::Event& event, rocksdb::Wri
               layout::JoinKey(request->get_ref<const std::string&>(), event.subject), "");
 }
 
+// The outbox takes each changed department-day with the row: the publisher
+// sends what it reads there and takes it out only while it is unchanged.
 Status RocksStateStore::WriteViews(rocksdb::WriteBatch& batch) {
   for (auto dimension : performance::kDimensions)
     if (auto merged = MergeRows(layout::DayColumn(dimension), views_->days(dimension), batch); !merged)
@@ -223,7 +225,9 @@ Status RocksStateStore::MergeRows(Column column, const std::map<performance::Day
       return FromRocks(statuses[i], std::string("read ") + layout::ColumnName(column));
     }
     row.Merge(delta);
-    batch.Put(Handle(column), keys[i], row.Encode());
+    std::string encoded = row.Encode();
+    if (column == Column::kDeptDay) batch.Put(Handle(Column::kPerformanceOutbox), keys[i], encoded);
+    batch.Put(Handle(column), keys[i], std::move(encoded));
     ++i;
   }
   return {};
@@ -241,6 +245,22 @@ void RocksStateStore::WriteRequest(CachedRequest& entry, rocksdb::WriteBatch& ba
       batch.Put(Handle(row.column), row.key, "");
   entry.stored_index = std::move(index);
   entry.unwritten = false;
+}
+
+Status RocksStateStore::MarkPublished(const std::vector<UnpublishedDay>& published) {
+  if (read_only()) return MakeError(ErrorCode::kUnavailable, "state store is open read-only");
+  // Under the apply lock: no batch re-adds a row between the check and the delete.
+  std::lock_guard lock(apply_mutex_);
+  rocksdb::WriteBatch batch;
+  for (const auto& day : published) {
+    std::string key = performance::RowKey({day.department, day.day}), now;
+    auto s = db_->Get(rocksdb::ReadOptions(), Handle(Column::kPerformanceOutbox), key, &now);
+    if (s.IsNotFound()) continue;
+    if (!s.ok()) return FromRocks(s, "read the performance outbox");
+    if (now == day.stored) batch.Delete(Handle(Column::kPerformanceOutbox), key);
+  }
+  if (auto s = Write(batch); !s.ok()) return FromRocks(s, "mark published");
+  return {};
 }
 
 Status RocksStateStore::WriteUnwritten() {

@@ -172,6 +172,19 @@ class StateStore {
   // whose deadline is before `now_ms`, oldest deadline first.
   virtual Result<std::vector<DueTimer>> DueTimers(int64_t now_ms, size_t limit) = 0;
 
+  // A department-day changed since it was last published on 311.performance.
+  struct UnpublishedDay {
+    std::string department;
+    std::string day;
+    performance::DayFigures figures;
+    std::string stored;  // the outbox row, for MarkPublished
+  };
+  // Up to `limit` changed department-days, in department and day order.
+  virtual Result<std::vector<UnpublishedDay>> UnpublishedDays(size_t limit) = 0;
+  // Takes the given days out of the outbox, each only if it has not changed
+  // again since UnpublishedDays read it (then it stays, to be published anew).
+  virtual Status MarkPublished(const std::vector<UnpublishedDay>& published) = 0;
+
   // The performance views' day rows counted by `dimension`, from `from_day`
   // to `to_day` (local dates, inclusive), of `name` alone or of every name
   // when it is empty; ordered by name, then day.
@@ -189,7 +202,7 @@ class StateStore {
                                                                 int64_t now_ms) = 0;
 
   // Hex BLAKE2b-256 over every key and value of every view and index and of
-  // the quarantine (positions excluded): equal checksums mean byte-identical
+  // the quarantine (positions and the performance outbox excluded): equal checksums mean byte-identical
   // state.
   virtual Result<std::string> Checksum() = 0;
 

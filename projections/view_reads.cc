@@ -98,6 +98,21 @@ Result<std::map<std::string, int64_t>> RocksStateStore::Backlogs(performance::Di
   return backlogs;
 }
 
+Result<std::vector<StateStore::UnpublishedDay>> RocksStateStore::UnpublishedDays(size_t limit) {
+  std::vector<UnpublishedDay> days;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Handle(Column::kPerformanceOutbox)));
+  for (it->SeekToFirst(); it->Valid() && days.size() < limit; it->Next()) {
+    auto [department, day] = SplitRowKey(it->key().ToStringView());
+    auto figures = performance::DayFigures::Decode(it->value().ToStringView());
+    if (!figures)
+      return MakeError(ErrorCode::kCorruption, "state store: performance_outbox row of " + std::string(department) +
+                                                   " on " + std::string(day) + ": " + figures.error().message);
+    days.push_back({std::string(department), std::string(day), std::move(*figures), it->value().ToString()});
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scan performance_outbox");
+  return days;
+}
+
 // idx_dept_deadline rows are "<dept>\0<deadline><id>": a department's
 // overdue requests are the rows before "<dept>\0<now>".
 Result<std::map<std::string, uint64_t>> RocksStateStore::OverdueCounts(std::string_view department,

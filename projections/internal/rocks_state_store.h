@@ -80,6 +80,8 @@ class RocksStateStore final : public StateStore {
   Result<std::vector<ChannelRow>> ChannelRows(std::string_view from_day, std::string_view to_day) override;
   Result<std::map<std::string, uint64_t>> OverdueCounts(std::string_view department, int64_t now_ms) override;
   Result<std::vector<DueTimer>> DueTimers(int64_t now_ms, size_t limit) override;
+  Result<std::vector<UnpublishedDay>> UnpublishedDays(size_t limit) override;
+  Status MarkPublished(const std::vector<UnpublishedDay>& published) override;
   Result<std::string> Checksum() override;
   Status Refresh() override;
 

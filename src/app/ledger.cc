@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "catalog/catalog.h"
+#include "src/app/performance_publisher.h"
 #include "src/app/sla_timer.h"
 #include "commands/command_service.h"
 #include "events/event_types.h"
@@ -25,6 +26,8 @@ namespace fs = std::filesystem;
 // Events per topic folded in one batch by replay and verify: larger batches
 // write each request's row once for more of its events.
 constexpr size_t kRebuildBatchEvents = 32768;
+// How often changed department-days are looked for to publish on 311.performance.
+constexpr std::chrono::milliseconds kPublishInterval{200};
 using base::ErrorCode;
 using base::MakeError;
 
@@ -73,6 +76,8 @@ class RunningLedger : public Ledger {
                                               std::chrono::milliseconds(s.sla_check_interval_ms));
       sla_timer_->Start();
     }
+    publisher_ = std::make_unique<PerformancePublisher>(*log_, *store_, s.min_sample, kPublishInterval);
+    publisher_->Start();
     router_ = StartDepartmentRouter(s);
     auto server = http::HttpServer::Start(
         s.server,
@@ -133,6 +138,7 @@ class RunningLedger : public Ledger {
   void Stop() override {
     if (server_) server_->Stop();
     sla_timer_.reset();
+    publisher_.reset();
     router_.reset();
     if (runner_) runner_->Stop();  // the thread ends; waiters stay
     // Closing the log completes pending appends; their callbacks still reach
@@ -152,13 +158,15 @@ class RunningLedger : public Ledger {
     std::string log_problem = log_->Problem();
     std::string router_problem = router_ ? router_->Problem() : "";
     std::string sla_problem = sla_timer_ ? sla_timer_->Problem() : "";
+    std::string publisher_problem = publisher_ ? publisher_->Problem() : "";
     auto quarantine = store_->Quarantined(kListedQuarantine);
     if (!quarantine.ok()) error = "cannot read the quarantine: " + quarantine.error().message;
     uint64_t quarantined = quarantine.ok() ? quarantine->count : 0;
     if (error.empty() && quarantined > 0)
       error = std::to_string(quarantined) +
               " log record(s) quarantined: the projections could not apply them and went on";
-    bool ok = error.empty() && log_problem.empty() && router_problem.empty() && sla_problem.empty();
+    bool ok = error.empty() && log_problem.empty() && router_problem.empty() && sla_problem.empty() &&
+              publisher_problem.empty();
     events::Json j = {{"status", ok ? "ok" : "degraded"},
                       {"log", {{"backend", settings_.log_backend}, {"status", log_problem.empty() ? "ok" : log_problem}}},
                       {"projections", {{"lag_events", Lag()}, {"status", error.empty() ? "ok" : error}}}};
@@ -167,6 +175,9 @@ class RunningLedger : public Ledger {
       for (const auto& q : quarantine->first) listed.push_back(projections::QuarantinedEventJson(q));
       j["projections"]["quarantined"] = {{"count", quarantined}, {"first", std::move(listed)}};
     }
+    if (publisher_)
+      j["performance_stream"] = {{"status", publisher_problem.empty() ? "ok" : publisher_problem},
+                                 {"days_published", publisher_->published()}};
     if (sla_timer_)
       j["sla_timer"] = {{"status", sla_problem.empty() ? "ok" : sla_problem},
                         {"breaches_recorded", sla_timer_->recorded()}};
@@ -214,6 +225,7 @@ class RunningLedger : public Ledger {
   Settings settings_;
   std::shared_ptr<const catalog::Catalog> catalog_;
   std::unique_ptr<SlaTimer> sla_timer_;
+  std::unique_ptr<PerformancePublisher> publisher_;
   std::unique_ptr<events::EventLog> log_;
   std::unique_ptr<projections::StateStore> store_;
   std::unique_ptr<ProjectionRunner> runner_;
