@@ -60,6 +60,13 @@ class RunningLedger : public Ledger {
     deps.catalog = catalog_.get();
     deps.store = store_.get();
     deps.commands = commands_.get();
+    deps.open_reader = [this](const std::string& topic) -> base::Result<std::shared_ptr<events::EventLog>> {
+      if (settings_.log_backend != "kafka")  // the embedded log writes every topic itself
+        return std::shared_ptr<events::EventLog>(log_.get(), [](events::EventLog*) {});
+      auto reader = OpenLog(settings_, true, nullptr, {}, {topic});
+      if (!reader.ok()) return reader.error();
+      return std::shared_ptr<events::EventLog>(std::move(*reader));
+    };
     deps.keys = s.api_keys;
     deps.max_json_depth = s.max_json_depth;
     deps.min_sample = s.min_sample;

@@ -8,6 +8,7 @@
 #include "events/event_types.h"
 #include "src/http/json_body.h"
 #include "src/http/performance_api.h"
+#include "src/http/stream_api.h"
 #include "src/http/request_views.h"
 
 namespace ledger::http {
@@ -275,6 +276,7 @@ void LedgerApi::AddRoutes() {
     respond(JsonResponse(200, RequestPageJson(*page, deps_.clock())));
   });
   AddPerformanceRoutes(router_, deps_);
+  AddStreamRoutes(router_, deps_);
 }
 
 }  // namespace ledger::http

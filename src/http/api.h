@@ -30,6 +30,10 @@ struct ApiDeps {
   const catalog::Catalog* catalog = nullptr;
   projections::StateStore* store = nullptr;
   commands::CommandService* commands = nullptr;
+  // A reader of one topic for an event stream, living as long as the
+  // stream: on Kafka a log of its own (department topics are written by the
+  // department router, which the serving log does not follow).
+  std::function<base::Result<std::shared_ptr<events::EventLog>>(const std::string& topic)> open_reader;
   std::vector<ApiKey> keys;
   int max_json_depth = 32;
   int max_waiting_commands = 4096;                    // more commands at once get 503

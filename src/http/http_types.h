@@ -2,7 +2,9 @@
 // The HTTP exchange as the handlers see it: plain values, no sockets, so
 // every handler is testable as a function from request to response.
 
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <map>
 #include <optional>
 #include <string>
@@ -53,11 +55,26 @@ struct HttpRequest {
   std::string Header(std::string_view name) const;
 };
 
+// A body written as it is produced (server-sent events). The server asks
+// for each next piece on a thread of its own and writes it as an HTTP
+// chunk, until the body ends, the client goes or the server stops.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  // The next piece of the body, waiting at most `wait` for it: "" if none
+  // came (the server writes a keep-alive comment now and then), nullopt
+  // when the body is complete.
+  virtual std::optional<std::string> Next(std::chrono::milliseconds wait) = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::map<std::string, std::string> headers;  // extra headers (Location, Retry-After, ...)
+  // Set: the body is this stream (chunked, the connection closes after it);
+  // `body` is ignored.
+  std::shared_ptr<ResponseStream> stream;
 };
 
 // Handlers answer through a Responder exactly once, from any thread.

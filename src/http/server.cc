@@ -2,6 +2,7 @@
 
 #include <array>
 #include <atomic>
+#include <future>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -37,8 +38,15 @@ HttpRequest HeadOf(const bhttp::request<bhttp::string_body>& req) {
 struct SharedState {
   std::atomic<bool> stopping{false};  // no request is dispatched from now on
   std::atomic<int> unanswered{0};     // dispatched requests whose answer is not yet written
+  std::atomic<int> streams{0};        // streamed answers being written (each has a pump thread)
   std::atomic<uint32_t> connections{0};  // sessions alive, refused ones excluded
 };
+
+// Streamed answers at once; one more gets 503.
+constexpr int kMaxStreams = 64;
+// A stream with nothing to send writes an SSE comment this often, so a
+// client that went away is noticed.
+constexpr auto kKeepAliveEvery = std::chrono::seconds(10);
 
 // 503 unavailable with Retry-After, as every refusal for now.
 HttpResponse Unavailable(std::string why) {
@@ -178,6 +186,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // `dispatched`: the answer to a request counted in shared_.unanswered,
   // which it leaves once written (or once writing failed).
   void Write(HttpResponse response, bool dispatched = false) {
+    if (response.stream && !answering_head_) return WriteStream(std::move(response), dispatched);
     res_ = {};
     res_.version(version_);
     res_.result(static_cast<unsigned>(response.status));
@@ -197,6 +206,80 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!self->keep_alive_) return self->LingeringClose();
       self->DoRead();
     });
+  }
+
+  // A streamed answer: its head now, then its pieces as chunks, written by
+  // a pump thread of its own (the stream's Next may wait); the connection
+  // closes after it.
+  void WriteStream(HttpResponse response, bool dispatched) {
+    keep_alive_ = false;
+    if (++shared_.streams > kMaxStreams) {
+      --shared_.streams;
+      response = Unavailable("the server has " + std::to_string(kMaxStreams) + " streams open, its limit");
+      return Write(std::move(response), dispatched);
+    }
+    auto head = std::make_shared<bhttp::response<bhttp::empty_body>>();
+    head->version(version_);
+    head->result(static_cast<unsigned>(response.status));
+    head->set(bhttp::field::server, "311-ledger");
+    head->set(bhttp::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers) head->set(name, value);
+    head->chunked(true);
+    head->keep_alive(false);
+    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
+    stream_.expires_never();
+    bhttp::async_write_header(
+        stream_, *serializer,
+        [self = shared_from_this(), head, serializer, dispatched, body = std::move(response.stream)](
+            beast::error_code ec, size_t) mutable {
+          if (dispatched) --self->shared_.unanswered;
+          if (ec) {
+            --self->shared_.streams;
+            return self->Close();
+          }
+          std::thread([self = std::move(self), body = std::move(body)]() mutable {
+            self->Pump(*body);
+            SharedState& shared = self->shared_;
+            body.reset();
+            self.reset();
+            --shared.streams;  // the last touch: Stop waits for it
+          }).detach();
+        });
+  }
+
+  // On the pump thread: writes what the stream gives until it ends, a
+  // write fails or the server stops.
+  void Pump(ResponseStream& body) {
+    auto last_write = std::chrono::steady_clock::now();
+    while (!shared_.stopping) {
+      std::optional<std::string> piece = body.Next(std::chrono::milliseconds(500));
+      if (piece && piece->empty()) {
+        if (std::chrono::steady_clock::now() - last_write < kKeepAliveEvery) continue;
+        *piece = ": keep-alive\n\n";
+      }
+      bool last = !piece;
+      if (!WriteChunk(last ? std::string() : std::move(*piece), last) || last) break;
+      last_write = std::chrono::steady_clock::now();
+    }
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  }
+
+  // Writes one chunk (or the last, empty one) on the session's strand and
+  // waits for it; false if it failed or the server stops meanwhile.
+  bool WriteChunk(std::string data, bool last) {
+    auto buffer = std::make_shared<std::string>(std::move(data));
+    auto written = std::make_shared<std::promise<bool>>();
+    auto result = written->get_future();
+    net::post(stream_.get_executor(), [self = shared_from_this(), buffer, written, last] {
+      auto done = [buffer, written](beast::error_code ec, size_t) { written->set_value(!ec); };
+      if (last)
+        net::async_write(self->stream_, bhttp::make_chunk_last(), std::move(done));
+      else
+        net::async_write(self->stream_, bhttp::make_chunk(net::buffer(*buffer)), std::move(done));
+    });
+    while (result.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready)
+      if (shared_.stopping) return false;
+    return result.get();
   }
 
   // The connection serves no more requests: its place goes now, not when
@@ -298,6 +381,8 @@ class BeastServer : public HttpServer {
     auto deadline = std::chrono::steady_clock::now() + options_.handler_timeout + std::chrono::seconds(1);
     while (shared_.unanswered > 0 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // Streams end within a Next and a write (each checks `stopping`).
+    while (shared_.streams > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     ioc_.stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
