@@ -43,6 +43,10 @@ log::KafkaLogOptions KafkaOptions(const Settings& s, bool read_only, const catal
   // The log reports the ends of what it reads: department topics are the
   // router's output, and ends read once at start would only go stale.
   for (auto topic : projections::kProjectedTopics) o.known_topics.emplace_back(topic);
+  // 311.performance too: the log writes it itself (the publisher), and its
+  // producers fetch its metadata at start rather than in the first
+  // transaction that carries it, which would hold up the calls behind it.
+  o.known_topics.emplace_back(events::topics::kPerformance);
   if (read_only && !only_topics.empty()) o.known_topics = only_topics;
   if (!serving.store) return o;
   o.head_of = [store = serving.store](const std::string& topic,

@@ -45,13 +45,13 @@ TransactionalWriter::TransactionalWriter(std::map<std::string, std::string> sett
       producers_(MakeProducers(settings_.at("transactional.id"))),
       thread_([this] { Run(); }) {}
 
-TransactionalWriter::~TransactionalWriter() {
+void TransactionalWriter::Close() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 base::Status TransactionalWriter::Prepare(std::chrono::milliseconds within) {

@@ -56,8 +56,12 @@ class KafkaLog final : public events::EventLog {
       std::lock_guard lock(mu_);
       stopping_ = true;
     }
-    writer_.reset();  // answers its calls: they need the members below
+    // Closing answers its calls, whose completions use the members below
+    // and the writer itself, as the poller does: the writer goes only once
+    // both are done (a reset would clear writer_ before its thread ends).
+    if (writer_) writer_->Close();
     if (poller_.joinable()) poller_.join();
+    writer_.reset();
     std::deque<std::shared_ptr<Call>> blocked;
     {
       std::lock_guard lock(mu_);

@@ -75,7 +75,11 @@ class TransactionalWriter {
                       std::map<std::string, std::string> extra, std::vector<std::string> topics,
                       std::chrono::milliseconds timeout);
   // Finishes the running transaction; queued groups fail ("the log is closing").
-  ~TransactionalWriter();
+  ~TransactionalWriter() { Close(); }
+  // Stops the thread, answering every queued group "the log is closing"
+  // first; idempotent. Callbacks may still reach the writer meanwhile (its
+  // owner's `fenced()`): so an owner closes it before it lets it go.
+  void Close();
 
   using Clock = std::chrono::steady_clock;
 
