@@ -1,5 +1,7 @@
 #include "performance/department_fold.h"
 
+#include <algorithm>
+
 #include "events/data_fields.h"
 #include "events/event_types.h"
 #include "performance/internal/stored_form.h"
@@ -114,7 +116,12 @@ std::vector<DayChange> FoldRequestEvent(RequestFacts& f, const events::Event& e,
 
 std::string AreaOf(const Json& location) {
   std::string zip(StringField(location, "zip"));
-  return zip.empty() ? "unknown" : zip;
+  // A control character (NUL above all: it separates the parts of a row
+  // key) makes no area a person would name.
+  bool usable = !zip.empty() && std::none_of(zip.begin(), zip.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  return usable ? zip : "unknown";
 }
 
 std::string RequestFacts::Encode() const {

@@ -53,7 +53,8 @@ struct RequestFacts {
   static base::Result<RequestFacts> Decode(std::string_view bytes);
 };
 
-// The area of a submitted location: its zip code, "unknown" without one.
+// The area of a submitted location: its zip code; "unknown" without one or
+// for one holding a control character.
 std::string AreaOf(const events::Json& location);
 
 // The change an event makes to one department-day.

@@ -35,6 +35,7 @@ Status RocksStateStore::ApplyBatch(const std::vector<events::StoredEvent>& event
   }
   if (folded && written.ok()) {
     applied_positions_ = std::move(positions);
+    if (!views_->empty()) ++views_changed_;
     return {};
   }
   // The cached states ran ahead of the store: outside a rebuild, forget

@@ -185,6 +185,10 @@ class StateStore {
   // again since UnpublishedDays read it (then it stays, to be published anew).
   virtual Status MarkPublished(const std::vector<UnpublishedDay>& published) = 0;
 
+  // Counts the batches that changed the performance views since the store
+  // was opened: readers that keep figures know when to read again.
+  virtual uint64_t ViewsChanged() const = 0;
+
   // The performance views' day rows counted by `dimension`, from `from_day`
   // to `to_day` (local dates, inclusive), of `name` alone or of every name
   // when it is empty; ordered by name, then day.

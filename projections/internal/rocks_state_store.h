@@ -8,6 +8,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -80,6 +81,7 @@ class RocksStateStore final : public StateStore {
   Result<std::vector<ChannelRow>> ChannelRows(std::string_view from_day, std::string_view to_day) override;
   Result<std::map<std::string, uint64_t>> OverdueCounts(std::string_view department, int64_t now_ms) override;
   Result<std::vector<DueTimer>> DueTimers(int64_t now_ms, size_t limit) override;
+  uint64_t ViewsChanged() const override { return views_changed_.load(); }
   Result<std::vector<UnpublishedDay>> UnpublishedDays(size_t limit) override;
   Status MarkPublished(const std::vector<UnpublishedDay>& published) override;
   Result<std::string> Checksum() override;
@@ -154,6 +156,7 @@ class RocksStateStore final : public StateStore {
   // kRebuild: a write failed, so the cached states and the stored rows no
   // longer agree; the rebuild must start over.
   bool rebuild_failed_ = false;
+  std::atomic<uint64_t> views_changed_{0};
   // Reused by every write, so its buffer grows once, not per batch.
   rocksdb::WriteBatch batch_;
 };

@@ -83,8 +83,10 @@ class RunningLedger : public Ledger {
                                               std::chrono::milliseconds(s.sla_check_interval_ms));
       sla_timer_->Start();
     }
-    publisher_ = std::make_unique<PerformancePublisher>(*log_, *store_, s.min_sample, kPublishInterval);
-    publisher_->Start();
+    if (s.publish_performance) {
+      publisher_ = std::make_unique<PerformancePublisher>(*log_, *store_, s.min_sample, kPublishInterval);
+      publisher_->Start();
+    }
     router_ = StartDepartmentRouter(s);
     auto server = http::HttpServer::Start(
         s.server,

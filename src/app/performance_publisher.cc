@@ -15,57 +15,25 @@ constexpr size_t kPage = 512;
 
 PerformancePublisher::PerformancePublisher(events::EventLog& log, projections::StateStore& store,
                                            uint64_t min_sample, std::chrono::milliseconds interval)
-    : log_(log), store_(store), min_sample_(min_sample), interval_(interval) {}
-
-void PerformancePublisher::Start() { thread_ = std::thread([this] { Loop(); }); }
-
-void PerformancePublisher::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-std::string PerformancePublisher::Problem() const {
-  std::lock_guard lock(mu_);
-  return problem_;
-}
-
-void PerformancePublisher::SetProblem(std::string problem) {
-  std::lock_guard lock(mu_);
-  problem_ = std::move(problem);
-}
-
-void PerformancePublisher::Loop() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    lock.unlock();
-    bool more = PublishPage();
-    lock.lock();
-    if (!more) wake_.wait_for(lock, interval_, [this] { return stopping_; });
-  }
-}
+    : log_(log), store_(store), min_sample_(min_sample), worker_(interval, [this] { return PublishPage(); }) {}
 
 bool PerformancePublisher::PublishPage() {
   auto days = store_.UnpublishedDays(kPage);
   if (!days.ok()) {
-    SetProblem("cannot read the performance outbox: " + days.error().message);
+    worker_.SetProblem("cannot read the performance outbox: " + days.error().message);
     return false;
   }
   if (days->empty()) return false;
   int64_t now = events::NowMs();
   std::vector<events::AppendRecord> records;
   for (const auto& day : *days) {
-    auto backlogs = store_.Backlogs(performance::Dimension::kDepartment, day.department, day.day);
-    if (!backlogs.ok()) {
-      SetProblem("cannot read the backlog of " + day.department + ": " + backlogs.error().message);
-      return false;
-    }
+    // The backlog at the end of a day sums every day before it, so a change
+    // of an earlier day would make it stale: the record carries the day's
+    // own backlog_change instead.
     events::Json figures = events::Json::object();
-    int64_t backlog = backlogs->count(day.department) ? backlogs->at(day.department) : 0;
-    for (auto& [name, value] : performance::FigureCells(day.figures, backlog, min_sample_)) figures[name] = value;
+    for (auto& [name, value] : performance::FigureCells(day.figures, 0, min_sample_))
+      if (name != "backlog") figures[name] = value;
+    figures["backlog_change"] = day.figures.backlog_change;
     events::Event e;
     e.id = events::NewEventId(now);
     e.source = "/performance";
@@ -82,20 +50,18 @@ bool PerformancePublisher::PublishPage() {
   log_.Append(std::move(records), [stored](base::Result<std::vector<events::StoredEvent>> result) {
     stored->set_value(result.ok() ? base::Status() : base::Status(result.error()));
   });
-  while (done.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
-    std::lock_guard lock(mu_);
-    if (stopping_) return false;
-  }
+  while (done.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready)
+    if (worker_.stopping()) return false;
   if (auto appended = done.get(); !appended) {
-    SetProblem("cannot publish on " + std::string(events::topics::kPerformance) + ": " + appended.error().message);
+    worker_.SetProblem("cannot publish on " + std::string(events::topics::kPerformance) + ": " + appended.error().message);
     return false;
   }
   if (auto marked = store_.MarkPublished(*days); !marked) {
-    SetProblem("cannot mark days published: " + marked.error().message);
+    worker_.SetProblem("cannot mark days published: " + marked.error().message);
     return false;
   }
   published_ += days->size();
-  SetProblem("");
+  worker_.SetProblem("");
   return days->size() == kPage;
 }
 

@@ -2,7 +2,8 @@
 // PerformancePublisher: publishes each changed department-day on
 // 311.performance (key "<department>/<day>", type
 // gov311.performance.day_changed.v1, the day's figures as the API shows
-// them). The projections put every department-day they change into the
+// them, with the day's backlog_change in place of the backlog, which sums
+// every earlier day and would go stale when one of those changes). The projections put every department-day they change into the
 // state store's outbox in the same write as the change; a thread takes up
 // to a page of them every `interval`, appends them in one append, and once
 // the log holds them takes them out of the outbox unless they changed
@@ -12,14 +13,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "events/event_log.h"
 #include "projections/state_store.h"
+#include "src/app/periodic_worker.h"
 
 namespace ledger::app {
 
@@ -30,29 +29,22 @@ class PerformancePublisher {
                        std::chrono::milliseconds interval);
   ~PerformancePublisher() { Stop(); }
 
-  void Start();
-  void Stop();
+  void Start() { worker_.Start(); }
+  void Stop() { worker_.Stop(); }
 
   uint64_t published() const { return published_.load(); }
   // The last failure, or "" once a publication succeeds again (for /healthz).
-  std::string Problem() const;
+  std::string Problem() const { return worker_.Problem(); }
 
  private:
-  void Loop();
-  // Publishes one page; true if it published something.
+  // Publishes one page (a pass of the worker); true if a full page went.
   bool PublishPage();
-  void SetProblem(std::string problem);
 
   events::EventLog& log_;
   projections::StateStore& store_;
   const uint64_t min_sample_;
-  const std::chrono::milliseconds interval_;
   std::atomic<uint64_t> published_{0};
-  mutable std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::string problem_;
-  std::thread thread_;
+  PeriodicWorker worker_;  // last: its thread stops before the rest goes
 };
 
 }  // namespace ledger::app

@@ -83,7 +83,8 @@ base::Result<Settings> LoadSettings(const std::string& path) {
   r.SetInteger(commands, "idempotency_window_seconds", s.idempotency_window_seconds, 1, 30 * 24 * 3600);
   r.SetInteger(commands, "max_waiting", s.max_waiting_commands, 1, 1'000'000);
   const Section performance = r.TableOrEmpty(top, "performance");
-  r.RejectUnknownFields(performance, {"min_sample"});
+  r.RejectUnknownFields(performance, {"min_sample", "publish"});
+  s.publish_performance = r.Bool(performance, "publish", s.publish_performance);
   r.SetInteger(performance, "min_sample", s.min_sample, 1, 1'000'000);
   const Section sla = r.TableOrEmpty(top, "sla");
   r.RejectUnknownFields(sla, {"check_interval_ms"});

@@ -38,8 +38,12 @@ struct Settings {
   // Commands taken and not yet answered (most wait for the log); more get 503.
   int max_waiting_commands = 4096;
   // How often the SLA timer looks for deadlines that passed (and once at
-  // start); 0 turns it off, for a copy that must record nothing.
+  // start); 0 turns it off (with publish_performance false: a copy that
+  // records nothing).
   int64_t sla_check_interval_ms = 1000;
+  // Publish changed department-days on 311.performance (off for a copy
+  // that must record nothing).
+  bool publish_performance = true;
   // Performance figures drawn from fewer samples are flagged low_sample.
   uint64_t min_sample = 30;
 

@@ -15,34 +15,7 @@ constexpr size_t kPage = 256;
 
 SlaTimer::SlaTimer(projections::StateStore& store, commands::CommandService& commands,
                    std::function<int64_t()> clock, std::chrono::milliseconds interval)
-    : store_(store), commands_(commands), clock_(std::move(clock)), interval_(interval) {}
-
-void SlaTimer::Start() { thread_ = std::thread([this] { Loop(); }); }
-
-void SlaTimer::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-std::string SlaTimer::Problem() const {
-  std::lock_guard lock(mu_);
-  return problem_;
-}
-
-void SlaTimer::Loop() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    lock.unlock();
-    bool go_on = RecordDue();
-    lock.lock();
-    if (!go_on) break;
-    wake_.wait_for(lock, interval_, [this] { return stopping_; });
-  }
-}
+    : store_(store), commands_(commands), clock_(std::move(clock)), worker_(interval, [this] { return RecordDue(); }) {}
 
 bool SlaTimer::RecordDue() {
   // What the answers of one page share with their callbacks, which may run
@@ -53,31 +26,37 @@ bool SlaTimer::RecordDue() {
     size_t waiting = 0;
     std::vector<std::pair<projections::StateStore::DueTimer, base::Error>> failures;
   };
+  // Deadlines asked for in this pass: one that fails (the log refusing for
+  // a while) is asked again in the next pass, not again in this one, so it
+  // cannot hold up the ones behind it.
   std::set<std::pair<std::string, int64_t>> asked;
+  bool failed = false;
   for (;;) {
     int64_t now = clock_();
-    auto due = store_.DueTimers(now, kPage + failed_.size() + asked.size());
+    auto due = store_.DueTimers(now, kPage + asked.size());
     if (!due.ok()) {
-      std::lock_guard lock(mu_);
-      problem_ = "cannot read the SLA timers: " + due.error().message;
-      return true;
+      worker_.SetProblem("cannot read the SLA timers: " + due.error().message);
+      return false;
     }
     auto page = std::make_shared<Page>();
     std::vector<projections::StateStore::DueTimer> todo;
     for (auto& timer : *due) {
       auto key = std::make_pair(timer.request_id, timer.deadline_ms);
-      if (failed_.count(key) || asked.count(key)) continue;
+      if (asked.count(key)) continue;
       asked.insert(key);
       todo.push_back(std::move(timer));
       if (todo.size() == kPage) break;
     }
-    if (todo.empty()) return true;
+    if (todo.empty()) {
+      if (!failed) worker_.SetProblem("");
+      return false;
+    }
     page->waiting = todo.size();
     for (const auto& timer : todo) {
       commands_.RecordBreach(timer.request_id, timer.deadline_ms, now,
-                             [this, page, timer](base::Result<commands::CommandOutcome> outcome) {
+                             [recorded = recorded_, page, timer](base::Result<commands::CommandOutcome> outcome) {
                                std::lock_guard lock(page->mu);
-                               if (outcome.ok() && !outcome->replayed) ++recorded_;
+                               if (outcome.ok() && !outcome->replayed) ++*recorded;
                                if (!outcome.ok() && outcome.error().code != base::ErrorCode::kConflict)
                                  page->failures.emplace_back(timer, outcome.error());
                                if (--page->waiting == 0) page->done.notify_all();
@@ -86,15 +65,13 @@ bool SlaTimer::RecordDue() {
     std::unique_lock wait(page->mu);
     while (page->waiting > 0) {
       page->done.wait_for(wait, std::chrono::milliseconds(100));
-      std::lock_guard lock(mu_);
-      if (stopping_) return false;
+      if (worker_.stopping()) return false;
     }
     for (const auto& [timer, error] : page->failures) {
-      spdlog::warn("sla timer: cannot record the breach of {} (deadline {}): {}", timer.request_id,
-                   events::FormatTime(timer.deadline_ms), error.message);
-      failed_.emplace(timer.request_id, timer.deadline_ms);
-      std::lock_guard lock(mu_);
-      problem_ = "cannot record the breach of " + timer.request_id + ": " + error.message;
+      spdlog::warn("sla timer: cannot record the breach of {} (deadline {}): {}; trying again in the next pass",
+                   timer.request_id, events::FormatTime(timer.deadline_ms), error.message);
+      failed = true;
+      worker_.SetProblem("cannot record the breach of " + timer.request_id + ": " + error.message);
     }
   }
 }

@@ -12,16 +12,14 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
-#include <set>
+#include <memory>
 #include <string>
-#include <thread>
 
 #include "commands/command_service.h"
 #include "projections/state_store.h"
+#include "src/app/periodic_worker.h"
 
 namespace ledger::app {
 
@@ -32,33 +30,26 @@ class SlaTimer {
            std::function<int64_t()> clock, std::chrono::milliseconds interval);
   ~SlaTimer() { Stop(); }
 
-  void Start();
+  void Start() { worker_.Start(); }
   // Ends the thread. Breaches in flight complete in the command service
   // (or not at all if the log closes first: the next start records them).
-  void Stop();
+  void Stop() { worker_.Stop(); }
 
-  uint64_t recorded() const { return recorded_.load(); }
-  // The last failure other than "nothing to record", or "" (for /healthz).
-  std::string Problem() const;
+  uint64_t recorded() const { return recorded_->load(); }
+  // The last failure other than "nothing to record", or "" once a pass
+  // records without one (for /healthz).
+  std::string Problem() const { return worker_.Problem(); }
 
  private:
-  void Loop();
-  // Records the breaches due now; false if stopping.
+  // Records the breaches due now (a pass of the worker).
   bool RecordDue();
 
   projections::StateStore& store_;
   commands::CommandService& commands_;
   const std::function<int64_t()> clock_;
-  const std::chrono::milliseconds interval_;
-  std::atomic<uint64_t> recorded_{0};
-  mutable std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::string problem_;
-  // Deadlines whose breach failed with an error other than a conflict: not
-  // tried again by this process, so they cannot hold up the ones behind them.
-  std::set<std::pair<std::string, int64_t>> failed_;
-  std::thread thread_;
+  // Shared with the callbacks of breaches in flight, which may run after Stop.
+  std::shared_ptr<std::atomic<uint64_t>> recorded_ = std::make_shared<std::atomic<uint64_t>>(0);
+  PeriodicWorker worker_;  // last: its thread stops before the rest goes
 };
 
 }  // namespace ledger::app

@@ -20,7 +20,7 @@ using base::MakeError;
 // Answers a command's outcome: the stored events with their log positions,
 // and the request as projected. Built as text from the canonical encoding
 // (which is the CloudEvents JSON) and the stored state: the POST hot path.
-void AnswerCommand(const ApiDeps& deps, Responder respond, int status,
+void AnswerCommand(const ApiDeps& deps, const EstimateCloseTime& estimates, Responder respond, int status,
                    base::Result<commands::CommandOutcome> outcome) {
   if (!outcome.ok()) return respond(ErrorResponse(outcome.error()));
   HttpResponse r;
@@ -43,7 +43,7 @@ void AnswerCommand(const ApiDeps& deps, Responder respond, int status,
     // out of the answer, never turns a stored command into an error.
     auto stored = deps.store->GetStoredRequest(outcome->request_id);
     if (stored.ok() && *stored) {
-      auto request = StoredRequestJson(**stored, deps.clock());
+      auto request = StoredRequestJson(**stored, deps.clock(), estimates);
       if (request.ok()) out += ",\"request\":" + *request;
     }
     out += ",\"url\":" + Json(RequestUrl(outcome->request_id)).dump();
@@ -68,13 +68,13 @@ void Guarded(std::string_view what, const Responder& respond, const std::functio
 
 // The callback of a command: answers on the connection's thread, not on
 // the projection thread that completes the command.
-commands::CommandCallback Answer(const ApiDeps& deps, const HttpRequest& request,
+commands::CommandCallback Answer(const ApiDeps& deps, const EstimateCloseTime& estimates, const HttpRequest& request,
                                  Responder respond, int status) {
-  return [&deps, post = request.post, respond = std::move(respond),
+  return [&deps, &estimates, post = request.post, respond = std::move(respond),
           status](base::Result<commands::CommandOutcome> outcome) {
-    auto work = [&deps, respond, status, outcome = std::move(outcome)]() mutable {
+    auto work = [&deps, &estimates, respond, status, outcome = std::move(outcome)]() mutable {
       Guarded("answering a command", respond,
-              [&] { AnswerCommand(deps, respond, status, std::move(outcome)); });
+              [&] { AnswerCommand(deps, estimates, respond, status, std::move(outcome)); });
     };
     if (post) return post(std::move(work));
     work();
@@ -122,7 +122,12 @@ base::Result<commands::CommandContext> ContextFor(const ApiDeps& deps, const Htt
 
 }  // namespace
 
-LedgerApi::LedgerApi(ApiDeps deps) : deps_(std::move(deps)) { AddRoutes(); }
+LedgerApi::LedgerApi(ApiDeps deps)
+    : deps_(std::move(deps)),
+      estimates_(std::make_unique<CloseTimeEstimates>(*deps_.store, *deps_.catalog, deps_.clock)),
+      estimate_([this](std::string_view service) { return estimates_->For(service); }) {
+  AddRoutes();
+}
 
 const ApiKey* LedgerApi::Authenticate(const HttpRequest& request) const {
   std::string presented = request.Header("x-api-key");
@@ -235,16 +240,16 @@ void LedgerApi::AddRoutes() {
   });
   AddCommandRoute("/v1/contacts", [this](HttpRequest& request, Json body, commands::CommandContext ctx,
                                          Responder respond) {
-    deps_.commands->RecordContact(std::move(body), std::move(ctx), Answer(deps_, request, std::move(respond), 201));
+    deps_.commands->RecordContact(std::move(body), std::move(ctx), Answer(deps_, estimate_, request, std::move(respond), 201));
   });
   AddCommandRoute("/v1/requests", [this](HttpRequest& request, Json body, commands::CommandContext ctx,
                                          Responder respond) {
-    deps_.commands->SubmitRequest(std::move(body), std::move(ctx), Answer(deps_, request, std::move(respond), 201));
+    deps_.commands->SubmitRequest(std::move(body), std::move(ctx), Answer(deps_, estimate_, request, std::move(respond), 201));
   });
   AddCommandRoute("/v1/requests/{id}/events", [this](HttpRequest& request, Json body,
                                                      commands::CommandContext ctx, Responder respond) {
     deps_.commands->ApplyCommand(request.path_params["id"], std::move(body), std::move(ctx),
-                                 Answer(deps_, request, std::move(respond), 200));
+                                 Answer(deps_, estimate_, request, std::move(respond), 200));
   });
   router_.Add("GET", "/v1/requests/{id}", [this](HttpRequest& request, Responder respond) {
     auto stored = deps_.store->GetStoredRequest(request.path_params["id"]);
@@ -252,7 +257,7 @@ void LedgerApi::AddRoutes() {
     if (!*stored)
       return respond(ErrorResponse(404, "not_found",
                                    "request '" + request.path_params["id"] + "' does not exist"));
-    auto body = StoredRequestJson(**stored, deps_.clock());
+    auto body = StoredRequestJson(**stored, deps_.clock(), estimate_);
     if (!body.ok()) return respond(ErrorResponse(body.error()));
     HttpResponse r;
     r.body = std::move(*body);

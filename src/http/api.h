@@ -14,7 +14,9 @@
 #include "catalog/catalog.h"
 #include "commands/command_service.h"
 #include "projections/state_store.h"
+#include "src/http/close_time_estimates.h"
 #include "src/http/http_types.h"
+#include "src/http/request_views.h"
 #include "src/http/metrics.h"
 #include "src/http/router.h"
 
@@ -68,6 +70,8 @@ class LedgerApi {
   std::optional<HttpResponse> CheckKey(HttpRequest& request, const std::string& route) const;
 
   ApiDeps deps_;
+  std::unique_ptr<CloseTimeEstimates> estimates_;  // expected completion of open requests
+  EstimateCloseTime estimate_;                     // estimates_->For
   Router router_;
   HttpMetrics metrics_;
   std::atomic<int> waiting_commands_{0};  // commands taken and not yet answered

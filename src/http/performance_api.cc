@@ -70,6 +70,7 @@ base::Result<ReportQuery> ParseReportQuery(const HttpRequest& request, const Api
     if (auto checked = performance::CheckRange({q.range.to, q.range.to}, "to", "to"); !checked)
       return checked.error();
     q.range.from = performance::AddDays(q.range.to, 1 - kDefaultDays);
+    if (q.range.from < "0000-01-01") q.range.from = "0000-01-01";  // before year 0: "-001-..."
   }
   if (auto checked = performance::CheckRange(q.range, "from", "to"); !checked) return checked.error();
   return q;

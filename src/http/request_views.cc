@@ -15,7 +15,27 @@ Json PositionJson(const events::StoredEvent& stored) {
   return {{"topic", stored.where.topic}, {"partition", stored.where.partition}, {"offset", stored.offset}};
 }
 
-base::Result<std::string> StoredRequestJson(projections::StoredRequest& stored, int64_t now_ms) {
+// {"p50": time, "p90": time, "sample": n, "from": day, "to": day} or null.
+std::string ExpectedCompletion(const projections::RequestState& state, std::string_view service,
+                               const EstimateCloseTime& estimate_for) {
+  if (!projections::IsOpenStatus(state.status) || state.created_ms == 0) return "null";
+  auto estimate = estimate_for(service);
+  if (!estimate) return "null";
+  auto at = [&](double ms) {
+    double t = static_cast<double>(state.created_ms) + ms;
+    return t > static_cast<double>(events::kMaxTimeMs) ? Json(nullptr)
+                                                        : Json(events::FormatTime(static_cast<int64_t>(t)));
+  };
+  return Json{{"p50", at(estimate->p50_ms)},
+              {"p90", at(estimate->p90_ms)},
+              {"sample", estimate->sample},
+              {"from", estimate->from},
+              {"to", estimate->to}}
+      .dump();
+}
+
+base::Result<std::string> StoredRequestJson(projections::StoredRequest& stored, int64_t now_ms,
+                                            const EstimateCloseTime& estimate) {
   static thread_local simdjson::dom::parser parser;
   std::string& text = stored.state_json;
   simdjson::dom::element doc;
@@ -28,12 +48,19 @@ base::Result<std::string> StoredRequestJson(projections::StoredRequest& stored, 
     auto ms = events::ParseTime(deadline);
     if (ms.ok()) state.deadline_ms = *ms;
   }
+  std::string_view created, service;
+  if (!doc["created_at"].get(created)) {
+    auto ms = events::ParseTime(created);
+    if (ms.ok()) state.created_ms = *ms;
+  }
+  if (doc["service_code"].get(service)) service = {};
   std::string id;
   std::string_view id_view;
   if (!doc["id"].get(id_view)) id = std::string(id_view);
   std::string out = "{\"contact_count\":" + std::to_string(stored.contacts.size()) +
                     ",\"contacts\":" + Json(stored.contacts).dump() +
                     ",\"duplicates\":" + Json(stored.duplicates).dump() +
+                    ",\"expected_completion\":" + ExpectedCompletion(state, service, estimate) +
                     ",\"overdue\":" + (state.OverdueAt(now_ms) ? "true" : "false") +
                     ",\"url\":" + Json(RequestUrl(id)).dump() + ",";
   out.append(text, 1);

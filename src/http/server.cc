@@ -227,7 +227,9 @@ class Session : public std::enable_shared_from_this<Session> {
     head->chunked(true);
     head->keep_alive(false);
     auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
-    stream_.expires_never();
+    // A client that does not read cannot hold the stream (nor Stop) for
+    // longer than this: every write of it has the read timeout.
+    stream_.expires_after(options_.read_timeout);
     bhttp::async_write_header(
         stream_, *serializer,
         [self = shared_from_this(), head, serializer, dispatched, body = std::move(response.stream)](
@@ -237,13 +239,20 @@ class Session : public std::enable_shared_from_this<Session> {
             --self->shared_.streams;
             return self->Close();
           }
-          std::thread([self = std::move(self), body = std::move(body)]() mutable {
-            self->Pump(*body);
-            SharedState& shared = self->shared_;
-            body.reset();
-            self.reset();
-            --shared.streams;  // the last touch: Stop waits for it
-          }).detach();
+          SharedState& shared = self->shared_;
+          try {
+            std::thread([self, body = std::move(body)]() mutable {
+              self->Pump(*body);
+              SharedState& shared = self->shared_;
+              body.reset();
+              self.reset();
+              --shared.streams;  // the last touch: Stop waits for it
+            }).detach();
+          } catch (const std::system_error& e) {
+            spdlog::error("cannot start a thread for a stream: {}", e.what());
+            --shared.streams;
+            self->Close();
+          }
         });
   }
 
@@ -272,6 +281,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto result = written->get_future();
     net::post(stream_.get_executor(), [self = shared_from_this(), buffer, written, last] {
       auto done = [buffer, written](beast::error_code ec, size_t) { written->set_value(!ec); };
+      self->stream_.expires_after(self->options_.read_timeout);
       if (last)
         net::async_write(self->stream_, bhttp::make_chunk_last(), std::move(done));
       else

@@ -55,11 +55,18 @@ base::Result<Cursor> ParseCursor(std::string_view text, const std::string& name)
 // One topic of the log as server-sent events, from `cursor` on.
 class LogEventStream final : public ResponseStream {
  public:
-  LogEventStream(std::shared_ptr<events::EventLog> log, std::string topic, Cursor cursor, bool from_end)
-      : reader_(std::move(log)), log_(*reader_), topic_(std::move(topic)), cursor_(std::move(cursor)),
-        from_end_(from_end) {}
+  // The reader is opened at the first Next, on the server's pump thread:
+  // on Kafka that connects to the brokers, which no I/O thread waits for,
+  // and a stream refused (over the limit, or a HEAD) opens none.
+  LogEventStream(const ApiDeps& deps, std::string topic, Cursor cursor, bool from_end)
+      : deps_(deps), topic_(std::move(topic)), cursor_(std::move(cursor)), from_end_(from_end) {}
 
   std::optional<std::string> Next(std::chrono::milliseconds wait) override {
+    if (!reader_) {
+      auto reader = deps_.open_reader(topic_);
+      if (!reader.ok()) return std::nullopt;  // the client reconnects with its Last-Event-ID
+      reader_ = std::move(*reader);
+    }
     std::string out = ReadAvailable();
     if (!out.empty()) return out;
     std::map<events::TopicPartition, uint64_t> seen;
@@ -67,7 +74,7 @@ class LogEventStream final : public ResponseStream {
     if (seen.empty()) seen[{topic_, 0}] = 0;
     // A reader that follows another writer may not see its appends come:
     // read again after the wait, whatever it says.
-    log_.WaitForAppend(seen, wait);
+    reader_->WaitForAppend(seen, wait);
     return ReadAvailable();
   }
 
@@ -75,9 +82,9 @@ class LogEventStream final : public ResponseStream {
   // Every partition the log knows of the topic joins the cursor (from its
   // start, or its end for a stream that starts now).
   void LearnPartitions() {
-    for (const auto& tp : log_.TopicPartitions())
+    for (const auto& tp : reader_->TopicPartitions())
       if (tp.topic == topic_ && !cursor_.count(tp.partition))
-        cursor_[tp.partition] = from_end_ ? log_.EndOffset(tp) : 0;
+        cursor_[tp.partition] = from_end_ ? reader_->EndOffset(tp) : 0;
     from_end_ = false;  // partitions that appear later start at their beginning
   }
 
@@ -85,7 +92,7 @@ class LogEventStream final : public ResponseStream {
     LearnPartitions();
     std::string out;
     for (auto& [partition, next] : cursor_) {
-      auto slice = log_.Read({topic_, partition}, next, kReadBatch);
+      auto slice = reader_->Read({topic_, partition}, next, kReadBatch);
       if (!slice.ok()) continue;  // a log that cannot answer now is asked again at the next call
       for (const auto& stored : slice->events) {
         if (!stored.damage.empty()) {
@@ -103,8 +110,8 @@ class LogEventStream final : public ResponseStream {
     return out;
   }
 
+  const ApiDeps& deps_;
   std::shared_ptr<events::EventLog> reader_;
-  events::EventLog& log_;
   const std::string topic_;
   Cursor cursor_;
   bool from_end_;
@@ -134,13 +141,11 @@ void AnswerStream(const ApiDeps& deps, const std::string& topic, HttpRequest& re
     if (!parsed.ok()) return respond(ErrorResponse(parsed.error()));
     cursor = std::move(*parsed);
   }
-  auto reader = deps.open_reader(topic);
-  if (!reader.ok()) return respond(ErrorResponse(reader.error()));
   HttpResponse r;
   r.content_type = "text/event-stream";
   r.headers["Cache-Control"] = "no-cache";
   r.headers["X-Accel-Buffering"] = "no";
-  r.stream = std::make_shared<LogEventStream>(std::move(*reader), topic, std::move(cursor), !last_id && !from_beginning);
+  r.stream = std::make_shared<LogEventStream>(deps, topic, std::move(cursor), !last_id && !from_beginning);
   respond(std::move(r));
 }
 

@@ -3,6 +3,8 @@
 // and bad parameters answered 400 with nothing else changed.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "events/event.h"
 #include "tests/support/test_ledger.h"
 
@@ -173,6 +175,36 @@ TEST_P(PerformanceApi, BadParametersAre400AndUnknownNames404) {
   EXPECT_EQ(client.Get("/v1/areas/nowhere/performance").status, 200) << "an area with no requests is empty";
   EXPECT_EQ(client.Get("/v1/departments/DOT/performance?from=0000-01-01&to=0000-12-31").status, 200);
   EXPECT_EQ(client.Get("/v1/departments/DOT/performance?from=9999-01-01&to=9999-12-31").status, 200);
+  auto first_days = client.Get("/v1/departments/DOT/performance?to=0000-01-05");
+  EXPECT_EQ(first_days.status, 200) << first_days.body;
+  EXPECT_EQ(first_days.Json()["from"], "0000-01-01") << "the default range stops at the first day";
+}
+
+// An open request expects to be done when its service's requests of the
+// last 90 days were: created + their p50 and p90 time to close.
+TEST_P(PerformanceApi, AnOpenRequestShowsItsExpectedCompletion) {
+  LedgerUnderTest ledger(GetParam());
+  auto client = ledger.Client();
+  int64_t now = events::NowMs();
+  constexpr int64_t kHour = 3'600'000;
+  for (int hours : {1, 2, 3, 4, 100}) {  // p50 3 h, p90 100 h
+    std::string id = Submit(client, events::FormatTime(now - 20 * 24 * kHour));
+    Command(client, id, {{"command", "close"}, {"occurred_at", events::FormatTime(now - 20 * 24 * kHour + hours * kHour)}});
+  }
+  // Estimates are kept for a second once the views change (CloseTimeEstimates).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  json open = client.Post("/v1/requests", PotholeRequest()).Json()["request"];
+  const json& expected = open["expected_completion"];
+  ASSERT_TRUE(expected.is_object()) << open.dump();
+  int64_t created = *events::ParseTime(open["created_at"].get<std::string>());
+  EXPECT_NEAR(static_cast<double>(*events::ParseTime(expected["p50"].get<std::string>()) - created), 3.0 * kHour,
+              0.01 * 3 * kHour);
+  EXPECT_NEAR(static_cast<double>(*events::ParseTime(expected["p90"].get<std::string>()) - created), 100.0 * kHour,
+              0.01 * 100 * kHour);
+  EXPECT_EQ(expected["sample"], 5);
+  std::string id = open["id"];
+  Command(client, id, {{"command", "close"}});
+  EXPECT_TRUE(Get(client, "/v1/requests/" + id)["expected_completion"].is_null()) << "closed: nothing to expect";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PerformanceApi, ::testing::Values(Backend::kEmbedded, Backend::kKafka),

@@ -91,6 +91,13 @@ TEST(BatchViews, ServiceAndAreaRowsTakeTheirRequestsChanges) {
   EXPECT_EQ(batch.days(Dimension::kArea).size(), 2u);
 }
 
+TEST(BatchViews, AZipWithAControlCharacterIsNoArea) {
+  for (std::string zip : {std::string("10001\0" "2026-01-05", 16), std::string("208\n50"), std::string("\x7f")})
+    EXPECT_EQ(AreaOf({{"zip", zip}}), "unknown") << zip.size();
+  EXPECT_EQ(AreaOf({{"zip", "20850-1234"}}), "20850-1234");
+  EXPECT_EQ(AreaOf(Json()), "unknown");
+}
+
 TEST(BatchViews, RowKeysOrderByNameThenDay) {
   std::vector<DayKey> keys = {{"DOT", "2026-11-23"}, {"DOT", "2026-12-01"}, {"DOTX", "2026-01-01"}, {"DPS", "2025-01-01"}};
   for (size_t i = 1; i < keys.size(); ++i) EXPECT_LT(RowKey(keys[i - 1]), RowKey(keys[i])) << i;
