@@ -217,10 +217,7 @@ Status RocksStateStore::MergeRows(Column column, const std::map<performance::Day
     Figures row;
     if (statuses[i].ok()) {
       auto stored = Figures::Decode(values[i].ToStringView());
-      if (!stored)
-        return MakeError(ErrorCode::kCorruption, std::string("state store: ") + layout::ColumnName(column) +
-                                                     " row of " + key.first + " on " + key.second + ": " +
-                                                     stored.error().message);
+      if (!stored) return CorruptViewRow(column, key.first, key.second, stored.error().message);
       row = std::move(*stored);
     } else if (!statuses[i].IsNotFound()) {
       return FromRocks(statuses[i], std::string("read ") + layout::ColumnName(column));

@@ -21,6 +21,11 @@ std::string AfterName(std::string_view name) {
 
 }  // namespace
 
+base::Error CorruptViewRow(Column column, std::string_view name, std::string_view day, const std::string& why) {
+  return MakeError(ErrorCode::kCorruption, std::string("state store: ") + ColumnName(column) + " row of " +
+                                               std::string(name) + " on " + std::string(day) + ": " + why);
+}
+
 // Calls visit(name, day, value) for the rows of `column` from `from_day` to
 // `to_day`, of `name` alone or of every name, seeking past the days
 // outside the range.
@@ -58,11 +63,7 @@ Result<std::vector<performance::DayRowOf<Figures>>> RocksStateStore::ReadViewRow
   auto scanned = ScanViewRows(column, name, from_day, to_day,
                               [&](std::string_view row_name, std::string_view day, std::string_view value) -> Status {
                                 auto figures = Figures::Decode(value);
-                                if (!figures)
-                                  return MakeError(ErrorCode::kCorruption,
-                                                   std::string("state store: ") + ColumnName(column) + " row of " +
-                                                       std::string(row_name) + " on " + std::string(day) + ": " +
-                                                       figures.error().message);
+                                if (!figures) return CorruptViewRow(column, row_name, day, figures.error().message);
                                 rows.push_back({std::string(row_name), std::string(day), std::move(*figures)});
                                 return {};
                               });
@@ -86,11 +87,7 @@ Result<std::map<std::string, int64_t>> RocksStateStore::Backlogs(performance::Di
   auto scanned = ScanViewRows(column, name, "", day,
                               [&](std::string_view row_name, std::string_view row_day, std::string_view value) -> Status {
                                 auto change = performance::DayFigures::DecodeBacklogChange(value);
-                                if (!change)
-                                  return MakeError(ErrorCode::kCorruption,
-                                                   std::string("state store: ") + ColumnName(column) + " row of " +
-                                                       std::string(row_name) + " on " + std::string(row_day) + ": " +
-                                                       change.error().message);
+                                if (!change) return CorruptViewRow(column, row_name, row_day, change.error().message);
                                 backlogs[std::string(row_name)] += *change;
                                 return {};
                               });
@@ -104,9 +101,7 @@ Result<std::vector<StateStore::UnpublishedDay>> RocksStateStore::UnpublishedDays
   for (it->SeekToFirst(); it->Valid() && days.size() < limit; it->Next()) {
     auto [department, day] = SplitRowKey(it->key().ToStringView());
     auto figures = performance::DayFigures::Decode(it->value().ToStringView());
-    if (!figures)
-      return MakeError(ErrorCode::kCorruption, "state store: performance_outbox row of " + std::string(department) +
-                                                   " on " + std::string(day) + ": " + figures.error().message);
+    if (!figures) return CorruptViewRow(Column::kPerformanceOutbox, department, day, figures.error().message);
     days.push_back({std::string(department), std::string(day), std::move(*figures), it->value().ToString()});
   }
   if (!it->status().ok()) return FromRocks(it->status(), "scan performance_outbox");

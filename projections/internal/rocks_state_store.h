@@ -26,6 +26,9 @@ namespace ledger::projections {
 
 // A RocksDB status as the ledger's error, naming `context`.
 base::Error FromRocks(const rocksdb::Status& s, const std::string& context);
+// kCorruption for a performance view row of `column` that does not decode.
+base::Error CorruptViewRow(layout::Column column, std::string_view name, std::string_view day,
+                           const std::string& why);
 // True for the columns whose keys start with a request id (prefix seeks).
 bool HasStreamPrefix(layout::Column c);
 

@@ -34,6 +34,11 @@ int StatusOf(base::ErrorCode code) {
   return 500;
 }
 
+base::Error BadQueryParameter(std::string_view name, std::string_view why) {
+  return base::MakeError(base::ErrorCode::kInvalidArgument,
+                         "query parameter '" + std::string(name) + "': " + std::string(why));
+}
+
 HttpResponse ErrorResponse(int status, std::string_view code, std::string_view message) {
   return JsonResponse(status, {{"error", {{"code", code}, {"message", message}}}});
 }

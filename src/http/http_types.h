@@ -86,6 +86,8 @@ int StatusOf(base::ErrorCode code);
 // {"error": {"code": ..., "message": ...}} with the matching status.
 HttpResponse ErrorResponse(const base::Error& error);
 HttpResponse ErrorResponse(int status, std::string_view code, std::string_view message);
+// kInvalidArgument "query parameter '<name>': <why>" (400).
+base::Error BadQueryParameter(std::string_view name, std::string_view why);
 HttpResponse JsonResponse(int status, const Json& body);
 
 // Parses request.target, origin-form (an absolute path and an optional

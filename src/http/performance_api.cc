@@ -24,10 +24,6 @@ struct ReportQuery {
   bool csv = false;
 };
 
-base::Error Bad(const std::string& name, const std::string& why) {
-  return MakeError(ErrorCode::kInvalidArgument, "query parameter '" + name + "': " + why);
-}
-
 // Reads the parameters in `allowed` (of from, to, date, granularity, by,
 // format); any other is refused.
 base::Result<ReportQuery> ParseReportQuery(const HttpRequest& request, const ApiDeps& deps,
@@ -35,7 +31,7 @@ base::Result<ReportQuery> ParseReportQuery(const HttpRequest& request, const Api
   ReportQuery q;
   std::optional<std::string> from, to, date;
   for (const auto& [name, value] : request.query) {
-    if (!allowed.count(name)) return Bad(name, "unknown parameter");
+    if (!allowed.count(name)) return BadQueryParameter(name, "unknown parameter");
     if (name == "from") {
       from = value;
     } else if (name == "to") {
@@ -44,19 +40,19 @@ base::Result<ReportQuery> ParseReportQuery(const HttpRequest& request, const Api
       date = value;
     } else if (name == "granularity") {
       auto g = performance::ParseGranularity(value);
-      if (!g.ok()) return Bad(name, g.error().message);
+      if (!g.ok()) return BadQueryParameter(name, g.error().message);
       q.granularity = *g;
     } else if (name == "by") {
       if (value == "department") q.by = Dimension::kDepartment;
       else if (value == "service") q.by = Dimension::kService;
       else if (value == "area") q.by = Dimension::kArea;
-      else return Bad(name, "must be department, service or area");
+      else return BadQueryParameter(name, "must be department, service or area");
     } else if (name == "format") {
-      if (value != "json" && value != "csv") return Bad(name, "must be json or csv");
+      if (value != "json" && value != "csv") return BadQueryParameter(name, "must be json or csv");
       q.csv = value == "csv";
     }
   }
-  if (date && (from || to)) return Bad("date", "give date or from/to, not both");
+  if (date && (from || to)) return BadQueryParameter("date", "give date or from/to, not both");
   std::string today = deps.catalog->LocalDate(deps.clock());
   if (date) {
     q.range = {*date, *date};

@@ -85,40 +85,37 @@ base::Result<projections::RequestQuery> ParseRequestQuery(const HttpRequest& req
                                                             int64_t now_ms) {
   projections::RequestQuery q;
   q.now_ms = now_ms;
-  auto bad = [](const std::string& name, const std::string& why) {
-    return MakeError(ErrorCode::kInvalidArgument, "query parameter '" + name + "': " + why);
-  };
   for (const auto& [name, value] : request.query) {
     if (name == "department") {
-      if (!catalog.FindDepartment(value)) return bad(name, "unknown department '" + value + "'");
+      if (!catalog.FindDepartment(value)) return BadQueryParameter(name, "unknown department '" + value + "'");
       q.department = value;
     } else if (name == "status") {
-      if (!projections::IsKnownStatus(value)) return bad(name, "unknown status '" + value + "'");
+      if (!projections::IsKnownStatus(value)) return BadQueryParameter(name, "unknown status '" + value + "'");
       q.status = value;
     } else if (name == "service_code") {
-      if (!catalog.FindService(value)) return bad(name, "unknown service code '" + value + "'");
+      if (!catalog.FindService(value)) return BadQueryParameter(name, "unknown service code '" + value + "'");
       q.service_code = value;
     } else if (name == "created_from" || name == "created_to") {
       auto t = events::ParseTime(value);
-      if (!t.ok()) return bad(name, t.error().message);
+      if (!t.ok()) return BadQueryParameter(name, t.error().message);
       (name == "created_from" ? q.created_from_ms : q.created_to_ms) = *t;
     } else if (name == "overdue") {
-      if (value != "true" && value != "false") return bad(name, "must be true or false");
+      if (value != "true" && value != "false") return BadQueryParameter(name, "must be true or false");
       q.overdue_only = value == "true";
     } else if (name == "limit") {
       size_t limit = 0;
       auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
       if (ec != std::errc() || p != value.data() + value.size() || limit < 1 || limit > 500)
-        return bad(name, "must be an integer from 1 to 500");
+        return BadQueryParameter(name, "must be an integer from 1 to 500");
       q.limit = limit;
     } else if (name == "cursor") {
       q.cursor = value;
     } else {
-      return bad(name, "unknown parameter");
+      return BadQueryParameter(name, "unknown parameter");
     }
   }
   if (q.status && !q.department && !q.service_code && !q.overdue_only)
-    return bad("status", "filter by department too (status alone has no index)");
+    return BadQueryParameter("status", "filter by department too (status alone has no index)");
   return q;
 }
 

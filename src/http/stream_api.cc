@@ -125,12 +125,10 @@ void AnswerStream(const ApiDeps& deps, const std::string& topic, HttpRequest& re
       last_id = value;
     } else if (name == "from") {
       if (value != "beginning" && value != "end")
-        return respond(ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
-                                               "query parameter 'from': must be beginning or end")));
+        return respond(ErrorResponse(BadQueryParameter(name, "must be beginning or end")));
       from_beginning = value == "beginning";
     } else {
-      return respond(ErrorResponse(
-          MakeError(ErrorCode::kInvalidArgument, "query parameter '" + name + "': unknown parameter")));
+      return respond(ErrorResponse(BadQueryParameter(name, "unknown parameter")));
     }
   }
   if (auto header = request.headers.find("last-event-id"); header != request.headers.end() && !last_id)
