@@ -130,11 +130,16 @@ class Router final : public DepartmentRouter {
       return MakeError(ErrorCode::kUnavailable, "department router: subscribe: " + KafkaErrorText(err));
     auto producer = NewProducer();
     if (!producer) return producer.error();
-    if (KafkaError e{rd_kafka_init_transactions(producer->get(), kTransactionTimeoutMs)})
-      return TransactionError("init transactions", e.get());
-    SetProblem("");
     base::Status status;
-    while (!stop_ && status.ok()) status = RouteBatch(consumer->get(), producer->get());
+    if (KafkaError e{rd_kafka_init_transactions(producer->get(), kTransactionTimeoutMs)}) {
+      status = TransactionError("init transactions", e.get());
+    } else {
+      SetProblem("");
+      while (!stop_ && status.ok()) status = RouteBatch(consumer->get(), producer->get());
+    }
+    // Whatever call failed first (a begin or produce on a producer fenced
+    // while idle only says "fatal"), the clients know whether it was fencing.
+    if (!status.ok() && (IsFenced(consumer->get()) || IsFenced(producer->get()))) fenced_ = true;
     rd_kafka_consumer_close(consumer->get());
     return status;
   }
@@ -200,14 +205,12 @@ class Router final : public DepartmentRouter {
   // transaction of ours would notice the other producer.
   base::Error ConsumerFailed(rd_kafka_t* consumer) {
     char reason[512];
-    auto code = rd_kafka_fatal_error(consumer, reason, sizeof reason);
-    if (code == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID) fenced_ = true;
+    rd_kafka_fatal_error(consumer, reason, sizeof reason);
     return MakeError(ErrorCode::kUnavailable, std::string("department router: consumer: ") + reason);
   }
 
-  // The error of a failed transaction step; notes whether it was fencing.
+  // The error of a failed transaction step.
   base::Error TransactionError(const std::string& step, rd_kafka_error_t* error) {
-    if (IsFencing(error)) fenced_ = true;
     return MakeError(ErrorCode::kUnavailable, "department router: " + step + ": " + rd_kafka_error_string(error));
   }
 

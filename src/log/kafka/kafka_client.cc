@@ -263,4 +263,11 @@ bool IsFencing(const rd_kafka_error_t* error) {
   return code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED;
 }
 
+bool IsFenced(rd_kafka_t* client) {
+  if (client == nullptr) return false;
+  auto code = rd_kafka_fatal_error(client, nullptr, 0);
+  return code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+         code == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID;
+}
+
 }  // namespace ledger::log

@@ -203,11 +203,12 @@ base::Error TransactionalWriter::Fail(const std::string& step, rd_kafka_error_t*
   if (produced) aborted.reset(rd_kafka_abort_transaction(producer.client.get(), static_cast<int>(timeout_.count())));
   rd_kafka_purge(producer.client.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_flush(producer.client.get(), 0);
-  producer.topics.clear();
-  producer.client.reset();
   // Fenced, the transaction is the other producer's to abort; a new
   // producer here would fence it back.
-  if (IsFencing(error) || IsFencing(aborted.get())) {
+  bool fenced = IsFencing(error) || IsFencing(aborted.get()) || IsFenced(producer.client.get());
+  producer.topics.clear();
+  producer.client.reset();
+  if (fenced) {
     fenced_ = true;
     // A commit the other producer's start completed may have gone through.
     return {ErrorCode::kUnavailable, std::string(kFencedWhy) + (step == "commit"

@@ -82,6 +82,12 @@ events::StoredEvent DecodeMessage(const rd_kafka_message_t* m);
 // took over (this one is fenced); false for null.
 bool IsFencing(const rd_kafka_error_t* error);
 
+// True if `client` failed for good because another client took its
+// identity: a producer with its transactional id, or a consumer with its
+// group.instance.id. Whatever call noticed first (its error may only say
+// "fatal"), the client's fatal error names the cause.
+bool IsFenced(rd_kafka_t* client);
+
 // "Broker: Leader not available" and the like, for error messages.
 std::string KafkaErrorText(rd_kafka_resp_err_t err);
 
