@@ -51,6 +51,10 @@ struct StoredEvent {
   TopicPartition where;
   uint64_t offset = 0;
   Event event;
+  // When the log stored it: UTC ms of its group commit (embedded) or of its
+  // append call (Kafka: the message timestamp); 0 if the log does not know
+  // (an embedded log written before it kept append times).
+  int64_t appended_ms = 0;
   // EncodeCanonical(event) as the log holds it, when read from the log
   // (empty in append results), so readers need not encode it again.
   std::string encoded;

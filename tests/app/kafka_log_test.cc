@@ -103,6 +103,35 @@ TEST(KafkaLogOnABroker, ACallOfSeveralRecordsIsStoredAllOrNothing) {
   EXPECT_EQ(SubjectsIn(*reader, kContacts), std::vector<std::string>{"CT-ok"});
 }
 
+// The message timestamp is the append time, not the event's own (an event
+// of 1900 is appended now), and a reader gets it back with the event.
+TEST(KafkaLogOnABroker, ReadersGetTheAppendTimeOfEveryEvent) {
+  std::string prefix = testing::TestTopicPrefix("appended");
+  auto kafka = OpenTestLog(prefix, 1 << 20);
+  ASSERT_TRUE(kafka);
+  int64_t before = events::NowMs();
+  auto old = MakeRecord(kRequests, "SR-1900", 0);
+  old.event.time_ms = -2'208'988'800'000;  // 1900-01-01
+  auto stored = AppendAndWait(*kafka, {std::move(old), MakeRecord(kContacts, "CT-now", 0)});
+  ASSERT_TRUE(stored) << stored.error().message;
+  int64_t after = events::NowMs();
+  ASSERT_EQ(stored->size(), 2u);
+  EXPECT_EQ((*stored)[0].appended_ms, (*stored)[1].appended_ms) << "one call, one time";
+  EXPECT_GE((*stored)[0].appended_ms, before);
+  EXPECT_LE((*stored)[0].appended_ms, after);
+
+  auto reader = OpenTestReader(prefix);
+  ASSERT_TRUE(reader);
+  reader->TopicPartitions();
+  for (const auto& where : *stored) {
+    auto read = reader->Read(where.where, where.offset, 1);
+    ASSERT_TRUE(read) << read.error().message;
+    ASSERT_EQ(read->events.size(), 1u);
+    EXPECT_EQ(read->events[0].event.subject, where.event.subject);
+    EXPECT_EQ(read->events[0].appended_ms, where.appended_ms) << where.event.subject;
+  }
+}
+
 TEST(KafkaLogOnABroker, RebuildStopsAtTheGivenPositionsWhenMarkersSitBetweenEvents) {
   std::string prefix = testing::TestTopicPrefix("rebuild");
   auto opened = OpenTestLog(prefix, 1'000'000);

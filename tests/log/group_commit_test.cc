@@ -153,5 +153,62 @@ TEST(GroupCommit, ConcurrentAppendersAreAllAcknowledgedWithDenseOffsets) {
             << kTotal / seconds << "/s), " << stats.group_commits << " group commits\n";
 }
 
+// An event's append time is its group commit's: the same for every event
+// of a group, on copies too, however a read starts, and kept across a
+// reopen; the next group's is not earlier.
+TEST(GroupCommit, EveryEventCarriesItsGroupCommitsAppendTime) {
+  TempDir dir;
+  int64_t before = events::NowMs();
+  std::vector<int64_t> acked;
+  {
+    auto opened = OpenEmbeddedLog({.path = dir.path()});
+    ASSERT_TRUE(opened.ok());
+    auto& log = **opened;
+    ASSERT_TRUE(AppendAndWait(log, {MakeRecord(kRequests, "SR-A", 0)}).ok());  // offset 0
+    std::vector<std::future<testing::AppendResult>> pending;
+    {
+      WriterPause pause(log);  // offset 1, a group of its own
+      for (int i = 0; i < 3; ++i) {
+        auto record = MakeRecord(kRequests, "SR-G" + std::to_string(i), 0);
+        record.copy_topics = {"311.dept.DOT"};
+        pending.push_back(AppendAsync(log, {std::move(record)}));
+      }
+      pause.Release();
+    }
+    for (auto& future : pending) {
+      auto result = future.get();
+      ASSERT_TRUE(result.ok()) << result.error().message;
+      ASSERT_EQ(result->size(), 2u);  // the event and its copy
+      for (const auto& stored : *result) acked.push_back(stored.appended_ms);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_TRUE(AppendAndWait(log, {MakeRecord(kRequests, "SR-Z", 0)}).ok());  // offset 5
+  }
+  int64_t after = events::NowMs();
+  ASSERT_EQ(acked.size(), 6u);
+  for (int64_t ms : acked) EXPECT_EQ(ms, acked[0]) << "one group, one time";
+  EXPECT_GE(acked[0], before);
+  EXPECT_LE(acked[0], after);
+
+  auto reopened = OpenEmbeddedLog({.path = dir.path()});
+  ASSERT_TRUE(reopened.ok());
+  auto& log = **reopened;
+  for (uint64_t from = 0; from < 6; ++from) {
+    auto read = log.Read({kRequests, 0}, from, 10);
+    ASSERT_TRUE(read.ok()) << read.error().message;
+    ASSERT_EQ(read->events.size(), 6 - from);
+    for (const auto& stored : read->events) {
+      EXPECT_GE(stored.appended_ms, before) << "offset " << stored.offset << " read from " << from;
+      EXPECT_LE(stored.appended_ms, after) << "offset " << stored.offset << " read from " << from;
+      if (stored.offset >= 2 && stored.offset <= 4) EXPECT_EQ(stored.appended_ms, acked[0]) << stored.offset;
+      if (stored.offset == 5) EXPECT_GE(stored.appended_ms, acked[0]);
+    }
+  }
+  auto copies = log.Read({"311.dept.DOT", 0}, 1, 10);
+  ASSERT_TRUE(copies.ok());
+  ASSERT_EQ(copies->events.size(), 2u);
+  for (const auto& stored : copies->events) EXPECT_EQ(stored.appended_ms, acked[0]);
+}
+
 }  // namespace
 }  // namespace ledger::log

@@ -165,7 +165,7 @@ class EmbeddedLog final : public events::EventLog, private CommittedState {
       for (auto& call : calls) call.done(MakeError(ErrorCode::kUnavailable, failure));
       return;
     }
-    Group group = FormGroup(calls, *this, store_->families());
+    Group group = FormGroup(calls, *this, store_->families(), events::NowMs());
     if (group.accepted_calls > 0) {
       rocksdb::WriteOptions options;
       options.sync = true;  // acknowledged means on disk: one fsync for the whole group

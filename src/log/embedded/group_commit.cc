@@ -113,8 +113,9 @@ void PutEvents(const SealedCall& sealed, const PendingAppend& call, const Family
 }  // namespace
 
 Group FormGroup(const std::vector<PendingAppend>& calls, CommittedState& committed,
-                const FamilyHandles& families) {
+                const FamilyHandles& families, int64_t now_ms) {
   Group group;
+  std::map<std::string, uint64_t> first_offsets;  // per topic, of this group
   group.results.reserve(calls.size());
   for (const auto& call : calls) {
     CallView view(group.staged, committed);
@@ -124,6 +125,10 @@ Group FormGroup(const std::vector<PendingAppend>& calls, CommittedState& committ
       continue;
     }
     PutEvents(*sealed, call, families, group.batch);
+    for (auto& stored : sealed->stored) {
+      stored.appended_ms = now_ms;
+      first_offsets.emplace(stored.where.topic, stored.offset);  // offsets rise within a topic
+    }
     for (auto& [topic, end] : sealed->staged.topic_ends) group.staged.topic_ends[topic] = end;
     for (auto& [key, head] : sealed->staged.heads) group.staged.heads[key] = std::move(head);
     group.results.emplace_back(std::move(sealed->stored));
@@ -131,6 +136,8 @@ Group FormGroup(const std::vector<PendingAppend>& calls, CommittedState& committ
   }
   for (const auto& [key, head] : group.staged.heads)
     group.batch.Put(families.streams, key, EncodeStreamHead(head));
+  for (const auto& [topic, offset] : first_offsets)
+    group.batch.Put(families.append_times, EventKey(topic, offset), EncodeAppendTime(now_ms));
   return group;
 }
 

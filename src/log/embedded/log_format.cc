@@ -47,6 +47,18 @@ std::optional<EventKeyParts> ParseEventKey(std::string_view key) {
   return EventKeyParts{key.substr(0, separator), ReadBigEndian(key.substr(separator + 1))};
 }
 
+std::string EncodeAppendTime(int64_t ms) {
+  std::string value;
+  AppendBigEndian(value, static_cast<uint64_t>(ms));
+  return value;
+}
+
+base::Result<int64_t> DecodeAppendTime(std::string_view value) {
+  if (value.size() != kOffsetBytes)
+    return base::MakeError(base::ErrorCode::kCorruption, "append time is not 8 bytes");
+  return static_cast<int64_t>(ReadBigEndian(value));
+}
+
 std::string EncodeStreamHead(const StreamHead& head) {
   std::string value;
   value.reserve(kOffsetBytes + head.hash.size());

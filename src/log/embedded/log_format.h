@@ -7,6 +7,9 @@
 //   key of one topic sort before any key of a longer topic sharing its prefix.
 // Column family `streams`: StreamKey (topic + '\0' + subject) -> version (8 bytes,
 //   big-endian) + hash of the stream's last event.
+// Column family `append_times`: EventKey(topic, first offset a group commit
+//   wrote to the topic) -> the group's time (UTC ms, 8 bytes, big-endian):
+//   an event's append time is that of the greatest key at or before its own.
 
 #include <cstdint>
 #include <optional>
@@ -20,6 +23,7 @@ namespace ledger::log {
 
 inline constexpr char kEventsFamily[] = "events";
 inline constexpr char kStreamsFamily[] = "streams";
+inline constexpr char kAppendTimesFamily[] = "append_times";
 
 // Where a stream stands: its version (0 = no events yet) and the hash its
 // next event must name as prevhash.
@@ -40,6 +44,10 @@ struct EventKeyParts {
 };
 // nullopt if `key` is not an event key.
 std::optional<EventKeyParts> ParseEventKey(std::string_view key);
+
+// An append time as stored, and back (kCorruption for another length).
+std::string EncodeAppendTime(int64_t ms);
+base::Result<int64_t> DecodeAppendTime(std::string_view value);
 
 std::string EncodeStreamHead(const StreamHead& head);
 // kCorruption if `value` is shorter than a version.

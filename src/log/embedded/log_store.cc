@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <system_error>
 
 #include <rocksdb/convenience.h>
@@ -38,7 +39,8 @@ rocksdb::ColumnFamilyOptions EventsFamilyOptions() {
   return options;
 }
 
-// Stream heads are read by key only, once per stream the writer has not cached.
+// Stream heads are read by key only, once per stream the writer has not
+// cached; append times (one per group commit and topic) are as small.
 rocksdb::ColumnFamilyOptions StreamsFamilyOptions() {
   rocksdb::ColumnFamilyOptions options;
   options.OptimizeForPointLookup(64);
@@ -67,7 +69,8 @@ rocksdb::DBOptions StoreOptions(bool secondary) {
 std::vector<rocksdb::ColumnFamilyDescriptor> Families() {
   return {{rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
           {kEventsFamily, EventsFamilyOptions()},
-          {kStreamsFamily, StreamsFamilyOptions()}};
+          {kStreamsFamily, StreamsFamilyOptions()},
+          {kAppendTimesFamily, StreamsFamilyOptions()}};
 }
 
 base::Error OpenError(const std::string& path, const rocksdb::Status& status) {
@@ -124,7 +127,7 @@ base::Result<std::unique_ptr<LogStore>> LogStore::Open(const std::string& path, 
   }
   if (!status.ok()) return OpenError(path, status);
   store->db_.reset(db);
-  store->families_ = FamilyHandles{store->handles_[1], store->handles_[2]};
+  store->families_ = FamilyHandles{store->handles_[1], store->handles_[2], store->handles_[3]};
   return store;
 }
 
@@ -189,9 +192,61 @@ base::Result<StreamHead> LogStore::ReadHead(const std::string& stream_key) {
   return DecodeStreamHead(value);
 }
 
+// The append times of one topic's events, read along with them in offset
+// order: each event's is that of the last group commit mark at or before it.
+class AppendTimes {
+ public:
+  AppendTimes(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family, const std::string& topic, uint64_t from)
+      : topic_(topic), upper_(TopicUpperBound(topic)), upper_slice_(upper_) {
+    rocksdb::ReadOptions options;
+    options.iterate_upper_bound = &upper_slice_;
+    it_.reset(db.NewIterator(options, family));
+    it_->SeekForPrev(EventKey(topic, from));
+    if (!it_->Valid()) it_->Seek(EventKey(topic, 0));
+    Load();
+  }
+
+  // The append time of the event at `offset` (offsets rising call by call).
+  base::Result<int64_t> At(uint64_t offset) {
+    while (next_offset_ && *next_offset_ <= offset) {
+      if (auto taken = Take(); !taken) return taken.error();
+      it_->Next();
+      Load();
+    }
+    return current_ms_;
+  }
+
+  base::Status status() const {
+    if (it_->status().ok()) return {};
+    return MakeError(ErrorCode::kIo, "cannot read append times of " + topic_ + ": " + it_->status().ToString());
+  }
+
+ private:
+  // Reads the mark under the iterator as the next one, if it is the topic's.
+  void Load() {
+    next_offset_.reset();
+    if (!it_->Valid()) return;
+    auto parts = ParseEventKey(it_->key().ToStringView());
+    if (parts && parts->topic == topic_) next_offset_ = parts->offset;
+  }
+  base::Status Take() {
+    auto ms = DecodeAppendTime(it_->value().ToStringView());
+    if (!ms) return MakeError(ErrorCode::kCorruption, "append time of " + topic_ + ": " + ms.error().message);
+    current_ms_ = *ms;
+    return {};
+  }
+
+  std::string topic_, upper_;
+  rocksdb::Slice upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+  std::optional<uint64_t> next_offset_;  // offset of the mark not yet taken
+  int64_t current_ms_ = 0;               // 0 before the first mark (a log older than marks)
+};
+
 base::Result<std::vector<events::StoredEvent>> LogStore::Read(const events::TopicPartition& tp,
                                                                 uint64_t from, size_t max) {
   std::vector<events::StoredEvent> out;
+  AppendTimes times(*db_, families_.append_times, tp.topic, from);
   std::string upper = TopicUpperBound(tp.topic);
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions options;
@@ -200,13 +255,16 @@ base::Result<std::vector<events::StoredEvent>> LogStore::Read(const events::Topi
   for (it->Seek(EventKey(tp.topic, from)); it->Valid() && out.size() < max; it->Next()) {
     auto offset = OffsetAt(*it, tp.topic);
     if (!offset) return offset.error();
+    auto appended_ms = times.At(*offset);
+    if (!appended_ms) return appended_ms.error();
     auto event = events::DecodeEvent(it->value().ToStringView());
     if (!event) {
-      out.push_back({tp, *offset, {}, {}, event.error().message});
+      out.push_back({tp, *offset, {}, *appended_ms, {}, event.error().message});
       continue;
     }
-    out.push_back({tp, *offset, std::move(*event), it->value().ToString()});
+    out.push_back({tp, *offset, std::move(*event), *appended_ms, it->value().ToString()});
   }
+  if (auto status = times.status(); !status) return status.error();
   if (!it->status().ok())
     return MakeError(ErrorCode::kIo,
                      "cannot read topic " + tp.topic + ": " + it->status().ToString());

@@ -49,6 +49,9 @@ base::Result<std::vector<OutgoingMessage>> KafkaLog::Seal(
     Call& call, std::unordered_map<std::string, CachedHead>& staged) {
   if (call.records.empty()) return MakeError(ErrorCode::kInvalidArgument, "append has no records");
   std::vector<OutgoingMessage> messages;
+  // The message timestamp is the append time (readers take it as the
+  // event's appended_ms), one per call like the embedded log's group commit.
+  const int64_t appended_ms = events::NowMs();
   for (const auto& record : call.records) {
     if (record.event.subject.empty())
       return MakeError(ErrorCode::kInvalidArgument, "event " + record.event.id + " has no subject");
@@ -73,8 +76,8 @@ base::Result<std::vector<OutgoingMessage>> KafkaLog::Seal(
     std::string copies;
     for (const auto& topic : record.copy_topics) copies += (copies.empty() ? "" : ",") + topic;
     if (!copies.empty()) message.headers.emplace_back(kCopyTopicsHeader, copies);
-    messages.push_back({options_.topic_prefix + record.topic, std::move(message), event.time_ms});
-    call.stored.push_back({{record.topic, 0}, 0, std::move(event), {}});
+    messages.push_back({options_.topic_prefix + record.topic, std::move(message), appended_ms});
+    call.stored.push_back({{record.topic, 0}, 0, std::move(event), appended_ms, {}});
   }
   return messages;
 }

@@ -244,6 +244,9 @@ events::StoredEvent DecodeMessage(const rd_kafka_message_t* m) {
   events::StoredEvent stored;
   stored.where = {rd_kafka_topic_name(m->rkt), m->partition};
   stored.offset = static_cast<uint64_t>(m->offset);
+  rd_kafka_timestamp_type_t type;
+  int64_t timestamp = rd_kafka_message_timestamp(m, &type);
+  if (type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && timestamp > 0) stored.appended_ms = timestamp;
   const std::string_view value(static_cast<const char*>(m->payload), m->payload ? m->len : 0);
   auto event = events::FromBinaryMessage(MessageHeaders(m), value);
   if (!event) {

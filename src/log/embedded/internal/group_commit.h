@@ -50,11 +50,13 @@ struct Group {
 struct FamilyHandles {
   rocksdb::ColumnFamilyHandle* events = nullptr;
   rocksdb::ColumnFamilyHandle* streams = nullptr;
+  rocksdb::ColumnFamilyHandle* append_times = nullptr;
 };
 
 // Calls that fail their checks (kConflict, kInvalidArgument, or kIo when a
 // stream head cannot be read) contribute nothing; the others proceed.
+// Every event the group stores is appended at `now_ms`.
 Group FormGroup(const std::vector<PendingAppend>& calls, CommittedState& committed,
-                const FamilyHandles& families);
+                const FamilyHandles& families, int64_t now_ms);
 
 }  // namespace ledger::log
