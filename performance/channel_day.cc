@@ -43,6 +43,21 @@ void ChannelFigures::Merge(const ChannelFigures& other) {
   for (const auto& [language, n] : other.languages) languages[language] += n;
 }
 
+bool ChannelFigures::Subtract(const ChannelFigures& other) {
+  for (auto counter : Counters())
+    if (other.*counter > this->*counter) return false;
+  for (const auto& [language, n] : other.languages) {
+    auto held = languages.find(language);
+    if (held == languages.end() || held->second < n) return false;
+  }
+  for (auto counter : Counters()) this->*counter -= other.*counter;
+  for (const auto& [language, n] : other.languages) {
+    auto held = languages.find(language);
+    if ((held->second -= n) == 0) languages.erase(held);
+  }
+  return true;
+}
+
 std::string ChannelFigures::Encode() const {
   std::string out(1, kVersion);
   for (auto counter : Counters()) PutVarint(out, this->*counter);

@@ -33,6 +33,9 @@ struct ChannelFigures {
   std::map<std::string, uint64_t> languages;  // contacts per language ("en", "es", ...)
 
   void Merge(const ChannelFigures& other);
+  // Takes back `other`, a part of what was merged here. False, and nothing
+  // changed, if a count of `other` exceeds this one's.
+  bool Subtract(const ChannelFigures& other);
   bool operator==(const ChannelFigures&) const = default;
   std::string Encode() const;
   // kCorruption for bytes Encode did not write.

@@ -58,6 +58,18 @@ std::string DayFigures::Encode() const {
   return out;
 }
 
+bool DayFigures::Subtract(const DayFigures& other) {
+  for (auto counter : Counters())
+    if (other.*counter > this->*counter) return false;
+  DayFigures taken = *this;
+  if (!taken.time_to_close.Subtract(other.time_to_close) || !taken.first_response.Subtract(other.first_response))
+    return false;
+  for (auto counter : Counters()) taken.*counter -= other.*counter;
+  taken.backlog_change -= other.backlog_change;
+  *this = std::move(taken);
+  return true;
+}
+
 base::Result<int64_t> DayFigures::DecodeBacklogChange(std::string_view bytes) {
   size_t at = 0;
   DayFigures f;

@@ -41,6 +41,9 @@ struct DayFigures {
 
   // Adds `other` figure by figure (histograms bucket by bucket).
   void Merge(const DayFigures& other);
+  // Takes back `other`, a part of what was merged here. False, and nothing
+  // changed, if a counter or histogram of `other` exceeds this one's.
+  bool Subtract(const DayFigures& other);
   bool operator==(const DayFigures&) const = default;
 
   // A compact form for RocksDB values, and its inverse; kCorruption for

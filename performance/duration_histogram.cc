@@ -44,6 +44,20 @@ void DurationHistogram::Merge(const DurationHistogram& other) {
   count_ += other.count_;
 }
 
+bool DurationHistogram::Subtract(const DurationHistogram& other) {
+  if (other.count_ > count_) return false;
+  for (const auto& [bucket, n] : other.buckets_) {
+    auto held = buckets_.find(bucket);
+    if (held == buckets_.end() || held->second < n) return false;
+  }
+  for (const auto& [bucket, n] : other.buckets_) {
+    auto held = buckets_.find(bucket);
+    if ((held->second -= n) == 0) buckets_.erase(held);
+  }
+  count_ -= other.count_;
+  return true;
+}
+
 std::optional<double> DurationHistogram::Quantile(double q) const {
   if (count_ == 0 || !(q >= 0 && q <= 1)) return std::nullopt;
   auto rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q * static_cast<double>(count_))));

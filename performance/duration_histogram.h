@@ -36,6 +36,10 @@ class DurationHistogram {
   // negative or over kMaxMillis.
   base::Status Add(int64_t millis);
   void Merge(const DurationHistogram& other);
+  // Takes back `other`, a part of what was merged here (a view as it stood
+  // before `other` was added). False, and nothing changed, if `other`
+  // holds a duration this does not.
+  bool Subtract(const DurationHistogram& other);
 
   uint64_t count() const { return count_; }
   bool empty() const { return count_ == 0; }

@@ -31,7 +31,7 @@ class StreamPrefix : public rocksdb::SliceTransform {
 bool WrittenBlindly(Column c) {
   return c != Column::kRequests && c != Column::kRequestFacts && c != Column::kMeta &&
          c != Column::kDeptDay && c != Column::kServiceDay && c != Column::kAreaDay &&
-         c != Column::kChannelDay;
+         c != Column::kChannelDay && c != Column::kViewChanges;
 }
 
 rocksdb::ColumnFamilyOptions ColumnOptions(Column column,

@@ -4,6 +4,17 @@
 
 
 namespace ledger::projections {
+namespace {
+
+// Which row a view key names, for errors.
+std::pair<std::string_view, std::string_view> NameAndDay(const performance::DayKey& key) {
+  return {key.first, key.second};
+}
+std::pair<std::string_view, std::string_view> NameAndDay(const performance::ChangeKey& key) {
+  return {key.name, key.day};
+}
+
+}  // namespace
 
 Status RocksStateStore::ApplyBatch(const std::vector<events::StoredEvent>& events) {
   if (read_only()) return MakeError(ErrorCode::kUnavailable, "state store is open read-only");
@@ -61,7 +72,7 @@ Status RocksStateStore::Fold(const std::vector<events::StoredEvent>& events,
     } else if (stored.where.topic == events::topics::kRequests) {
       if (auto applied = ApplyRequestEvent(stored, changed, batch, refused); !applied) return applied;
     } else if (stored.where.topic == events::topics::kContacts) {
-      ApplyContactEvent(stored.event, batch);
+      ApplyContactEvent(stored, batch);
     }
     const events::Event& e = stored.event;
     bool projected_topic = stored.where.topic == events::topics::kRequests ||
@@ -138,7 +149,7 @@ Status RocksStateStore::ApplyRequestEvent(const events::StoredEvent& stored,
   }
   std::string old_parent = state.parent;
   ApplyToRequest(state, event);
-  views_->AddRequestEvent(entry->facts, event);
+  views_->AddRequestEvent(entry->facts, event, stored.appended_ms);
   if (!entry->unwritten) {
     entry->unwritten = true;
     changed.push_back(entry);
@@ -179,9 +190,10 @@ Result<performance::RequestFacts> RocksStateStore::LoadFacts(std::string_view id
 // Contacts live in their own columns, never in a request's row: the two
 // topics interleave differently live and in a rebuild, and the state must
 // not depend on that order.
-void RocksStateStore::ApplyContactEvent(const events::Event& event, rocksdb::WriteBatch& batch) {
+void RocksStateStore::ApplyContactEvent(const events::StoredEvent& stored, rocksdb::WriteBatch& batch) {
+  const events::Event& event = stored.event;
   if (event.type != types::kContactReceived) return;
-  views_->AddContactEvent(event);
+  views_->AddContactEvent(event, stored.appended_ms);
   batch.Put(Handle(Column::kContacts), event.subject, layout::ContactRow(event));
   auto request = event.data.find("request_id");
   if (request != event.data.end() && request->is_string() && !request->empty())
@@ -191,22 +203,35 @@ void RocksStateStore::ApplyContactEvent(const events::Event& event, rocksdb::Wri
 
 // The outbox takes each changed department-day with the row: the publisher
 // sends what it reads there and takes it out only while it is unchanged.
+// view_changes takes the same changes by append time (a batch may add to
+// a time an earlier batch wrote: events of one ms on both sides).
 Status RocksStateStore::WriteViews(rocksdb::WriteBatch& batch) {
-  for (auto dimension : performance::kDimensions)
-    if (auto merged = MergeRows(layout::DayColumn(dimension), views_->days(dimension), batch); !merged)
+  auto row_key = [](const performance::DayKey& key) { return performance::RowKey(key); };
+  for (auto dimension : performance::kDimensions) {
+    if (auto merged = MergeRows(layout::DayColumn(dimension), views_->days(dimension), row_key, batch); !merged)
       return merged;
-  return MergeRows(Column::kChannelDay, views_->channels(), batch);
+    auto kind = performance::ChangeKindOf(dimension);
+    auto change_key = [kind](const performance::ChangeKey& key) { return performance::ChangeRowKey(kind, key); };
+    if (auto merged = MergeRows(Column::kViewChanges, views_->changes(dimension), change_key, batch); !merged)
+      return merged;
+  }
+  auto channel_key = [](const performance::ChangeKey& key) {
+    return performance::ChangeRowKey(performance::ChangeKind::kChannel, key);
+  };
+  if (auto merged = MergeRows(Column::kViewChanges, views_->channel_changes(), channel_key, batch); !merged)
+    return merged;
+  return MergeRows(Column::kChannelDay, views_->channels(), row_key, batch);
 }
 
-// Each row the batch changed is read once (one MultiGet, in key order),
-// added to, and written once.
-template <typename Figures>
-Status RocksStateStore::MergeRows(Column column, const std::map<performance::DayKey, Figures>& changes,
+// Each row the batch changed is read once (one MultiGet, in key order:
+// `key_of` keeps the map's order), added to, and written once.
+template <typename Key, typename Figures, typename KeyOf>
+Status RocksStateStore::MergeRows(Column column, const std::map<Key, Figures>& changes, KeyOf key_of,
                                   rocksdb::WriteBatch& batch) {
   if (changes.empty()) return {};
   std::vector<std::string> keys;
   keys.reserve(changes.size());
-  for (const auto& [key, delta] : changes) keys.push_back(performance::RowKey(key));
+  for (const auto& [key, delta] : changes) keys.push_back(key_of(key));
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
@@ -217,7 +242,10 @@ Status RocksStateStore::MergeRows(Column column, const std::map<performance::Day
     Figures row;
     if (statuses[i].ok()) {
       auto stored = Figures::Decode(values[i].ToStringView());
-      if (!stored) return CorruptViewRow(column, key.first, key.second, stored.error().message);
+      if (!stored) {
+        auto [name, day] = NameAndDay(key);
+        return CorruptViewRow(column, name, day, stored.error().message);
+      }
       row = std::move(*stored);
     } else if (!statuses[i].IsNotFound()) {
       return FromRocks(statuses[i], std::string("read ") + layout::ColumnName(column));

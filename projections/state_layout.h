@@ -45,26 +45,30 @@ enum class Column {
   kServiceDay,         // service code \0 day -> DayFigures
   kAreaDay,            // area \0 day -> DayFigures
   kChannelDay,         // channel \0 day -> performance::ChannelFigures::Encode()
+  // The same changes by append time, for as_of: performance::ChangeRowKey
+  // -> the figures it added (merge operands, summed on read).
+  kViewChanges,
   // Department-days changed and not yet published on 311.performance:
   // dept \0 day -> the row as it was changed. Not part of the checksum.
   kPerformanceOutbox,
   kMeta,               // positions and schema version
 };
-inline constexpr size_t kColumnCount = 22;
+inline constexpr size_t kColumnCount = 23;
 inline constexpr std::array<const char*, kColumnCount> kColumnNames = {
     "default",     "requests",   "history",  "idx_created",      "idx_dept",
     "idx_dept_status", "idx_service", "sla_timers", "contacts", "request_contacts",
     "request_duplicates", "quarantine", "idempotency", "idx_dept_deadline", "sla_pending", "request_facts",
-    "dept_day", "service_day", "area_day", "channel_day", "performance_outbox", "meta"};
+    "dept_day", "service_day", "area_day", "channel_day", "view_changes", "performance_outbox", "meta"};
 // The column of the day rows counted by `d`.
 Column DayColumn(performance::Dimension d);
 inline const char* ColumnName(Column c) { return kColumnNames[static_cast<size_t>(c)]; }
 
 inline constexpr std::string_view kSchemaVersionKey = "schema_version";
-// 3: the performance views' columns and outbox, idx_dept_deadline and sla_pending. 2: times in
+// 4: view_changes (the views by append time). 3: the performance views'
+// columns and outbox, idx_dept_deadline and sla_pending. 2: times in
 // index keys are TimeKey (1: the raw bits, which put times before 1970
 // after every later one).
-inline constexpr std::string_view kSchemaVersion = "3";
+inline constexpr std::string_view kSchemaVersion = "4";
 
 std::string BigEndian64(uint64_t value);
 // A time (UTC ms, negative before 1970) as 8 bytes that sort as the times do.

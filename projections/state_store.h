@@ -189,17 +189,25 @@ class StateStore {
   // was opened: readers that keep figures know when to read again.
   virtual uint64_t ViewsChanged() const = 0;
 
+  // The reads of the views below answer as the views stand now, or with
+  // `as_of` (UTC ms) as they stood then: folded from the events appended
+  // at or before it (StoredEvent::appended_ms), later ones taken back.
+  // A row nothing had changed by then is absent.
+  //
   // The performance views' day rows counted by `dimension`, from `from_day`
   // to `to_day` (local dates, inclusive), of `name` alone or of every name
   // when it is empty; ordered by name, then day.
   virtual Result<std::vector<DayRow>> DayRows(performance::Dimension dimension, std::string_view name,
-                                              std::string_view from_day, std::string_view to_day) = 0;
+                                              std::string_view from_day, std::string_view to_day,
+                                              std::optional<int64_t> as_of) = 0;
   // The backlog at the end of `day` per name (of `name` alone when set):
   // the sum of backlog_change over its days up to `day`.
   virtual Result<std::map<std::string, int64_t>> Backlogs(performance::Dimension dimension,
-                                                          std::string_view name, std::string_view day) = 0;
+                                                          std::string_view name, std::string_view day,
+                                                          std::optional<int64_t> as_of) = 0;
   // The channel rows from `from_day` to `to_day`, ordered by channel, then day.
-  virtual Result<std::vector<ChannelRow>> ChannelRows(std::string_view from_day, std::string_view to_day) = 0;
+  virtual Result<std::vector<ChannelRow>> ChannelRows(std::string_view from_day, std::string_view to_day,
+                                                      std::optional<int64_t> as_of) = 0;
   // Open requests past their deadline at `now_ms`, per department (of
   // `department` alone when set; departments with none are absent).
   virtual Result<std::map<std::string, uint64_t>> OverdueCounts(std::string_view department,

@@ -55,10 +55,37 @@ Status RocksStateStore::ScanViewRows(Column column, std::string_view name, std::
   return {};
 }
 
+// view_changes keys run "<kind><name>\0<time><day>": one name's changes
+// after a time are one range, so a name costs a seek to its first change
+// after it and a seek past its last.
 template <typename Figures>
-Result<std::vector<performance::DayRowOf<Figures>>> RocksStateStore::ReadViewRows(Column column, std::string_view name,
-                                                                    std::string_view from_day,
-                                                                    std::string_view to_day) {
+Result<std::map<performance::DayKey, Figures>> RocksStateStore::ChangesAfter(performance::ChangeKind kind,
+                                                                             std::string_view name,
+                                                                             int64_t after_ms) {
+  std::map<performance::DayKey, Figures> changes;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Handle(Column::kViewChanges)));
+  for (it->Seek(performance::ChangesAfterKey(kind, name, after_ms)); it->Valid();) {
+    auto parsed = performance::ParseChangeRowKey(it->key().ToStringView());
+    if (!parsed || parsed->first != kind) break;
+    const performance::ChangeKey& key = parsed->second;
+    if (!name.empty() && key.name != name) break;
+    if (key.appended_ms <= after_ms) {  // the start of the next name's changes
+      it->Seek(performance::ChangesAfterKey(kind, key.name, after_ms));
+      continue;
+    }
+    auto figures = Figures::Decode(it->value().ToStringView());
+    if (!figures) return CorruptViewRow(Column::kViewChanges, key.name, key.day, figures.error().message);
+    changes[{key.name, key.day}].Merge(*figures);
+    it->Next();
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scan view_changes");
+  return changes;
+}
+
+template <typename Figures>
+Result<std::vector<performance::DayRowOf<Figures>>> RocksStateStore::ReadViewRows(
+    Column column, performance::ChangeKind kind, std::string_view name, std::string_view from_day,
+    std::string_view to_day, std::optional<int64_t> as_of) {
   std::vector<performance::DayRowOf<Figures>> rows;
   auto scanned = ScanViewRows(column, name, from_day, to_day,
                               [&](std::string_view row_name, std::string_view day, std::string_view value) -> Status {
@@ -68,20 +95,36 @@ Result<std::vector<performance::DayRowOf<Figures>>> RocksStateStore::ReadViewRow
                                 return {};
                               });
   if (!scanned) return scanned.error();
-  return rows;
+  if (!as_of) return rows;
+  auto later = ChangesAfter<Figures>(kind, name, *as_of);
+  if (!later) return later.error();
+  std::vector<performance::DayRowOf<Figures>> then;
+  for (auto& row : rows) {
+    if (auto change = later->find({row.name, row.day}); change != later->end() && !row.figures.Subtract(change->second))
+      return CorruptViewRow(column, row.name, row.day, "holds less than the changes appended after as_of");
+    if (!(row.figures == Figures{})) then.push_back(std::move(row));
+  }
+  return then;
 }
 
 Result<std::vector<DayRow>> RocksStateStore::DayRows(performance::Dimension dimension, std::string_view name,
-                                                     std::string_view from_day, std::string_view to_day) {
-  return ReadViewRows<performance::DayFigures>(layout::DayColumn(dimension), name, from_day, to_day);
+                                                     std::string_view from_day, std::string_view to_day,
+                                                     std::optional<int64_t> as_of) {
+  return ReadViewRows<performance::DayFigures>(layout::DayColumn(dimension), performance::ChangeKindOf(dimension),
+                                               name, from_day, to_day, as_of);
 }
 
-Result<std::vector<ChannelRow>> RocksStateStore::ChannelRows(std::string_view from_day, std::string_view to_day) {
-  return ReadViewRows<performance::ChannelFigures>(Column::kChannelDay, "", from_day, to_day);
+Result<std::vector<ChannelRow>> RocksStateStore::ChannelRows(std::string_view from_day, std::string_view to_day,
+                                                             std::optional<int64_t> as_of) {
+  return ReadViewRows<performance::ChannelFigures>(Column::kChannelDay, performance::ChangeKind::kChannel, "",
+                                                   from_day, to_day, as_of);
 }
 
+// Only backlog_change is decoded of each row: a backlog sums every day
+// since the first.
 Result<std::map<std::string, int64_t>> RocksStateStore::Backlogs(performance::Dimension dimension,
-                                                                 std::string_view name, std::string_view day) {
+                                                                 std::string_view name, std::string_view day,
+                                                                 std::optional<int64_t> as_of) {
   std::map<std::string, int64_t> backlogs;
   Column column = layout::DayColumn(dimension);
   auto scanned = ScanViewRows(column, name, "", day,
@@ -92,6 +135,11 @@ Result<std::map<std::string, int64_t>> RocksStateStore::Backlogs(performance::Di
                                 return {};
                               });
   if (!scanned) return scanned.error();
+  if (!as_of) return backlogs;
+  auto later = ChangesAfter<performance::DayFigures>(performance::ChangeKindOf(dimension), name, *as_of);
+  if (!later) return later.error();
+  for (const auto& [key, change] : *later)
+    if (key.second <= day) backlogs[key.first] -= change.backlog_change;
   return backlogs;
 }
 

@@ -78,10 +78,12 @@ class RocksStateStore final : public StateStore {
   Result<std::optional<IdempotencyRecord>> FindIdempotencyKey(std::string_view actor,
                                                               std::string_view key) override;
   Result<std::vector<DayRow>> DayRows(performance::Dimension dimension, std::string_view name,
-                                      std::string_view from_day, std::string_view to_day) override;
+                                      std::string_view from_day, std::string_view to_day,
+                                      std::optional<int64_t> as_of) override;
   Result<std::map<std::string, int64_t>> Backlogs(performance::Dimension dimension, std::string_view name,
-                                                  std::string_view day) override;
-  Result<std::vector<ChannelRow>> ChannelRows(std::string_view from_day, std::string_view to_day) override;
+                                                  std::string_view day, std::optional<int64_t> as_of) override;
+  Result<std::vector<ChannelRow>> ChannelRows(std::string_view from_day, std::string_view to_day,
+                                              std::optional<int64_t> as_of) override;
   Result<std::map<std::string, uint64_t>> OverdueCounts(std::string_view department, int64_t now_ms) override;
   Result<std::vector<DueTimer>> DueTimers(int64_t now_ms, size_t limit) override;
   uint64_t ViewsChanged() const override { return views_changed_.load(); }
@@ -116,12 +118,11 @@ class RocksStateStore final : public StateStore {
   Status ApplyRequestEvent(const events::StoredEvent& stored,
                            std::vector<CachedRequest*>& changed, rocksdb::WriteBatch& batch,
                            std::string& refused);
-  void ApplyContactEvent(const events::Event& event, rocksdb::WriteBatch& batch);
+  void ApplyContactEvent(const events::StoredEvent& stored, rocksdb::WriteBatch& batch);
   // Adds the views' changes of this batch to their stored rows, into `batch`.
   Status WriteViews(rocksdb::WriteBatch& batch);
-  template <typename Figures>
-  Status MergeRows(Column column, const std::map<performance::DayKey, Figures>& changes,
-                   rocksdb::WriteBatch& batch);
+  template <typename Key, typename Figures, typename KeyOf>
+  Status MergeRows(Column column, const std::map<Key, Figures>& changes, KeyOf key_of, rocksdb::WriteBatch& batch);
   // Puts the request's row, facts and index changes into `batch`.
   void WriteRequest(CachedRequest& entry, rocksdb::WriteBatch& batch);
   // kRebuild: writes the rows the cached states have run ahead of, so that
@@ -137,8 +138,15 @@ class RocksStateStore final : public StateStore {
   Status ScanViewRows(Column column, std::string_view name, std::string_view from_day,
                       std::string_view to_day, Visit visit);
   template <typename Figures>
-  Result<std::vector<performance::DayRowOf<Figures>>> ReadViewRows(Column column, std::string_view name,
-                                                     std::string_view from_day, std::string_view to_day);
+  Result<std::vector<performance::DayRowOf<Figures>>> ReadViewRows(Column column, performance::ChangeKind kind,
+                                                                   std::string_view name, std::string_view from_day,
+                                                                   std::string_view to_day,
+                                                                   std::optional<int64_t> as_of);
+  // The changes of `kind` appended after `after_ms`, summed per name and
+  // day, of `name` alone or of every name when it is empty.
+  template <typename Figures>
+  Result<std::map<performance::DayKey, Figures>> ChangesAfter(performance::ChangeKind kind, std::string_view name,
+                                                              int64_t after_ms);
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;

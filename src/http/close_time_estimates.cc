@@ -25,7 +25,7 @@ std::optional<CloseTimeEstimate> CloseTimeEstimates::For(std::string_view servic
   std::string to = catalog_.LocalDate(now);
   std::string from = performance::AddDays(to, 1 - kDays);
   std::optional<CloseTimeEstimate> estimate;
-  auto rows = store_.DayRows(performance::Dimension::kService, service, from, to);
+  auto rows = store_.DayRows(performance::Dimension::kService, service, from, to, std::nullopt);
   if (rows.ok()) {
     performance::DurationHistogram merged;
     for (const auto& row : *rows) merged.Merge(row.figures.time_to_close);

@@ -22,17 +22,25 @@ struct ReportQuery {
   performance::Granularity granularity = performance::Granularity::kDay;
   Dimension by = Dimension::kDepartment;
   bool csv = false;
+  std::optional<int64_t> as_of;  // UTC ms: the views as they stood then
 };
 
+// The answer's "as_of": the time asked for, or null for now.
+Json AsOfJson(const ReportQuery& q) { return q.as_of ? Json(events::FormatTime(*q.as_of)) : Json(nullptr); }
+
 // Reads the parameters in `allowed` (of from, to, date, granularity, by,
-// format); any other is refused.
+// format, as_of: every report takes as_of); any other is refused.
 base::Result<ReportQuery> ParseReportQuery(const HttpRequest& request, const ApiDeps& deps,
                                            const std::set<std::string>& allowed) {
   ReportQuery q;
   std::optional<std::string> from, to, date;
   for (const auto& [name, value] : request.query) {
-    if (!allowed.count(name)) return BadQueryParameter(name, "unknown parameter");
-    if (name == "from") {
+    if (!allowed.count(name) && name != "as_of") return BadQueryParameter(name, "unknown parameter");
+    if (name == "as_of") {
+      auto time = events::ParseTime(value);
+      if (!time.ok()) return BadQueryParameter(name, time.error().message);
+      q.as_of = *time;
+    } else if (name == "from") {
       from = value;
     } else if (name == "to") {
       to = value;
@@ -103,9 +111,9 @@ void AnswerNameReport(const ApiDeps& deps, Dimension dimension, HttpRequest& req
     return respond(ErrorResponse(404, "not_found", "service '" + name + "' is not in the catalog"));
   auto q = ParseReportQuery(request, deps, {"from", "to", "granularity", "format"});
   if (!q.ok()) return respond(ErrorResponse(q.error()));
-  auto rows = deps.store->DayRows(dimension, name, q->range.from, q->range.to);
+  auto rows = deps.store->DayRows(dimension, name, q->range.from, q->range.to, q->as_of);
   if (!rows.ok()) return respond(ErrorResponse(rows.error()));
-  auto before = deps.store->Backlogs(dimension, name, performance::AddDays(q->range.from, -1));
+  auto before = deps.store->Backlogs(dimension, name, performance::AddDays(q->range.from, -1), q->as_of);
   if (!before.ok()) return respond(ErrorResponse(before.error()));
   int64_t backlog_before = before->count(name) ? before->at(name) : 0;
   auto periods = performance::PeriodTable(*rows, q->range, q->granularity, backlog_before, deps.min_sample);
@@ -115,11 +123,15 @@ void AnswerNameReport(const ApiDeps& deps, Dimension dimension, HttpRequest& req
   Json body = {{NameKey(dimension), name},
                {"from", q->range.from},
                {"to", q->range.to},
+               {"as_of", AsOfJson(*q)},
                {"min_sample", deps.min_sample},
                {"periods", Json::array()},
                {"total", ToObject(total.front())}};
   for (const auto& period : periods) body["periods"].push_back(ToObject(period));
-  if (dimension == Dimension::kDepartment) {
+  // Overdue now is of now: not kept by append time, null with as_of.
+  if (dimension == Dimension::kDepartment && q->as_of) {
+    body["overdue_now"] = nullptr;
+  } else if (dimension == Dimension::kDepartment) {
     auto overdue = deps.store->OverdueCounts(name, deps.clock());
     if (!overdue.ok()) return respond(ErrorResponse(overdue.error()));
     body["overdue_now"] = overdue->count(name) ? overdue->at(name) : 0;
@@ -127,24 +139,26 @@ void AnswerNameReport(const ApiDeps& deps, Dimension dimension, HttpRequest& req
   respond(JsonResponse(200, body));
 }
 
-// GET /v1/performance: every name side by side, the catalog's included
-// when they did nothing.
+// GET /v1/performance: every name side by side: the catalog's even when
+// they did nothing, others when they did something in the range or hold
+// a backlog.
 void AnswerTable(const ApiDeps& deps, HttpRequest& request, Responder respond) {
   auto q = ParseReportQuery(request, deps, {"from", "to", "date", "by", "format"});
   if (!q.ok()) return respond(ErrorResponse(q.error()));
-  auto rows = deps.store->DayRows(q->by, "", q->range.from, q->range.to);
+  auto rows = deps.store->DayRows(q->by, "", q->range.from, q->range.to, q->as_of);
   if (!rows.ok()) return respond(ErrorResponse(rows.error()));
-  auto backlogs = deps.store->Backlogs(q->by, "", q->range.to);
+  auto backlogs = deps.store->Backlogs(q->by, "", q->range.to, q->as_of);
   if (!backlogs.ok()) return respond(ErrorResponse(backlogs.error()));
   std::map<std::string, performance::DayFigures> merged;
   if (q->by == Dimension::kDepartment)
     for (const auto& d : deps.catalog->departments()) merged[d.code];
   if (q->by == Dimension::kService)
     for (const auto& s : deps.catalog->services()) merged[s.code];
-  for (const auto& [name, backlog] : *backlogs) merged[name];
+  for (const auto& [name, backlog] : *backlogs)
+    if (backlog != 0) merged[name];
   for (const auto& row : *rows) merged[row.name].Merge(row.figures);
   std::map<std::string, uint64_t> overdue;
-  if (q->by == Dimension::kDepartment) {
+  if (q->by == Dimension::kDepartment && !q->as_of) {
     auto counted = deps.store->OverdueCounts("", deps.clock());
     if (!counted.ok()) return respond(ErrorResponse(counted.error()));
     overdue = std::move(*counted);
@@ -155,11 +169,13 @@ void AnswerTable(const ApiDeps& deps, HttpRequest& request, Responder respond) {
     for (auto& cell : performance::FigureCells(figures, backlogs->count(name) ? backlogs->at(name) : 0,
                                                deps.min_sample))
       cells.push_back(std::move(cell));
-    if (q->by == Dimension::kDepartment) cells.emplace_back("overdue_now", overdue[name]);
+    if (q->by == Dimension::kDepartment)
+      cells.emplace_back("overdue_now", q->as_of ? Cell(nullptr) : Cell(overdue[name]));
     table.push_back(std::move(cells));
   }
   if (q->csv) return respond(CsvResponse(table));
-  Json body = {{"by", NameKey(q->by)}, {"from", q->range.from}, {"to", q->range.to},
+  Json body = {{"by", NameKey(q->by)},         {"from", q->range.from},
+               {"to", q->range.to},            {"as_of", AsOfJson(*q)},
                {"min_sample", deps.min_sample}, {"rows", Json::array()}};
   for (const auto& cells : table) body["rows"].push_back(ToObject(cells));
   respond(JsonResponse(200, body));
@@ -169,7 +185,7 @@ void AnswerTable(const ApiDeps& deps, HttpRequest& request, Responder respond) {
 void AnswerChannels(const ApiDeps& deps, HttpRequest& request, Responder respond) {
   auto q = ParseReportQuery(request, deps, {"from", "to", "date", "format"});
   if (!q.ok()) return respond(ErrorResponse(q.error()));
-  auto rows = deps.store->ChannelRows(q->range.from, q->range.to);
+  auto rows = deps.store->ChannelRows(q->range.from, q->range.to, q->as_of);
   if (!rows.ok()) return respond(ErrorResponse(rows.error()));
   std::map<std::string, performance::ChannelFigures> merged;
   uint64_t requests_created = 0;
@@ -185,8 +201,8 @@ void AnswerChannels(const ApiDeps& deps, HttpRequest& request, Responder respond
     table.push_back(std::move(cells));
   }
   if (q->csv) return respond(CsvResponse(table));
-  Json body = {{"from", q->range.from}, {"to", q->range.to}, {"min_sample", deps.min_sample},
-               {"channels", Json::array()}};
+  Json body = {{"from", q->range.from}, {"to", q->range.to}, {"as_of", AsOfJson(*q)},
+               {"min_sample", deps.min_sample}, {"channels", Json::array()}};
   for (const auto& cells : table) body["channels"].push_back(ToObject(cells));
   respond(JsonResponse(200, body));
 }

@@ -43,9 +43,9 @@ TEST(BatchViews, ABatchSumsToTheEventsOneByOne) {
   std::map<DayKey, ChannelFigures> channels;
   for (const auto& e : events) {
     if (e.type == types::kContactReceived) {
-      batch.AddContactEvent(e);
+      batch.AddContactEvent(e, 0);
     } else {
-      batch.AddRequestEvent(facts[e.subject], e);
+      batch.AddRequestEvent(facts[e.subject], e, 0);
       for (const auto& c : FoldRequestEvent(facts_one_by_one[e.subject], e, *testing::ShippedCatalog()))
         departments[{c.department, c.day}].Merge(c.delta);
     }
@@ -73,11 +73,13 @@ TEST(BatchViews, ServiceAndAreaRowsTakeTheirRequestsChanges) {
   RequestFacts pothole, graffiti;
   batch.AddRequestEvent(pothole, Ev(types::kRequestSubmitted, "SR-1", "2026-11-23T15:00:00.000Z",
                                     {{"department", "DOT"}, {"service_code", "pothole"},
-                                     {"location", {{"zip", "20850"}}}}));
+                                     {"location", {{"zip", "20850"}}}}),
+                        100);
   batch.AddRequestEvent(graffiti, Ev(types::kRequestSubmitted, "SR-2", "2026-11-23T15:00:00.000Z",
-                                     {{"department", "DOT"}, {"service_code", "graffiti"}, {"location", Json::object()}}));
-  batch.AddRequestEvent(pothole, Ev(types::kRequestRouted, "SR-1", "2026-11-23T16:00:00.000Z", {{"to_department", "DSW"}}));
-  batch.AddRequestEvent(pothole, Ev(types::kRequestClosed, "SR-1", "2026-11-23T17:00:00.000Z", Json::object()));
+                                     {{"department", "DOT"}, {"service_code", "graffiti"}, {"location", Json::object()}}),
+                        100);
+  batch.AddRequestEvent(pothole, Ev(types::kRequestRouted, "SR-1", "2026-11-23T16:00:00.000Z", {{"to_department", "DSW"}}), 200);
+  batch.AddRequestEvent(pothole, Ev(types::kRequestClosed, "SR-1", "2026-11-23T17:00:00.000Z", Json::object()), 200);
   const auto& service = batch.days(Dimension::kService).at({"pothole", "2026-11-23"});
   EXPECT_EQ(service.opened, 1u);
   EXPECT_EQ(service.transferred_in, 1u);
@@ -89,7 +91,52 @@ TEST(BatchViews, ServiceAndAreaRowsTakeTheirRequestsChanges) {
   EXPECT_EQ(batch.days(Dimension::kArea).at({"20850", "2026-11-23"}), service);
   EXPECT_EQ(batch.days(Dimension::kArea).at({"unknown", "2026-11-23"}).opened, 1u) << "no zip";
   EXPECT_EQ(batch.days(Dimension::kArea).size(), 2u);
+
+  // The same changes by append time: the submission's, then the route's
+  // and close's; together the day.
+  const auto& changes = batch.changes(Dimension::kService);
+  ASSERT_EQ(changes.size(), 3u);
+  const auto& submitted = changes.at({"pothole", 100, "2026-11-23"});
+  const auto& later = changes.at({"pothole", 200, "2026-11-23"});
+  EXPECT_EQ(submitted.opened, 1u);
+  EXPECT_EQ(submitted.closed, 0u);
+  EXPECT_EQ(later.opened, 0u);
+  EXPECT_EQ(later.closed, 1u);
+  performance::DayFigures sum = submitted;
+  sum.Merge(later);
+  EXPECT_EQ(sum, service);
+  EXPECT_EQ(batch.changes(Dimension::kDepartment).at({"DSW", 200, "2026-11-23"}).closed, 1u);
 }
+
+// A change key sorts by kind, name, append time, then day, and reads back.
+TEST(BatchViews, ChangeKeysOrderByNameThenAppendTimeAndParseBack) {
+  using performance::ChangeKind;
+  std::vector<std::pair<ChangeKind, ChangeKey>> keys = {
+      {ChangeKind::kArea, {"10001", 5, "2026-01-01"}},
+      {ChangeKind::kDepartment, {"DOT", 0, "2026-01-02"}},
+      {ChangeKind::kDepartment, {"DOT", 1, "2026-01-01"}},
+      {ChangeKind::kDepartment, {"DOT", 1, "2026-01-02"}},
+      {ChangeKind::kDepartment, {"DOT", 253'402'300'799'999, "0000-01-01"}},
+      {ChangeKind::kDepartment, {"DOTX", 0, "2026-01-01"}},
+      {ChangeKind::kService, {"pothole", 7, "9999-12-31"}}};
+  for (size_t i = 0; i < keys.size(); ++i) {
+    std::string key = performance::ChangeRowKey(keys[i].first, keys[i].second);
+    auto parsed = performance::ParseChangeRowKey(key);
+    ASSERT_TRUE(parsed) << i;
+    EXPECT_EQ(*parsed, keys[i]) << i;
+    if (i > 0) EXPECT_LT(performance::ChangeRowKey(keys[i - 1].first, keys[i - 1].second), key) << i;
+  }
+  // "After 1" starts past every change appended at 1 or before.
+  EXPECT_GT(performance::ChangesAfterKey(ChangeKind::kDepartment, "DOT", 1),
+            performance::ChangeRowKey(ChangeKind::kDepartment, {"DOT", 1, "9999-12-31"}));
+  EXPECT_LT(performance::ChangesAfterKey(ChangeKind::kDepartment, "DOT", 1),
+            performance::ChangeRowKey(ChangeKind::kDepartment, {"DOT", 2, "0000-01-01"}));
+  // Times before 1970 are kept as 0; a key of another form does not parse.
+  EXPECT_EQ(performance::ParseChangeRowKey(performance::ChangeRowKey(ChangeKind::kArea, {"x", -5, "d"}))->second.appended_ms, 0);
+  for (std::string bad : {std::string(), std::string("zDOT"), std::string("dDOT\0\1", 6)})
+    EXPECT_FALSE(performance::ParseChangeRowKey(bad)) << bad;
+}
+
 
 TEST(BatchViews, AZipWithAControlCharacterIsNoArea) {
   for (std::string zip : {std::string("10001\0" "2026-01-05", 16), std::string("208\n50"), std::string("\x7f")})

@@ -121,5 +121,25 @@ TEST(ChannelDay, DaysMergeAndTheStoredFormReadsBackOrIsRefused) {
   }
 }
 
+// Taking back a merged part gives the rest back, languages included.
+TEST(ChannelDay, SubtractingAMergedPartGivesTheRestBack) {
+  ChannelFigures a, b;
+  a.contacts = 3;
+  a.answered = 2;
+  a.languages = {{"en", 2}, {"es", 1}};
+  b.contacts = 1;
+  b.abandoned = 1;
+  b.languages = {{"es", 1}};
+  ChannelFigures both = a;
+  both.Merge(b);
+  ChannelFigures taken = both;
+  ASSERT_TRUE(taken.Subtract(a));
+  EXPECT_EQ(taken, b);
+  EXPECT_EQ(taken.languages.count("en"), 0u) << "an emptied language is gone";
+  ChannelFigures unchanged = b;
+  EXPECT_FALSE(unchanged.Subtract(a));
+  EXPECT_EQ(unchanged, b);
+}
+
 }  // namespace
 }  // namespace ledger::performance

@@ -57,6 +57,33 @@ TEST(DayFigures, AWeekIsTheMergeOfItsDaysFigureByFigure) {
   EXPECT_EQ(week.time_to_close.count(), 14u);
 }
 
+// A view as it stood before some changes: the merge less them, exactly;
+// taking back more than was merged is refused and changes nothing.
+TEST(DayFigures, SubtractingAMergedPartGivesTheRestBack) {
+  DayFigures earlier = Day(10, 3, {60'000, 3'600'000});
+  DayFigures later = Day(20, -5, {86'400'000});
+  DayFigures both = earlier;
+  both.Merge(later);
+  DayFigures taken = both;
+  ASSERT_TRUE(taken.Subtract(later));
+  EXPECT_EQ(taken, earlier);
+  EXPECT_EQ(taken.Encode(), earlier.Encode()) << "no emptied bucket is left behind";
+  ASSERT_TRUE(taken.Subtract(earlier));
+  EXPECT_EQ(taken, DayFigures{});
+
+  DayFigures unchanged = earlier;
+  EXPECT_FALSE(unchanged.Subtract(both)) << "more than it holds";
+  EXPECT_EQ(unchanged, earlier);
+  DayFigures other_bucket;
+  other_bucket.time_to_close.Add(7).ok();
+  DayFigures counts_only = earlier;
+  counts_only.time_to_close = DurationHistogram();
+  counts_only.time_to_close.Add(8'000'000).ok();
+  counts_only.time_to_close.Add(9'000'000).ok();
+  EXPECT_FALSE(counts_only.Subtract(other_bucket)) << "a duration it does not hold";
+  EXPECT_EQ(counts_only.time_to_close.count(), 2u);
+}
+
 TEST(DayFigures, TheStoredFormReadsBack) {
   uint64_t big = std::numeric_limits<uint64_t>::max() - 20;
   for (const DayFigures& d : {DayFigures{}, Day(0, 0, {}), Day(5, -12, {0, 1, 86'400'000}),

@@ -57,9 +57,11 @@ class TestLog {
     events::SealEvent(e, stream.last_hash);
     stream.last_hash = e.hash;
     auto& topic_events = by_topic_[topic];
-    topic_events.push_back({{topic, 0}, topic_events.size(), std::move(e)});
+    topic_events.push_back({{topic, 0}, topic_events.size(), std::move(e), append_ms_});
     return topic_events.back();
   }
+  // The append time of the events appended from now on (0 until set).
+  void AppendAt(int64_t ms) { append_ms_ = ms; }
 
   const std::vector<events::StoredEvent>& Topic(const std::string& topic) {
     return by_topic_[topic];
@@ -78,6 +80,7 @@ class TestLog {
   };
   std::map<std::string, Stream> streams_;
   std::map<std::string, std::vector<events::StoredEvent>> by_topic_;
+  int64_t append_ms_ = 0;
 };
 
 inline Json SubmittedData(const std::string& service, const std::string& department,
