@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "events/event.h"
+#include "src/app/ledger.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_ledger.h"
 
 namespace ledger::testing {
@@ -178,6 +180,92 @@ TEST_P(PerformanceApi, BadParametersAre400AndUnknownNames404) {
   auto first_days = client.Get("/v1/departments/DOT/performance?to=0000-01-05");
   EXPECT_EQ(first_days.status, 200) << first_days.body;
   EXPECT_EQ(first_days.Json()["from"], "0000-01-01") << "the default range stops at the first day";
+}
+
+// A dashboard published with as_of answers the same later: after late
+// events for its days, new requests and contacts, a restart and a replay.
+// Without as_of the answer moves on; as_of before anything is all zeros.
+TEST_P(PerformanceApi, AsOfAnswersAsTheViewsStoodThenAfterLateEventsAndAReplay) {
+  TempDir dir;
+  app::Settings settings = TestSettings(dir.path() + "/data", GetParam());
+  // No breach appended while the answers are taken: the test decides what was appended when.
+  settings.sla_check_interval_ms = 0;
+  LedgerUnderTest ledger(settings);
+  auto client = ledger.Client();
+  int64_t before_all = events::NowMs() - 1;
+  std::string a = Submit(client, "2026-11-02T14:00:00.000Z");
+  std::string b = Submit(client, "2026-11-03T14:00:00.000Z", "20852");
+  json contact = {{"channel", "phone"}, {"language", "en"}, {"wait_seconds", 30}, {"outcome", "information"},
+                  {"occurred_at", "2026-11-02T15:00:00.000Z"}};
+  ASSERT_EQ(client.Post("/v1/contacts", contact).status, 201);
+  const std::string range = "from=2026-11-01&to=2026-11-30";
+  // The views have taken every acknowledged event once they show them.
+  auto caught_up = [&](int opened, int closed, int contacts) {
+    for (int i = 0; i < 200; ++i) {
+      json dept = Get(client, "/v1/departments/DOT/performance?" + range + "&granularity=range");
+      json channels = Get(client, "/v1/channels/stats?" + range);
+      if (dept["total"]["opened"] == opened && dept["total"]["closed"] == closed &&
+          channels["channels"].size() == 1 && channels["channels"][0]["contacts"] == contacts)
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  };
+  ASSERT_TRUE(caught_up(2, 0, 1));
+  int64_t published_ms = events::NowMs();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const std::string as_of = "as_of=" + events::FormatTime(published_ms);
+  const std::vector<std::string> targets = {
+      "/v1/departments/DOT/performance?" + range + "&granularity=week&" + as_of,
+      "/v1/services/pothole/performance?" + range + "&" + as_of,
+      "/v1/areas/20852/performance?" + range + "&" + as_of,
+      "/v1/performance?" + range + "&" + as_of,
+      "/v1/performance?" + range + "&by=area&format=csv&" + as_of,
+      "/v1/channels/stats?" + range + "&" + as_of};
+  auto answers = [&] {
+    std::vector<std::string> bodies;
+    for (const auto& target : targets) {
+      auto r = client.Get(target);
+      EXPECT_EQ(r.status, 200) << target << ": " << r.body;
+      bodies.push_back(r.body);
+    }
+    return bodies;
+  };
+  auto published = answers();
+  json dot = json::parse(published[0]);
+  EXPECT_EQ(dot["as_of"], events::FormatTime(published_ms));
+  EXPECT_EQ(dot["total"]["opened"], 2);
+  EXPECT_EQ(dot["total"]["closed"], 0);
+  EXPECT_TRUE(dot["overdue_now"].is_null()) << "overdue now is of now, not kept by time";
+
+  // Late: a close on its November day, a November request, a contact.
+  Command(client, a, {{"command", "close"}, {"occurred_at", "2026-11-04T14:00:00.000Z"}});
+  Submit(client, "2026-11-05T14:00:00.000Z", "20852");
+  ASSERT_EQ(client.Post("/v1/contacts", contact).status, 201);
+  ASSERT_TRUE(caught_up(3, 1, 2)) << "the views moved on";
+  EXPECT_TRUE(Get(client, "/v1/channels/stats")["as_of"].is_null());
+  EXPECT_EQ(answers(), published) << "as_of answers as the views stood then";
+
+  ledger.Stop();
+  ASSERT_TRUE(app::Replay(ledger.settings()).ok());
+  ledger.Restart();
+  EXPECT_EQ(answers(), published) << "a replay answers the same";
+
+  json nothing = Get(client, "/v1/departments/DOT/performance?" + range + "&granularity=range&as_of=" +
+                                 events::FormatTime(before_all));
+  EXPECT_EQ(nothing["total"]["opened"], 0);
+  EXPECT_EQ(nothing["total"]["backlog"], 0);
+  json table = Get(client, "/v1/performance?" + range + "&by=area&as_of=" + events::FormatTime(before_all));
+  EXPECT_TRUE(table["rows"].empty()) << "no area had anything yet: " << table.dump();
+  for (std::string bad : {"as_of=yesterday", "as_of=2026-13-01T00:00:00Z", "as_of=", "as_of=1e400",
+                          "as_of=10000-01-01T00:00:00Z", "as_of=2026-11-01T00:00:00Z%00",
+                          "as_of=0000-01-01T00:00:00Z"}) {
+    auto r = client.Get("/v1/performance?" + bad);
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+    EXPECT_NE(r.body.find("as_of"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(client.Get("/v1/performance?as_of=0001-01-01T00:00:00Z").status, 200);
+  EXPECT_EQ(client.Get("/v1/performance?as_of=9999-12-31T23:59:59.999Z").status, 200);
 }
 
 // An open request expects to be done when its service's requests of the
