@@ -1,6 +1,9 @@
 #include "performance/report.h"
 
 #include <algorithm>
+#include <optional>
+
+#include <date/date.h>
 
 #include "catalog/calendar.h"
 
@@ -46,8 +49,21 @@ base::Result<Granularity> ParseGranularity(std::string_view text) {
   if (text == "day") return Granularity::kDay;
   if (text == "week") return Granularity::kWeek;
   if (text == "month") return Granularity::kMonth;
+  if (text == "fiscal_year") return Granularity::kFiscalYear;
   if (text == "range") return Granularity::kRange;
-  return base::MakeError(base::ErrorCode::kInvalidArgument, "granularity must be day, week, month or range");
+  return base::MakeError(base::ErrorCode::kInvalidArgument,
+                         "granularity must be day, week, month, fiscal_year or range");
+}
+
+base::Result<FiscalYearStart> ParseFiscalYearStart(std::string_view text) {
+  // 2001 is not a leap year: a day it has, every year has.
+  auto days = text.size() == 5 ? catalog::ParseIsoDate("2001-" + std::string(text)) : std::nullopt;
+  if (!days)
+    return base::MakeError(base::ErrorCode::kInvalidArgument,
+                           "must be MM-DD, a day every year has (such as 07-01), got '" +
+                               std::string(text) + "'");
+  date::year_month_day ymd{date::sys_days{date::days{*days}}};
+  return FiscalYearStart{static_cast<int>(unsigned(ymd.month())), static_cast<int>(unsigned(ymd.day()))};
 }
 
 base::Status CheckRange(const DayRange& range, std::string_view from_name, std::string_view to_name) {
@@ -66,23 +82,52 @@ base::Status CheckRange(const DayRange& range, std::string_view from_name, std::
 
 std::string AddDays(std::string_view day, int days) { return catalog::FormatIsoDate(*catalog::ParseIsoDate(day) + days); }
 
-std::vector<DayRange> Periods(const DayRange& range, Granularity granularity) {
+namespace {
+
+// PeriodStart, in days since 1970-01-01.
+int PeriodStartDays(int day, Granularity granularity, FiscalYearStart fiscal) {
+  date::year_month_day ymd{date::sys_days{date::days{day}}};
+  int year = static_cast<int>(ymd.year());
+  switch (granularity) {
+    case Granularity::kWeek: return day - ((day % 7) + 7 + 3) % 7;  // 1970-01-01 was a Thursday
+    case Granularity::kMonth: return day - static_cast<int>(unsigned(ymd.day())) + 1;
+    case Granularity::kFiscalYear: {
+      int start = *catalog::DaysFromCivil(year, fiscal.month, fiscal.day);
+      return start <= day ? start : *catalog::DaysFromCivil(year - 1, fiscal.month, fiscal.day);
+    }
+    case Granularity::kDay:
+    case Granularity::kRange: return day;
+  }
+  return day;
+}
+
+// The last day of the period that starts on `start` (a PeriodStartDays),
+// or nullopt for kRange, which never ends.
+std::optional<int> PeriodEndDays(int start, Granularity granularity) {
+  date::year_month_day ymd{date::sys_days{date::days{start}}};
+  switch (granularity) {
+    case Granularity::kDay: return start;
+    case Granularity::kWeek: return start + 6;
+    case Granularity::kMonth: return date::sys_days{ymd + date::months{1}}.time_since_epoch().count() - 1;
+    case Granularity::kFiscalYear: return date::sys_days{ymd + date::years{1}}.time_since_epoch().count() - 1;
+    case Granularity::kRange: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string PeriodStart(std::string_view day, Granularity granularity, FiscalYearStart fiscal) {
+  static const int kFirstDay = *catalog::DaysFromCivil(0, 1, 1);
+  return catalog::FormatIsoDate(std::max(kFirstDay, PeriodStartDays(*catalog::ParseIsoDate(day), granularity, fiscal)));
+}
+
+std::vector<DayRange> Periods(const DayRange& range, Granularity granularity, FiscalYearStart fiscal) {
   int from = *catalog::ParseIsoDate(range.from);
   int to = *catalog::ParseIsoDate(range.to);
   std::vector<DayRange> out;
   for (int start = from; start <= to;) {
-    int end = to;
-    if (granularity == Granularity::kDay) {
-      end = start;
-    } else if (granularity == Granularity::kWeek) {
-      int weekday = ((start % 7) + 7 + 3) % 7;  // 1970-01-01 was a Thursday: 0 = Monday
-      end = start + 6 - weekday;
-    } else if (granularity == Granularity::kMonth) {
-      std::string text = catalog::FormatIsoDate(start);
-      int year = std::stoi(text.substr(0, 4)), month = std::stoi(text.substr(5, 2));
-      end = *catalog::DaysFromCivil(month == 12 ? year + 1 : year, month == 12 ? 1 : month + 1, 1) - 1;
-    }
-    end = std::min(end, to);
+    int end = std::min(PeriodEndDays(PeriodStartDays(start, granularity, fiscal), granularity).value_or(to), to);
     out.push_back({catalog::FormatIsoDate(start), catalog::FormatIsoDate(end)});
     start = end + 1;
   }
@@ -146,11 +191,12 @@ std::vector<std::pair<std::string, Cell>> ChannelCells(const ChannelFigures& f, 
 
 std::vector<std::vector<std::pair<std::string, Cell>>> PeriodTable(const std::vector<DayRowOf<DayFigures>>& rows,
                                                                    const DayRange& range, Granularity granularity,
-                                                                   int64_t backlog_before, uint64_t min_sample) {
+                                                                   FiscalYearStart fiscal, int64_t backlog_before,
+                                                                   uint64_t min_sample) {
   std::vector<Cells> table;
   int64_t backlog = backlog_before;
   auto row = rows.begin();
-  for (const auto& period : Periods(range, granularity)) {
+  for (const auto& period : Periods(range, granularity, fiscal)) {
     DayFigures merged;
     for (; row != rows.end() && row->day <= period.to; ++row) {
       if (row->day < period.from) continue;

@@ -22,9 +22,18 @@ struct DayRange {
   std::string to;
 };
 
-enum class Granularity { kDay, kWeek, kMonth, kRange };
-// "day", "week", "month", "range"; kInvalidArgument for anything else.
+enum class Granularity { kDay, kWeek, kMonth, kFiscalYear, kRange };
+// "day", "week", "month", "fiscal_year", "range"; kInvalidArgument for
+// anything else.
 base::Result<Granularity> ParseGranularity(std::string_view text);
+
+// The first day of the center's fiscal year, the same every year.
+struct FiscalYearStart {
+  int month = 7;  // July 1, as in New York, Boston and San Francisco
+  int day = 1;
+};
+// "MM-DD" of a day every year has (so not 02-29); kInvalidArgument otherwise.
+base::Result<FiscalYearStart> ParseFiscalYearStart(std::string_view text);
 
 // The longest range a report covers: ten years of days.
 inline constexpr int kMaxRangeDays = 3660;
@@ -35,9 +44,17 @@ base::Status CheckRange(const DayRange& range, std::string_view from_name, std::
 // The day `days` after (or before, negative) `day`. REQUIRES: a valid date.
 std::string AddDays(std::string_view day, int days);
 
+// The first day of the period of `granularity` holding `day`: the Monday
+// of its ISO week, the first of its month, the start of its fiscal year
+// (which may be in the year before `day`'s), or `day` itself for kDay and
+// kRange; never before 0000-01-01, the first day a report covers.
+// REQUIRES: a valid date.
+std::string PeriodStart(std::string_view day, Granularity granularity, FiscalYearStart fiscal);
+
 // The periods of `range`: days; ISO weeks (Monday to Sunday); calendar
-// months; or the whole range. The first and last are cut to the range.
-std::vector<DayRange> Periods(const DayRange& range, Granularity granularity);
+// months; fiscal years; or the whole range. The first and last are cut to
+// the range.
+std::vector<DayRange> Periods(const DayRange& range, Granularity granularity, FiscalYearStart fiscal);
 
 // A table cell: a number, a text, null (a figure without a sample), or a
 // list or map of them (low_sample, languages).
@@ -61,6 +78,7 @@ std::vector<std::pair<std::string, Cell>> ChannelCells(const ChannelFigures& mer
 // starts with "start" and "end", then FigureCells.
 std::vector<std::vector<std::pair<std::string, Cell>>> PeriodTable(const std::vector<DayRowOf<DayFigures>>& rows,
                                                                    const DayRange& range, Granularity granularity,
-                                                                   int64_t backlog_before, uint64_t min_sample);
+                                                                   FiscalYearStart fiscal, int64_t backlog_before,
+                                                                   uint64_t min_sample);
 
 }  // namespace ledger::performance

@@ -70,6 +70,7 @@ class RunningLedger : public Ledger {
     deps.keys = s.api_keys;
     deps.max_json_depth = s.max_json_depth;
     deps.min_sample = s.min_sample;
+    deps.fiscal_year_start = s.fiscal_year_start;
     deps.max_waiting_commands = s.max_waiting_commands;
     deps.clock = [] { return events::NowMs(); };
     deps.health = [this] { return Health(); };

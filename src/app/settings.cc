@@ -83,9 +83,16 @@ base::Result<Settings> LoadSettings(const std::string& path) {
   r.SetInteger(commands, "idempotency_window_seconds", s.idempotency_window_seconds, 1, 30 * 24 * 3600);
   r.SetInteger(commands, "max_waiting", s.max_waiting_commands, 1, 1'000'000);
   const Section performance = r.TableOrEmpty(top, "performance");
-  r.RejectUnknownFields(performance, {"min_sample", "publish"});
+  r.RejectUnknownFields(performance, {"min_sample", "publish", "fiscal_year_start"});
   s.publish_performance = r.Bool(performance, "publish", s.publish_performance);
   r.SetInteger(performance, "min_sample", s.min_sample, 1, 1'000'000);
+  std::string fiscal_year_start;
+  r.SetString(performance, "fiscal_year_start", fiscal_year_start);
+  if (r.ok() && !fiscal_year_start.empty()) {
+    auto start = performance::ParseFiscalYearStart(fiscal_year_start);
+    if (start.ok()) s.fiscal_year_start = *start;
+    else r.Fail(performance, "fiscal_year_start", start.error().message);
+  }
   const Section sla = r.TableOrEmpty(top, "sla");
   r.RejectUnknownFields(sla, {"check_interval_ms"});
   r.SetInteger(sla, "check_interval_ms", s.sla_check_interval_ms, 0, 3'600'000);

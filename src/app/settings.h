@@ -46,6 +46,8 @@ struct Settings {
   bool publish_performance = true;
   // Performance figures drawn from fewer samples are flagged low_sample.
   uint64_t min_sample = 30;
+  // The first day of the center's fiscal year (reports by fiscal year).
+  performance::FiscalYearStart fiscal_year_start;
 
   std::string log_dir() const { return data_dir + "/log"; }
   std::string state_dir() const { return data_dir + "/state"; }

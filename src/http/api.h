@@ -13,6 +13,7 @@
 
 #include "catalog/catalog.h"
 #include "commands/command_service.h"
+#include "performance/report.h"
 #include "projections/state_store.h"
 #include "src/http/close_time_estimates.h"
 #include "src/http/http_types.h"
@@ -40,6 +41,7 @@ struct ApiDeps {
   int max_json_depth = 32;
   int max_waiting_commands = 4096;                    // more commands at once get 503
   uint64_t min_sample = 30;                           // performance figures from fewer: low_sample
+  performance::FiscalYearStart fiscal_year_start;     // granularity fiscal_year, range fiscal_year_to_date
   std::function<int64_t()> clock;                     // now, UTC ms
   std::function<Json()> health;                       // body of /healthz; "status" != "ok" → 503
   std::function<void(std::string&)> append_metrics;   // the app's own Prometheus lines

@@ -28,15 +28,32 @@ struct ReportQuery {
 // The answer's "as_of": the time asked for, or null for now.
 Json AsOfJson(const ReportQuery& q) { return q.as_of ? Json(events::FormatTime(*q.as_of)) : Json(nullptr); }
 
+// The periods a `range` names, ending on `to`: "week_to_date" from its
+// Monday, "month_to_date" from the first, "fiscal_year_to_date" from the
+// start of its fiscal year.
+base::Result<performance::Granularity> ParseToDate(const std::string& value) {
+  if (value == "week_to_date") return performance::Granularity::kWeek;
+  if (value == "month_to_date") return performance::Granularity::kMonth;
+  if (value == "fiscal_year_to_date") return performance::Granularity::kFiscalYear;
+  return BadQueryParameter("range", "must be week_to_date, month_to_date or fiscal_year_to_date");
+}
+
 // Reads the parameters in `allowed` (of from, to, date, granularity, by,
-// format, as_of: every report takes as_of); any other is refused.
+// format; every report takes as_of and range); any other is refused.
+// Without from or date, the range is the 30 days up to `to`, or the
+// period `range` names; `to` defaults to today, or to as_of's day.
 base::Result<ReportQuery> ParseReportQuery(const HttpRequest& request, const ApiDeps& deps,
                                            const std::set<std::string>& allowed) {
   ReportQuery q;
   std::optional<std::string> from, to, date;
+  std::optional<performance::Granularity> to_date;
   for (const auto& [name, value] : request.query) {
-    if (!allowed.count(name) && name != "as_of") return BadQueryParameter(name, "unknown parameter");
-    if (name == "as_of") {
+    if (!allowed.count(name) && name != "as_of" && name != "range") return BadQueryParameter(name, "unknown parameter");
+    if (name == "range") {
+      auto g = ParseToDate(value);
+      if (!g.ok()) return g.error();
+      to_date = *g;
+    } else if (name == "as_of") {
       auto time = events::ParseTime(value);
       if (!time.ok()) return BadQueryParameter(name, time.error().message);
       q.as_of = *time;
@@ -61,7 +78,8 @@ base::Result<ReportQuery> ParseReportQuery(const HttpRequest& request, const Api
     }
   }
   if (date && (from || to)) return BadQueryParameter("date", "give date or from/to, not both");
-  std::string today = deps.catalog->LocalDate(deps.clock());
+  if (to_date && (from || date)) return BadQueryParameter("range", "give range (and to) or from or date, not more");
+  std::string today = deps.catalog->LocalDate(q.as_of.value_or(deps.clock()));
   if (date) {
     q.range = {*date, *date};
     if (auto checked = performance::CheckRange(q.range, "date", "date"); !checked) return checked.error();
@@ -73,7 +91,8 @@ base::Result<ReportQuery> ParseReportQuery(const HttpRequest& request, const Api
   } else {
     if (auto checked = performance::CheckRange({q.range.to, q.range.to}, "to", "to"); !checked)
       return checked.error();
-    q.range.from = performance::AddDays(q.range.to, 1 - kDefaultDays);
+    q.range.from = to_date ? performance::PeriodStart(q.range.to, *to_date, deps.fiscal_year_start)
+                           : performance::AddDays(q.range.to, 1 - kDefaultDays);
     if (q.range.from < "0000-01-01") q.range.from = "0000-01-01";  // before year 0: "-001-..."
   }
   if (auto checked = performance::CheckRange(q.range, "from", "to"); !checked) return checked.error();
@@ -116,10 +135,11 @@ void AnswerNameReport(const ApiDeps& deps, Dimension dimension, HttpRequest& req
   auto before = deps.store->Backlogs(dimension, name, performance::AddDays(q->range.from, -1), q->as_of);
   if (!before.ok()) return respond(ErrorResponse(before.error()));
   int64_t backlog_before = before->count(name) ? before->at(name) : 0;
-  auto periods = performance::PeriodTable(*rows, q->range, q->granularity, backlog_before, deps.min_sample);
+  auto periods = performance::PeriodTable(*rows, q->range, q->granularity, deps.fiscal_year_start, backlog_before,
+                                          deps.min_sample);
   if (q->csv) return respond(CsvResponse(periods));
-  auto total = performance::PeriodTable(*rows, q->range, performance::Granularity::kRange, backlog_before,
-                                        deps.min_sample);
+  auto total = performance::PeriodTable(*rows, q->range, performance::Granularity::kRange, deps.fiscal_year_start,
+                                        backlog_before, deps.min_sample);
   Json body = {{NameKey(dimension), name},
                {"from", q->range.from},
                {"to", q->range.to},

@@ -213,6 +213,8 @@ TEST_F(LedgerCli, ServeRefusesUnknownSettingsNamingLineAndKeyAndAcceptsTheDocume
       {"[log]\nbackend = \"kafak\"\n", "typo.toml:2: log: field 'backend': 'kafak' is not a log backend"},
       {"[[api_keys]]\nkey = \"short\"\nname = \"desk\"\nrole = \"intake\"\n",
        "typo.toml:2: api_keys #1: field 'key': must have 16 characters or more"},
+      {"[performance]\nfiscal_year_start = \"02-29\"\n",
+       "typo.toml:2: performance: field 'fiscal_year_start': must be MM-DD, a day every year has"},
   };
   for (const auto& c : cases) {
     std::string path = dir_.path() + "/typo.toml";

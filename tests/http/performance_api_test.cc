@@ -182,6 +182,65 @@ TEST_P(PerformanceApi, BadParametersAre400AndUnknownNames404) {
   EXPECT_EQ(first_days.Json()["from"], "0000-01-01") << "the default range stops at the first day";
 }
 
+// A center whose fiscal year starts on October 1: fiscal years and the
+// to-date ranges (week, month, fiscal year) merge the days they cover, on
+// every report; the default end of a range is as_of's day when given.
+TEST_P(PerformanceApi, FiscalYearsAndToDateRangesMergeTheirDays) {
+  TempDir dir;
+  app::Settings settings = TestSettings(dir.path() + "/data", GetParam());
+  settings.fiscal_year_start = {10, 1};
+  LedgerUnderTest ledger(settings);
+  auto client = ledger.Client();
+  Submit(client, "2026-09-30T14:00:00.000Z");
+  Submit(client, "2026-10-01T14:00:00.000Z");
+  Submit(client, "2026-11-02T14:00:00.000Z");  // a Monday
+  Submit(client, "2026-11-04T14:00:00.000Z");
+
+  json years = Get(client, "/v1/departments/DOT/performance?from=2026-09-01&to=2026-11-30&granularity=fiscal_year");
+  ASSERT_EQ(years["periods"].size(), 2u);
+  EXPECT_EQ(years["periods"][0]["end"], "2026-09-30");
+  EXPECT_EQ(years["periods"][0]["opened"], 1);
+  EXPECT_EQ(years["periods"][1]["start"], "2026-10-01");
+  EXPECT_EQ(years["periods"][1]["opened"], 3);
+
+  struct Case {
+    std::string range, to, from;
+    int opened;
+  };
+  for (const Case& c : {Case{"fiscal_year_to_date", "2026-11-30", "2026-10-01", 3},
+                        Case{"fiscal_year_to_date", "2026-09-30", "2025-10-01", 1},
+                        Case{"month_to_date", "2026-11-03", "2026-11-01", 1},
+                        Case{"week_to_date", "2026-11-04", "2026-11-02", 2}}) {
+    json report = Get(client, "/v1/departments/DOT/performance?granularity=range&range=" + c.range + "&to=" + c.to);
+    EXPECT_EQ(report["from"], c.from) << c.range << " to " << c.to;
+    EXPECT_EQ(report["to"], c.to);
+    EXPECT_EQ(report["total"]["opened"], c.opened) << c.range << " to " << c.to;
+  }
+  json table = Get(client, "/v1/performance?range=fiscal_year_to_date&to=2026-11-30");
+  EXPECT_EQ(table["from"], "2026-10-01");
+  for (const auto& row : table["rows"])
+    if (row["department"] == "DOT") EXPECT_EQ(row["opened"], 3);
+  EXPECT_EQ(Get(client, "/v1/channels/stats?range=month_to_date&to=2026-11-30")["from"], "2026-11-01");
+
+  json today = Get(client, "/v1/departments/DOT/performance?range=fiscal_year_to_date");
+  EXPECT_EQ(today["from"].get<std::string>().substr(4), "-10-01");
+  EXPECT_LE(today["from"], today["to"]);
+  // 02:00 UTC on November 16 is still the 15th in New York.
+  json then = Get(client, "/v1/departments/DOT/performance?range=fiscal_year_to_date&as_of=2026-11-16T02:00:00Z");
+  EXPECT_EQ(then["from"], "2026-10-01");
+  EXPECT_EQ(then["to"], "2026-11-15");
+  EXPECT_EQ(then["as_of"], "2026-11-16T02:00:00.000Z");
+
+  for (std::string target : {"/v1/departments/DOT/performance?range=year_to_date",
+                             "/v1/departments/DOT/performance?range=fiscal_year_to_date&from=2026-10-01",
+                             "/v1/performance?range=month_to_date&date=2026-11-02", "/v1/channels/stats?range=",
+                             "/v1/departments/DOT/performance?range=week_to_date&to=2026-13-01"}) {
+    auto r = client.Get(target);
+    EXPECT_EQ(r.status, 400) << target << ": " << r.body;
+    EXPECT_TRUE(r.Json()["error"]["message"].is_string()) << target;
+  }
+}
+
 // A dashboard published with as_of answers the same later: after late
 // events for its days, new requests and contacts, a restart and a replay.
 // Without as_of the answer moves on; as_of before anything is all zeros.

@@ -7,9 +7,9 @@
 namespace ledger::performance {
 namespace {
 
-std::vector<std::string> Starts(const DayRange& range, Granularity g) {
+std::vector<std::string> Starts(const DayRange& range, Granularity g, FiscalYearStart fiscal = {}) {
   std::vector<std::string> out;
-  for (const auto& p : Periods(range, g)) out.push_back(p.from + ".." + p.to);
+  for (const auto& p : Periods(range, g, fiscal)) out.push_back(p.from + ".." + p.to);
   return out;
 }
 
@@ -24,6 +24,38 @@ TEST(Report, PeriodsAreCutToTheRange) {
   EXPECT_EQ(Starts({"9999-12-20", "9999-12-31"}, Granularity::kMonth), (std::vector<std::string>{"9999-12-20..9999-12-31"}));
   EXPECT_EQ(Starts({"1969-12-28", "1970-01-05"}, Granularity::kWeek),
             (std::vector<std::string>{"1969-12-28..1969-12-28", "1969-12-29..1970-01-04", "1970-01-05..1970-01-05"}));
+}
+
+TEST(Report, FiscalYearsStartOnTheConfiguredDay) {
+  EXPECT_EQ(Starts({"2026-05-15", "2027-07-02"}, Granularity::kFiscalYear),
+            (std::vector<std::string>{"2026-05-15..2026-06-30", "2026-07-01..2027-06-30", "2027-07-01..2027-07-02"}));
+  EXPECT_EQ(Starts({"2026-09-30", "2026-10-01"}, Granularity::kFiscalYear, {10, 1}),
+            (std::vector<std::string>{"2026-09-30..2026-09-30", "2026-10-01..2026-10-01"}));
+  EXPECT_EQ(Starts({"2027-12-31", "2028-03-01"}, Granularity::kFiscalYear, {1, 1}),
+            (std::vector<std::string>{"2027-12-31..2027-12-31", "2028-01-01..2028-03-01"}));
+  EXPECT_EQ(Starts({"9999-06-01", "9999-12-31"}, Granularity::kFiscalYear),
+            (std::vector<std::string>{"9999-06-01..9999-06-30", "9999-07-01..9999-12-31"}));
+}
+
+TEST(Report, APeriodStartsOnItsFirstDay) {
+  EXPECT_EQ(PeriodStart("2026-12-02", Granularity::kFiscalYear, {}), "2026-07-01");
+  EXPECT_EQ(PeriodStart("2026-06-30", Granularity::kFiscalYear, {}), "2025-07-01");
+  EXPECT_EQ(PeriodStart("2026-07-01", Granularity::kFiscalYear, {}), "2026-07-01");
+  EXPECT_EQ(PeriodStart("2028-02-29", Granularity::kFiscalYear, {3, 1}), "2027-03-01");
+  EXPECT_EQ(PeriodStart("2026-12-02", Granularity::kMonth, {}), "2026-12-01");
+  EXPECT_EQ(PeriodStart("2026-12-02", Granularity::kWeek, {}), "2026-11-30") << "a Monday";
+  EXPECT_EQ(PeriodStart("2026-12-02", Granularity::kDay, {}), "2026-12-02");
+  EXPECT_EQ(PeriodStart("0000-03-01", Granularity::kFiscalYear, {}), "0000-01-01") << "no day before year 0";
+  EXPECT_EQ(PeriodStart("0000-01-01", Granularity::kWeek, {}), "0000-01-01");
+}
+
+TEST(Report, AFiscalYearStartIsADayEveryYearHas) {
+  auto start = ParseFiscalYearStart("10-01");
+  ASSERT_TRUE(start.ok());
+  EXPECT_EQ(start->month, 10);
+  EXPECT_EQ(start->day, 1);
+  for (const std::string& bad : std::vector<std::string>{"02-29", "13-01", "00-10", "7-1", "07-01x", "", "04-31", std::string("07-0\0", 5)})
+    EXPECT_FALSE(ParseFiscalYearStart(bad).ok()) << bad;
 }
 
 TEST(Report, RangesAreCheckedBeforeUse) {
