@@ -27,11 +27,24 @@ struct Outcome {
   std::optional<std::string> new_department;  // for route: also copy there
 };
 
+// To another department, another service (the service's department unless
+// to_department says otherwise), or both. A new service sets a new
+// deadline: its SLA counted from the request's submission, so the
+// resident's wait does not start again.
 Result<Outcome> Route(BodyFields& f, const catalog::Catalog& catalog,
                       const projections::RequestState& s) {
-  std::string to = f.String("to_department", true, 32);
+  std::string to_service = f.String("to_service", false, 64);
+  std::string to = f.String("to_department", to_service.empty(), 32);
   std::string reason = f.String("reason", true, kTextMax);
   if (!f.ok()) return f.error();
+  const catalog::Service* service = nullptr;
+  if (!to_service.empty()) {
+    service = catalog.FindService(to_service);
+    if (!service)
+      return MakeError(ErrorCode::kInvalidArgument, "field 'to_service': unknown service code '" + to_service +
+                                                        "' (see GET /v1/catalog)");
+    if (to.empty()) to = service->department;
+  }
   const catalog::Department* dept = catalog.FindDepartment(to);
   if (!dept)
     return MakeError(ErrorCode::kInvalidArgument,
@@ -40,10 +53,20 @@ Result<Outcome> Route(BodyFields& f, const catalog::Catalog& catalog,
     return MakeError(ErrorCode::kInvalidArgument,
                      "field 'to_department': '" + to +
                          "' is an outside agency; use the transfer_external command");
-  if (to == s.department) return Conflict(s, "already in department " + to);
-  return Outcome{types::kRequestRouted,
-                 {{"from_department", s.department}, {"to_department", to}, {"reason", reason}},
-                 to};
+  bool new_service = service && service->code != s.service_code;
+  if (to == s.department && !new_service)
+    return Conflict(s, service ? "already service " + to_service + " in department " + to
+                               : "already in department " + to);
+  Json data = {{"from_department", s.department}, {"to_department", to}, {"reason", reason}};
+  if (new_service) {
+    data["from_service"] = s.service_code;
+    data["to_service"] = service->code;
+    data["service_name"] = service->name;
+    data["sla_deadline"] = events::FormatTime(catalog.SlaDeadline(*service, s.created_ms));
+  }
+  std::optional<std::string> copy_to;
+  if (to != s.department) copy_to = to;
+  return Outcome{types::kRequestRouted, std::move(data), std::move(copy_to)};
 }
 
 Result<Outcome> Assign(BodyFields& f, const projections::RequestState& s) {
@@ -167,7 +190,7 @@ Result<Outcome> RecordSurvey(BodyFields& f) {
 
 // The command's own fields, beside the common ones.
 std::span<const std::string_view> FieldsOf(std::string_view command) {
-  static constexpr std::string_view kRoute[] = {"to_department", "reason"};
+  static constexpr std::string_view kRoute[] = {"to_department", "to_service", "reason"};
   static constexpr std::string_view kAssign[] = {"assignee", "reason"};
   static constexpr std::string_view kStatus[] = {"status", "reason"};
   static constexpr std::string_view kNote[] = {"visibility", "text"};

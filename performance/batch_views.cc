@@ -64,7 +64,8 @@ void BatchViews::AddDay(Dimension d, const std::string& name, const DayChange& c
 void BatchViews::AddRequestEvent(RequestFacts& facts, const events::Event& event, int64_t appended_ms) {
   bool unsubmitted = facts.standing == RequestFacts::Standing::kNone;
   for (const auto& change : FoldRequestEvent(facts, event, catalog_)) {
-    AddDay(Dimension::kService, facts.service, change, appended_ms);
+    AddDay(Dimension::kService, change.service, change, appended_ms);
+    if (change.service_only) continue;
     AddDay(Dimension::kArea, facts.area, change, appended_ms);
     AddDay(Dimension::kDepartment, change.department, change, appended_ms);
   }

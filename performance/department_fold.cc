@@ -36,7 +36,7 @@ std::vector<DayChange> FoldRequestEvent(RequestFacts& f, const events::Event& e,
   std::vector<DayChange> out;
   out.reserve(2);  // references from `change` stay valid
   auto change = [&](const std::string& department) -> DayFigures& {
-    out.push_back({department, catalog.LocalDate(e.time_ms), {}});
+    out.push_back({department, catalog.LocalDate(e.time_ms), {}, f.service});
     return out.back().delta;
   };
   if (e.type == types::kRequestSubmitted) {
@@ -59,15 +59,25 @@ std::vector<DayChange> FoldRequestEvent(RequestFacts& f, const events::Event& e,
   bool held = f.standing == Standing::kBacklog;
   if (e.type == types::kRequestRouted) {
     std::string to(StringField(e.data, "to_department"));
-    if (to.empty() || to == f.department) return out;
+    std::string to_service(StringField(e.data, "to_service"));
+    bool new_department = !to.empty() && to != f.department;
+    bool new_service = !to_service.empty() && to_service != f.service;
+    if (!new_department && !new_service) return out;
     auto& from = change(f.department);
     from.transferred_out = 1;
     from.backlog_change = held ? -1 : 0;
-    auto& into = change(to);
+    if (new_department) {
+      f.department = std::move(to);
+      ++f.routes;
+    }
+    if (new_service) {
+      f.service = std::move(to_service);
+      f.deadline_ms = TimeField(e.data, "sla_deadline");
+    }
+    auto& into = change(f.department);
     into.transferred_in = 1;
     into.backlog_change = held ? 1 : 0;
-    f.department = std::move(to);
-    ++f.routes;
+    for (auto& c : out) c.service_only = !new_department;
   } else if (e.type == types::kRequestTransferredExternal) {
     auto& day = change(f.department);
     day.transferred_out = 1;

@@ -19,7 +19,11 @@
 //   request had until then;
 // - the service and area views take the same changes under the request's
 //   service code and area (AreaOf) instead of its department, so a route
-//   between departments counts there as one transfer in and one out.
+//   between departments counts there as one transfer in and one out;
+// - a route to another service (to_service) moves the request from the
+//   old service's view to the new one's, as a route between departments
+//   does (in the service views only when the department stays), and its
+//   sla_deadline is the deadline in force from then on.
 
 #include <cstdint>
 #include <string>
@@ -39,7 +43,7 @@ struct RequestFacts {
   Standing standing = Standing::kNone;
   std::string department;  // holding it now
   std::string submitter;   // actor of request.submitted
-  std::string service;     // service code at submission
+  std::string service;     // service code now
   std::string area;        // AreaOf the submitted location
   uint64_t routes = 0;     // routes between departments so far
   int64_t submitted_ms = 0;
@@ -57,17 +61,20 @@ struct RequestFacts {
 // for one holding a control character.
 std::string AreaOf(const events::Json& location);
 
-// The change an event makes to one department-day.
+// The change an event makes to one day of a department, and of the
+// request's service and area.
 struct DayChange {
   std::string department;
   std::string day;  // local date, "2026-11-23"
   DayFigures delta;
+  std::string service;        // the request's service code when it happened
+  bool service_only = false;  // a change of service inside one department: no department's or area's figure
   bool operator==(const DayChange&) const = default;
 };
 
 // Folds `event` (of the request `facts` describe; an empty `facts` for its
-// request.submitted) into `facts` and returns the department-days it
-// changes, at most two (a route). Events the views ignore change nothing;
+// request.submitted) into `facts` and returns the days it changes, at most
+// two (a route: out of one, into the other). Events the views ignore change nothing;
 // an event before request.submitted changes nothing (the request
 // projection quarantines it).
 std::vector<DayChange> FoldRequestEvent(RequestFacts& facts, const events::Event& event,

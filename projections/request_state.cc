@@ -68,6 +68,11 @@ void ApplyByType(RequestState& s, const events::Event& e) {
   } else if (t == types::kRequestRouted) {
     s.department = StringField(d, "to_department");
     s.assignee.clear();
+    if (auto service = StringField(d, "to_service"); !service.empty()) {
+      s.service_code = service;
+      s.service_name = StringField(d, "service_name");
+      s.deadline_ms = TimeField(d, "sla_deadline");  // a breach of the old one stays in breached_deadline_ms
+    }
   } else if (t == types::kRequestAssigned) {
     s.assignee = StringField(d, "assignee");
   } else if (t == types::kRequestStatusChanged) {

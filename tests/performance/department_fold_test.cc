@@ -94,6 +94,41 @@ TEST(DepartmentFold, ARequestsLifeChangesTheDaysItHappensOn) {
   EXPECT_EQ(f.standing, RequestFacts::Standing::kClosed);
 }
 
+// A route to another service inside DOT moves the request between the
+// service views only; its deadline is the new one from then on.
+TEST(DepartmentFold, ARouteToAnotherServiceMovesItsServiceViewAndDeadline) {
+  RequestFacts f;
+  events::Event submitted = Submitted("2026-11-23T15:00:00.000Z", "DOT", "2026-11-24T15:00:00.000Z");
+  submitted.data["service_code"] = "traffic-signal";
+  FoldRequestEvent(f, submitted, *testing::ShippedCatalog());
+  auto moved = [](const char* service, std::function<void(DayFigures&)> set) {
+    DayChange c = Change("DOT", "2026-11-23", std::move(set));
+    c.service = service;
+    c.service_only = true;
+    return c;
+  };
+  EXPECT_EQ(FoldRequestEvent(f, Ev(types::kRequestRouted, "2026-11-23T16:00:00.000Z",
+                                   {{"from_department", "DOT"}, {"to_department", "DOT"},
+                                    {"from_service", "traffic-signal"}, {"to_service", "traffic-calming"},
+                                    {"sla_deadline", "2027-02-21T15:00:00.000Z"}}),
+                             *testing::ShippedCatalog()),
+            (std::vector<DayChange>{moved("traffic-signal", [](auto& d) { d.transferred_out = 1; d.backlog_change = -1; }),
+                                    moved("traffic-calming", [](auto& d) { d.transferred_in = 1; d.backlog_change = 1; })}));
+  EXPECT_EQ(f.service, "traffic-calming");
+  EXPECT_EQ(f.routes, 0u) << "no hand-off between departments";
+  // Closed after the old deadline, before the new one: met.
+  auto closed = FoldRequestEvent(f, Ev(types::kRequestClosed, "2026-11-30T15:00:00.000Z"), *testing::ShippedCatalog());
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].service, "traffic-calming");
+  EXPECT_FALSE(closed[0].service_only);
+  EXPECT_EQ(closed[0].delta.sla_met, 1);
+  // The same service again is no change.
+  EXPECT_TRUE(FoldRequestEvent(f, Ev(types::kRequestRouted, "2026-12-01T15:00:00.000Z",
+                                     {{"to_department", "DOT"}, {"to_service", "traffic-calming"}}),
+                               *testing::ShippedCatalog())
+                  .empty());
+}
+
 TEST(DepartmentFold, FirstResponseIsTheFirstByAnyoneButTheSubmitter) {
   RequestFacts f;
   FoldRequestEvent(f, Submitted("2026-11-23T15:00:00.000Z"), *testing::ShippedCatalog());

@@ -205,6 +205,11 @@ class Traffic:
         for _ in range(rng.choice([0, 0, 0, 1, 1, 2])):
             steps.append((DEPT_KEY, {"command": "route", "to_department": rng.choice(self.internal),
                                      "reason": "wrong department"}, later(MINUTE, 3 * DAY)))
+        if rng.random() < 0.1:  # reclassified, sometimes to another department than the service's
+            route = {"command": "route", "to_service": rng.choice(self.services)["code"], "reason": "reclassified"}
+            if rng.random() < 0.3:
+                route["to_department"] = rng.choice(self.internal)
+            steps.append((DEPT_KEY, route, later(MINUTE, 3 * DAY)))
         if rng.random() < 0.05:
             steps.append((DEPT_KEY, {"command": "mark_duplicate", "parent_id": None}, later(MINUTE, DAY)))
         end = rng.random()
@@ -329,9 +334,9 @@ class Reference:
     def day(self, ms):
         return datetime.datetime.fromtimestamp(ms / 1000, self.zone).date().isoformat()
 
-    def add(self, request, department, day, **changes):
-        for dimension, name in (("department", department), ("service", request["service"]),
-                                ("area", request["area"])):
+    def add(self, request, department, day, dimensions=("department", "service", "area"), **changes):
+        names = {"department": department, "service": request["service"], "area": request["area"]}
+        for dimension, name in ((d, names[d]) for d in dimensions):
             row = self.rows[dimension][(name, day)]
             for k, v in changes.items():
                 row[k] = row[k] + v
@@ -354,13 +359,19 @@ class Reference:
                 continue
             held = 1 if r["held"] else 0
             if kind == "routed":
-                to = data["to_department"]
-                if to == r["department"]:
+                # Between departments: every view. To another service inside one: the service views.
+                to, to_service = data["to_department"], data.get("to_service", r["service"])
+                if to == r["department"] and to_service == r["service"]:
                     continue
-                self.add(r, r["department"], day, transferred_out=1, backlog_change=-held)
-                self.add(r, to, day, transferred_in=1, backlog_change=held)
-                r["department"] = to
-                r["routes"] += 1
+                views = ("department", "service", "area") if to != r["department"] else ("service",)
+                self.add(r, r["department"], day, views, transferred_out=1, backlog_change=-held)
+                if to != r["department"]:
+                    r["department"] = to
+                    r["routes"] += 1
+                if to_service != r["service"]:
+                    r["service"] = to_service
+                    r["deadline"] = parse_time(data["sla_deadline"])
+                self.add(r, r["department"], day, views, transferred_in=1, backlog_change=held)
             elif kind == "transferred_external":
                 self.add(r, r["department"], day, transferred_out=1, backlog_change=-held)
                 r["held"] = False
@@ -555,15 +566,18 @@ def main():
                 fail("the SLA timer recorded only %d breaches" % breaches)
 
             reference = Reference(catalog["center"]["time_zone"])
-            events = 0
+            events = reclassified = 0
             for request_id in ids:
                 _, history = api.json("GET", "/v1/requests/%s/history" % request_id)
                 events += len(history["events"])
+                reclassified += sum(1 for e in history["events"] if "to_service" in e.get("data", {}))
                 reference.fold_request(history["events"])
             for contact in traffic.contacts:
                 reference.fold_contact(contact)
-            print("reference: folded %d request events (%d breaches) and %d contacts" % (
-                events, breaches, len(traffic.contacts)))
+            if reclassified < REQUESTS // 20:
+                fail("only %d requests were routed to another service" % reclassified)
+            print("reference: folded %d request events (%d breaches, %d routes to another service) and %d contacts" % (
+                events, breaches, reclassified, len(traffic.contacts)))
 
             days = sorted({day for (name, day) in reference.rows["department"]} |
                           {day for (name, day) in reference.channels})
