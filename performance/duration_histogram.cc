@@ -1,5 +1,6 @@
 #include "performance/duration_histogram.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -34,26 +35,51 @@ base::Status DurationHistogram::Add(int64_t millis) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "a duration must be between 0 and " + std::to_string(kMaxMillis) + " ms, got " +
                          std::to_string(millis));
-  ++buckets_[BucketOf(millis)];
+  uint32_t bucket = BucketOf(millis);
+  auto at = std::lower_bound(buckets_.begin(), buckets_.end(), std::pair<uint32_t, uint64_t>{bucket, 0});
+  if (at != buckets_.end() && at->first == bucket) ++at->second;
+  else buckets_.insert(at, {bucket, 1});
   ++count_;
   return {};
 }
 
 void DurationHistogram::Merge(const DurationHistogram& other) {
-  for (const auto& [bucket, n] : other.buckets_) buckets_[bucket] += n;
+  if (other.buckets_.empty()) return;
+  if (buckets_.empty()) {
+    *this = other;
+    return;
+  }
+  std::vector<std::pair<uint32_t, uint64_t>> merged;
+  merged.reserve(buckets_.size() + other.buckets_.size());
+  auto a = buckets_.cbegin();
+  auto b = other.buckets_.cbegin();
+  while (a != buckets_.end() || b != other.buckets_.end()) {
+    if (b == other.buckets_.end() || (a != buckets_.end() && a->first < b->first)) {
+      merged.push_back(*a++);
+    } else if (a == buckets_.end() || b->first < a->first) {
+      merged.push_back(*b++);
+    } else {
+      merged.emplace_back(a->first, a->second + b->second);
+      ++a, ++b;
+    }
+  }
+  buckets_ = std::move(merged);
   count_ += other.count_;
 }
 
 bool DurationHistogram::Subtract(const DurationHistogram& other) {
   if (other.count_ > count_) return false;
+  // Both sorted: each of other's buckets is found after the one before it.
+  std::vector<size_t> at;
+  at.reserve(other.buckets_.size());
+  size_t i = 0;
   for (const auto& [bucket, n] : other.buckets_) {
-    auto held = buckets_.find(bucket);
-    if (held == buckets_.end() || held->second < n) return false;
+    while (i < buckets_.size() && buckets_[i].first < bucket) ++i;
+    if (i == buckets_.size() || buckets_[i].first != bucket || buckets_[i].second < n) return false;
+    at.push_back(i);
   }
-  for (const auto& [bucket, n] : other.buckets_) {
-    auto held = buckets_.find(bucket);
-    if ((held->second -= n) == 0) buckets_.erase(held);
-  }
+  for (size_t k = 0; k < at.size(); ++k) buckets_[at[k]].second -= other.buckets_[k].second;
+  std::erase_if(buckets_, [](const auto& b) { return b.second == 0; });
   count_ -= other.count_;
   return true;
 }
@@ -66,7 +92,7 @@ std::optional<double> DurationHistogram::Quantile(double q) const {
     seen += n;
     if (seen >= rank) return BucketValue(bucket);
   }
-  return BucketValue(buckets_.rbegin()->first);
+  return BucketValue(buckets_.back().first);
 }
 
 std::string DurationHistogram::Encode() const {
@@ -91,6 +117,7 @@ base::Result<DurationHistogram> DurationHistogram::Decode(std::string_view bytes
   const uint32_t max_bucket = BucketOf(kMaxMillis);
   if (!buckets || *buckets > max_bucket + 1) return corrupt("bad bucket count");
   DurationHistogram h;
+  h.buckets_.reserve(*buckets);
   uint64_t bucket = 0;
   for (uint64_t i = 0; i < *buckets; ++i) {
     auto delta = GetVarint(bytes, at);
@@ -101,7 +128,7 @@ base::Result<DurationHistogram> DurationHistogram::Decode(std::string_view bytes
     bucket += *delta;
     if (bucket > max_bucket) return corrupt("bucket past the largest duration");
     if (h.count_ > std::numeric_limits<uint64_t>::max() - *n) return corrupt("count overflows");
-    h.buckets_[static_cast<uint32_t>(bucket)] = *n;
+    h.buckets_.emplace_back(static_cast<uint32_t>(bucket), *n);
     h.count_ += *n;
   }
   if (at != bytes.size()) return corrupt("trailing bytes");

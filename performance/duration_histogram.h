@@ -17,10 +17,11 @@
 // durations equals the histogram of both sets, bucket for bucket.
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 
@@ -54,7 +55,9 @@ class DurationHistogram {
   bool operator==(const DurationHistogram&) const = default;
 
  private:
-  std::map<uint32_t, uint64_t> buckets_;  // bucket index -> durations in it
+  // (bucket index, durations in it), by bucket, none empty: a range of
+  // days merges thousands of these, and a sorted vector merges in one pass.
+  std::vector<std::pair<uint32_t, uint64_t>> buckets_;
   uint64_t count_ = 0;
 };
 

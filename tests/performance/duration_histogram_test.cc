@@ -115,6 +115,29 @@ TEST(DurationHistogram, MergingDaysEqualsCountingTheirDurationsTogether) {
   EXPECT_EQ(month, Of(all));
 }
 
+TEST(DurationHistogram, SubtractingAPartGivesTheRestBackAndRefusesWhatItDoesNotHold) {
+  std::mt19937_64 rng(5);
+  std::uniform_int_distribution<int64_t> ms(0, 90LL * 86'400'000);
+  for (int round = 0; round < 50; ++round) {
+    std::vector<int64_t> part(1 + round), rest(round * 3);
+    for (auto& v : part) v = ms(rng);
+    for (auto& v : rest) v = ms(rng);
+    DurationHistogram both = Of(rest);
+    both.Merge(Of(part));
+    DurationHistogram taken = both;
+    ASSERT_TRUE(taken.Subtract(Of(part)));
+    EXPECT_EQ(taken, Of(rest)) << "round " << round;
+    DurationHistogram unchanged = Of(rest);
+    std::vector<int64_t> more = part;
+    more.push_back(ms(rng));
+    if (!unchanged.Subtract(Of(more))) EXPECT_EQ(unchanged, Of(rest)) << "refused, nothing changed";
+  }
+  DurationHistogram one = Of({1000});
+  EXPECT_FALSE(one.Subtract(Of({1000, 1000})));
+  EXPECT_FALSE(one.Subtract(Of({5000})));
+  EXPECT_EQ(one, Of({1000}));
+}
+
 TEST(DurationHistogram, TheStoredFormReadsBack) {
   for (const std::vector<int64_t>& values :
        {std::vector<int64_t>{}, {0}, {0, 0, 1}, {DurationHistogram::kMaxMillis}, {5, 86'400'000, 3, 5, 17}}) {
