@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 // write each request's row once for more of its events.
 constexpr size_t kRebuildBatchEvents = 32768;
 // How often changed department-days are looked for to publish on 311.performance.
-constexpr std::chrono::milliseconds kPublishInterval{200};
+constexpr std::chrono::milliseconds kPublishInterval{50};
 using base::ErrorCode;
 using base::MakeError;
 
