@@ -5,7 +5,9 @@
 // One thread generates the events in time order and keeps a few large
 // appends in flight; the log's writer thread seals them and commits them in
 // groups (one fsync each). A single producer keeps every stream in order.
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 
@@ -28,6 +30,7 @@ struct SeedOptions {
   uint64_t seed = 1;
   size_t batch = 2000;   // records per append
   size_t in_flight = 4;  // appends queued at the log at once
+  double requests_per_day = bench::TrafficOptions{}.requests_per_day;
 };
 
 int Fail(const std::string& message, int status = 1) {
@@ -45,10 +48,11 @@ int Seed(const SeedOptions& o) {
   auto log = log::OpenEmbeddedLog({o.data_dir + "/log", false, 1 << 16});
   if (!log.ok()) return Fail(log.error().message);
   if (!(*log)->TopicPartitions().empty()) return Fail("the log in " + o.data_dir + "/log already holds events");
-  bench::Traffic traffic(**catalog, {.seed = o.seed});
+  bench::Traffic traffic(**catalog, {.seed = o.seed, .requests_per_day = o.requests_per_day});
   bench::AppendWindow window(**log, o.in_flight);
   auto start = std::chrono::steady_clock::now();
   std::string invalid;
+  int64_t first_ms = INT64_MAX, last_ms = INT64_MIN;
   for (uint64_t done = 0; done < o.events && invalid.empty();) {
     std::vector<events::AppendRecord> records;
     size_t n = std::min<uint64_t>(o.batch, o.events - done);
@@ -56,6 +60,8 @@ int Seed(const SeedOptions& o) {
     for (size_t i = 0; i < n && invalid.empty(); ++i) {
       records.push_back(traffic.NextEvent());
       const events::Event& e = records.back().event;
+      first_ms = std::min(first_ms, e.time_ms);
+      last_ms = std::max(last_ms, e.time_ms);
       // The schema check keeps the generator honest: replay must fold real events.
       if (auto valid = events::ValidateData(e.type, e.data); !valid.ok())
         invalid = "generated " + e.type + " is invalid: " + valid.error().message;
@@ -71,6 +77,8 @@ int Seed(const SeedOptions& o) {
   std::printf("seeded %llu events (%llu stored with department copies) in %.3f s (%.0f events/s)\n",
               (unsigned long long)o.events, (unsigned long long)window.stored(), seconds,
               o.events / seconds);
+  if (o.events > 0)
+    std::printf("days %s to %s\n", (*catalog)->LocalDate(first_ms).c_str(), (*catalog)->LocalDate(last_ms).c_str());
   for (const auto& tp : (*log)->TopicPartitions())
     if (tp.topic.rfind(events::topics::kDeptPrefix, 0) != 0)
       std::printf("  %s: %llu events\n", tp.topic.c_str(), (unsigned long long)(*log)->EndOffset(tp));
@@ -89,6 +97,9 @@ int main(int argc, char** argv) {
   app.add_option("--catalog", o.catalog, "service catalog")->capture_default_str();
   app.add_option("--batch", o.batch, "records per append")->capture_default_str()->check(CLI::Range(1, 100000));
   app.add_option("--in-flight", o.in_flight, "appends in flight")->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--requests-per-day", o.requests_per_day, "mean new requests per simulated day (fewer: more days)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e6));
   CLI11_PARSE(app, argc, argv);
   return Seed(o);
 }

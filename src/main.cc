@@ -1,4 +1,6 @@
 // The `ledger` command line: serve, replay, verify, tail.
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -141,9 +143,12 @@ int main(int argc, char** argv) {
   if (*replay) {
     auto report = ledger::app::Replay(settings);
     if (!report.ok()) return Fail(report.error());
-    std::printf("replayed %llu events in %.3f s (%.0f events/s)\nchecksum %s\n",
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);  // ru_maxrss: KiB on Linux
+    std::printf("replayed %llu events in %.3f s (%.0f events/s), peak RSS %ld MB\nchecksum %s\n",
                 (unsigned long long)report->events, report->seconds,
-                report->seconds > 0 ? report->events / report->seconds : 0.0, report->checksum.c_str());
+                report->seconds > 0 ? report->events / report->seconds : 0.0, usage.ru_maxrss / 1024,
+                report->checksum.c_str());
     PrintQuarantine(report->quarantine);
     return 0;
   }
