@@ -27,6 +27,10 @@ class StreamPrefix : public rocksdb::SliceTransform {
   }
 };
 
+// What the memtables of all column families may hold together (each would
+// otherwise take up to twice its 64 MiB write buffer).
+constexpr size_t kMemtableBudget = 128 << 20;
+
 // Columns a rebuild writes without reading them back before it ends.
 bool WrittenBlindly(Column c) {
   return c != Column::kRequests && c != Column::kRequestFacts && c != Column::kMeta &&
@@ -61,7 +65,8 @@ rocksdb::ColumnFamilyOptions ColumnOptions(Column column,
 }
 
 std::vector<rocksdb::ColumnFamilyDescriptor> ColumnDescriptors(OpenMode mode) {
-  auto cache = rocksdb::NewLRUCache(256 << 20);
+  // A rebuild reads back only the request states its own cache has let go.
+  auto cache = rocksdb::NewLRUCache(mode == OpenMode::kRebuild ? 64 << 20 : 256 << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (size_t i = 0; i < layout::kColumnCount; ++i)
     descriptors.emplace_back(layout::kColumnNames[i],
@@ -113,6 +118,9 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, Op
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.max_background_jobs = 2;
+  // One budget for the memtables of every column family (a replay fills
+  // several at once): the largest is flushed when they hold more.
+  options.db_write_buffer_size = kMemtableBudget;
   options.info_log = storage::LedgerLogFor("projections");
   // Bounded like the log's: table files never take the descriptors HTTP needs.
   options.max_open_files = 512;
