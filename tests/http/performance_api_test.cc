@@ -7,7 +7,6 @@
 
 #include "events/event.h"
 #include "src/app/ledger.h"
-#include "tests/support/temp_dir.h"
 #include "tests/support/test_ledger.h"
 
 namespace ledger::testing {
@@ -186,10 +185,7 @@ TEST_P(PerformanceApi, BadParametersAre400AndUnknownNames404) {
 // to-date ranges (week, month, fiscal year) merge the days they cover, on
 // every report; the default end of a range is as_of's day when given.
 TEST_P(PerformanceApi, FiscalYearsAndToDateRangesMergeTheirDays) {
-  TempDir dir;
-  app::Settings settings = TestSettings(dir.path() + "/data", GetParam());
-  settings.fiscal_year_start = {10, 1};
-  LedgerUnderTest ledger(settings);
+  LedgerUnderTest ledger(GetParam(), [](app::Settings& s) { s.fiscal_year_start = {10, 1}; });
   auto client = ledger.Client();
   Submit(client, "2026-09-30T14:00:00.000Z");
   Submit(client, "2026-10-01T14:00:00.000Z");
@@ -245,11 +241,8 @@ TEST_P(PerformanceApi, FiscalYearsAndToDateRangesMergeTheirDays) {
 // events for its days, new requests and contacts, a restart and a replay.
 // Without as_of the answer moves on; as_of before anything is all zeros.
 TEST_P(PerformanceApi, AsOfAnswersAsTheViewsStoodThenAfterLateEventsAndAReplay) {
-  TempDir dir;
-  app::Settings settings = TestSettings(dir.path() + "/data", GetParam());
   // No breach appended while the answers are taken: the test decides what was appended when.
-  settings.sla_check_interval_ms = 0;
-  LedgerUnderTest ledger(settings);
+  LedgerUnderTest ledger(GetParam(), [](app::Settings& s) { s.sla_check_interval_ms = 0; });
   auto client = ledger.Client();
   int64_t before_all = events::NowMs() - 1;
   std::string a = Submit(client, "2026-11-02T14:00:00.000Z");

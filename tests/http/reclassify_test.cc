@@ -50,10 +50,7 @@ json Total(HttpClient& client, const std::string& view) {
 }
 
 TEST_P(Reclassify, TheNewServiceSetsTheDeadlineFromSubmissionAndTheOldBreachStands) {
-  TempDir dir;
-  app::Settings settings = TestSettings(dir.path() + "/data", GetParam());
-  settings.sla_check_interval_ms = 50;
-  LedgerUnderTest ledger(settings);
+  LedgerUnderTest ledger(GetParam(), [](app::Settings& s) { s.sla_check_interval_ms = 50; });
   auto client = ledger.Client();
   std::string submitted_at = events::FormatTime(events::NowMs() - 20 * kDayMs);
   json pothole = PotholeRequest();

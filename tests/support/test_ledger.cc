@@ -82,6 +82,13 @@ LedgerUnderTest::LedgerUnderTest(Backend backend) : dir_(std::make_unique<TempDi
 
 LedgerUnderTest::LedgerUnderTest(const app::Settings& settings) : settings_(settings) { Restart(); }
 
+LedgerUnderTest::LedgerUnderTest(Backend backend, const std::function<void(app::Settings&)>& adjust)
+    : dir_(std::make_unique<TempDir>()) {
+  settings_ = TestSettings(dir_->path() + "/data", backend);
+  adjust(settings_);
+  Restart();
+}
+
 LedgerUnderTest::~LedgerUnderTest() { ledger_.reset(); }
 
 void LedgerUnderTest::Stop() {

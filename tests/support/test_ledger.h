@@ -3,6 +3,7 @@
 // directories, settings for a ledger on a free loopback port with the
 // shipped catalog, and an in-process ledger behind a real socket.
 
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -44,6 +45,8 @@ class LedgerUnderTest {
  public:
   explicit LedgerUnderTest(Backend backend = Backend::kEmbedded);
   explicit LedgerUnderTest(const app::Settings& settings);
+  // On a data directory of its own, with TestSettings(backend) as `adjust` leaves them.
+  LedgerUnderTest(Backend backend, const std::function<void(app::Settings&)>& adjust);
   ~LedgerUnderTest();
   uint16_t port() const;
   HttpClient Client(const std::string& key = kTestKey) const;
