@@ -3,8 +3,8 @@
 GET /v1/performance/stream receives the change of its department-day.
 
 Every INTERVAL seconds it submits one pothole (DOT) dated on a day nothing
-else touches (2000-01-01, then ten days later, ...: its SLA breach, days
-later, lands between two probes' days), so the first record of
+else touches (2000-01-01, then 30 days later, ...: its SLA breach, 72
+business hours later, lands between two probes' days), so the first record of
 subject DOT/<that day> on the stream is that request's change; the time
 from sending the POST to receiving that record is one sample (an upper
 bound of append -> receive: it includes the append). Run it beside a load
@@ -71,7 +71,7 @@ def main():
     sent = {}
     first_day = datetime.date(2000, 1, 1)
     for i in range(args.probes):
-        day = first_day + datetime.timedelta(days=10 * i)
+        day = first_day + datetime.timedelta(days=30 * i)
         body = {"service_code": "pothole", "description": "freshness probe %d" % i,
                 "location": {"address": "%d Probe St" % i}, "occurred_at": "%sT17:00:00Z" % day.isoformat()}
         started = time.monotonic()

@@ -280,7 +280,7 @@ Result<Decision> DecideBreach(const projections::RequestView& current, int64_t d
   if (s.deadline_ms != deadline_ms || deadline_ms == 0)
     return Conflict(s, "its deadline in force is " + (s.deadline_ms ? events::FormatTime(s.deadline_ms) : "none"));
   if (deadline_ms >= ctx.now_ms) return Conflict(s, "its deadline has not passed");
-  if (s.breached_deadline_ms == deadline_ms) return Conflict(s, "the breach of this deadline is recorded");
+  if (s.Breached(deadline_ms)) return Conflict(s, "the breach of this deadline is recorded");
   Json data = {{"deadline", events::FormatTime(deadline_ms)},
                {"department", s.department},
                {"service_code", s.service_code}};

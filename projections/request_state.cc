@@ -29,6 +29,12 @@ int64_t IntField(const Json& j, const char* key) {
 Json StringOrNull(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
 Json TimeOrNull(int64_t ms) { return ms == 0 ? Json(nullptr) : Json(events::FormatTime(ms)); }
 
+Json TimesJson(const std::vector<int64_t>& times) {
+  Json out = Json::array();
+  for (int64_t ms : times) out.push_back(events::FormatTime(ms));
+  return out;
+}
+
 bool IsOneOf(std::string_view status, std::initializer_list<std::string_view> set) {
   return std::find(set.begin(), set.end(), status) != set.end();
 }
@@ -100,6 +106,7 @@ void ApplyByType(RequestState& s, const events::Event& e) {
     s.resolution_code.clear();
   } else if (t == types::kSlaBreached) {
     s.breached_deadline_ms = TimeField(d, "deadline");
+    if (!s.Breached(s.breached_deadline_ms)) s.breached_deadlines_ms.push_back(s.breached_deadline_ms);
   } else if (t == types::kSurveyAnswered) {
     auto it = d.find("score");
     if (it != d.end() && it->is_number_integer()) s.survey_score = it->get<int>();
@@ -117,7 +124,12 @@ bool IsSettableStatus(std::string_view status) {
 }
 
 bool RequestState::AwaitsBreach() const {
-  return IsOpenStatus(status) && deadline_ms != 0 && breached_deadline_ms != deadline_ms;
+  return IsOpenStatus(status) && deadline_ms != 0 && !Breached(deadline_ms);
+}
+
+bool RequestState::Breached(int64_t deadline) const {
+  return std::find(breached_deadlines_ms.begin(), breached_deadlines_ms.end(), deadline) !=
+         breached_deadlines_ms.end();
 }
 
 bool IsOpenStatus(std::string_view status) {
@@ -146,6 +158,7 @@ Json RequestState::ToJson() const {
               {"updated_at", TimeOrNull(updated_ms)},
               {"sla_deadline", TimeOrNull(deadline_ms)},
               {"sla_breached_deadline", TimeOrNull(breached_deadline_ms)},
+              {"sla_breached_deadlines", TimesJson(breached_deadlines_ms)},
               {"first_response_at", TimeOrNull(first_response_ms)},
               {"resolved_at", TimeOrNull(resolved_ms)},
               {"closed_at", TimeOrNull(closed_ms)},
@@ -179,6 +192,10 @@ RequestState RequestState::FromJson(const Json& j) {
   s.updated_ms = TimeField(j, "updated_at");
   s.deadline_ms = TimeField(j, "sla_deadline");
   s.breached_deadline_ms = TimeField(j, "sla_breached_deadline");
+  if (auto all = j.find("sla_breached_deadlines"); all != j.end() && all->is_array())
+    for (const auto& time : *all)
+      if (time.is_string())
+        if (auto ms = events::ParseTime(time.get<std::string>()); ms.ok()) s.breached_deadlines_ms.push_back(*ms);
   s.first_response_ms = TimeField(j, "first_response_at");
   s.resolved_ms = TimeField(j, "resolved_at");
   s.closed_ms = TimeField(j, "closed_at");

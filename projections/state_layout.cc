@@ -373,6 +373,12 @@ std::string RequestRow(const RequestState& s) {
   AppendStringOrNull(row, s.service_name);
   row += R"(,"sla_breached_deadline":)";
   AppendTimeOrNull(row, s.breached_deadline_ms);
+  row += R"(,"sla_breached_deadlines":[)";
+  for (size_t i = 0; i < s.breached_deadlines_ms.size(); ++i) {
+    if (i) row += ',';
+    AppendTimeOrNull(row, s.breached_deadlines_ms[i]);
+  }
+  row += ']';
   row += R"(,"sla_deadline":)";
   AppendTimeOrNull(row, s.deadline_ms);
   row += R"(,"status":)";

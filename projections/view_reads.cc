@@ -30,11 +30,10 @@ base::Error CorruptViewRow(Column column, std::string_view name, std::string_vie
 // `to_day`, of `name` alone or of every name, seeking past the days
 // outside the range.
 template <typename Visit>
-Status RocksStateStore::ScanViewRows(Column column, std::string_view name, std::string_view from_day,
-                                     std::string_view to_day, Visit visit) {
+Status RocksStateStore::ScanViewRows(const rocksdb::ReadOptions& read, Column column, std::string_view name,
+                                     std::string_view from_day, std::string_view to_day, Visit visit) {
   if (from_day > to_day) return {};
-  rocksdb::ReadOptions options;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, Handle(column)));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, Handle(column)));
   it->Seek(performance::RowKey({std::string(name), std::string(from_day)}));
   while (it->Valid()) {
     auto [row_name, day] = SplitRowKey(it->key().ToStringView());
@@ -59,11 +58,12 @@ Status RocksStateStore::ScanViewRows(Column column, std::string_view name, std::
 // after a time are one range, so a name costs a seek to its first change
 // after it and a seek past its last.
 template <typename Figures>
-Result<std::map<performance::DayKey, Figures>> RocksStateStore::ChangesAfter(performance::ChangeKind kind,
+Result<std::map<performance::DayKey, Figures>> RocksStateStore::ChangesAfter(const rocksdb::ReadOptions& read,
+                                                                             performance::ChangeKind kind,
                                                                              std::string_view name,
                                                                              int64_t after_ms) {
   std::map<performance::DayKey, Figures> changes;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Handle(Column::kViewChanges)));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, Handle(Column::kViewChanges)));
   for (it->Seek(performance::ChangesAfterKey(kind, name, after_ms)); it->Valid();) {
     auto parsed = performance::ParseChangeRowKey(it->key().ToStringView());
     if (!parsed || parsed->first != kind) break;
@@ -87,7 +87,10 @@ Result<std::vector<performance::DayRowOf<Figures>>> RocksStateStore::ReadViewRow
     Column column, performance::ChangeKind kind, std::string_view name, std::string_view from_day,
     std::string_view to_day, std::optional<int64_t> as_of) {
   std::vector<performance::DayRowOf<Figures>> rows;
-  auto scanned = ScanViewRows(column, name, from_day, to_day,
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.snapshot();
+  auto scanned = ScanViewRows(read, column, name, from_day, to_day,
                               [&](std::string_view row_name, std::string_view day, std::string_view value) -> Status {
                                 auto figures = Figures::Decode(value);
                                 if (!figures) return CorruptViewRow(column, row_name, day, figures.error().message);
@@ -96,7 +99,7 @@ Result<std::vector<performance::DayRowOf<Figures>>> RocksStateStore::ReadViewRow
                               });
   if (!scanned) return scanned.error();
   if (!as_of) return rows;
-  auto later = ChangesAfter<Figures>(kind, name, *as_of);
+  auto later = ChangesAfter<Figures>(read, kind, name, *as_of);
   if (!later) return later.error();
   std::vector<performance::DayRowOf<Figures>> then;
   for (auto& row : rows) {
@@ -127,7 +130,10 @@ Result<std::map<std::string, int64_t>> RocksStateStore::Backlogs(performance::Di
                                                                  std::optional<int64_t> as_of) {
   std::map<std::string, int64_t> backlogs;
   Column column = layout::DayColumn(dimension);
-  auto scanned = ScanViewRows(column, name, "", day,
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.snapshot();
+  auto scanned = ScanViewRows(read, column, name, "", day,
                               [&](std::string_view row_name, std::string_view row_day, std::string_view value) -> Status {
                                 auto change = performance::DayFigures::DecodeBacklogChange(value);
                                 if (!change) return CorruptViewRow(column, row_name, row_day, change.error().message);
@@ -136,7 +142,7 @@ Result<std::map<std::string, int64_t>> RocksStateStore::Backlogs(performance::Di
                               });
   if (!scanned) return scanned.error();
   if (!as_of) return backlogs;
-  auto later = ChangesAfter<performance::DayFigures>(performance::ChangeKindOf(dimension), name, *as_of);
+  auto later = ChangesAfter<performance::DayFigures>(read, performance::ChangeKindOf(dimension), name, *as_of);
   if (!later) return later.error();
   for (const auto& [key, change] : *later)
     if (key.second <= day) backlogs[key.first] -= change.backlog_change;

@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
     if (!report.ok()) return Fail(report.error());
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);  // ru_maxrss: KiB on Linux
-    std::printf("replayed %llu events in %.3f s (%.0f events/s), peak RSS %ld MB\nchecksum %s\n",
+    std::printf("replayed %llu events in %.3f s (%.0f events/s), peak RSS %ld MiB\nchecksum %s\n",
                 (unsigned long long)report->events, report->seconds,
                 report->seconds > 0 ? report->events / report->seconds : 0.0, usage.ru_maxrss / 1024,
                 report->checksum.c_str());

@@ -133,10 +133,12 @@ class RocksStateStore final : public StateStore {
   template <typename Visit>
   Status ScanPrefix(Column column, std::string_view prefix, Visit visit);
   Result<std::vector<std::string>> LinkedIds(Column column, const std::string& id);
-  // The performance views' rows (view_reads.cc).
+  // The performance views' rows (view_reads.cc). An as_of read takes the
+  // rows and the changes after it from one snapshot (`read`), or a batch
+  // written between them would be subtracted from rows that lack it.
   template <typename Visit>
-  Status ScanViewRows(Column column, std::string_view name, std::string_view from_day,
-                      std::string_view to_day, Visit visit);
+  Status ScanViewRows(const rocksdb::ReadOptions& read, Column column, std::string_view name,
+                      std::string_view from_day, std::string_view to_day, Visit visit);
   template <typename Figures>
   Result<std::vector<performance::DayRowOf<Figures>>> ReadViewRows(Column column, performance::ChangeKind kind,
                                                                    std::string_view name, std::string_view from_day,
@@ -145,7 +147,8 @@ class RocksStateStore final : public StateStore {
   // The changes of `kind` appended after `after_ms`, summed per name and
   // day, of `name` alone or of every name when it is empty.
   template <typename Figures>
-  Result<std::map<performance::DayKey, Figures>> ChangesAfter(performance::ChangeKind kind, std::string_view name,
+  Result<std::map<performance::DayKey, Figures>> ChangesAfter(const rocksdb::ReadOptions& read,
+                                                              performance::ChangeKind kind, std::string_view name,
                                                               int64_t after_ms);
 
   std::unique_ptr<rocksdb::DB> db_;

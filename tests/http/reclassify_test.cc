@@ -113,6 +113,16 @@ TEST_P(Reclassify, TheNewServiceSetsTheDeadlineFromSubmissionAndTheOldBreachStan
   EXPECT_EQ(dot["breached"], 1);
   EXPECT_EQ(Total(client, "/v1/departments/DSW")["transferred_in"], 1);
 
+  // Back to pothole: its deadline again, breached already, so no second breach of it.
+  state = Route(client, id, {{"to_service", "pothole"}, {"reason", "a pothole after all"}});
+  EXPECT_EQ(state["request"]["sla_deadline"], pothole_deadline);
+  EXPECT_EQ(state["request"]["sla_breached_deadlines"], (json{pothole_deadline, signal_deadline}));
+  EXPECT_EQ(state["request"]["overdue"], true);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // six SLA checks
+  EXPECT_EQ(Breaches(client, id, 2), breaches);
+  state = Route(client, id, {{"to_service", "traffic-signal"}, {"reason", "the signal after all"}});
+  EXPECT_EQ(state["request"]["sla_deadline"], signal_deadline);
+
   // A replay folds the same state and fires nothing again.
   json before = client.Get("/v1/requests/" + id).Json();
   ledger.Stop();

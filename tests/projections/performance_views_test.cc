@@ -3,7 +3,9 @@
 // backlogs, overdue counts and channel rows that match what the city did.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
+#include <thread>
 
 #include "projections/state_layout.h"
 #include "tests/projections/city.h"
@@ -234,6 +236,45 @@ TEST(PerformanceViews, AsOfATimeTheViewsAreTheEventsAppendedByThen) {
   auto rebuilt = OpenStore(dir.Sub("rebuilt"), OpenMode::kRebuild);
   ApplyInBatches(*rebuilt, fixtures::Interleave(log.Requests(), log.Contacts(), 3, 1), 4);
   EXPECT_EQ(ChecksumOf(*rebuilt), ChecksumOf(*live));
+}
+
+// Late events for a day, folded while readers ask for that day as of a
+// time before them: every answer is the day as it stood then, none fails
+// (the rows and the changes after as_of come from one snapshot).
+TEST(PerformanceViews, AsOfAnswersHoldWhileLateEventsAreFolded) {
+  TempDir dir;
+  fixtures::TestLog log;
+  constexpr int64_t kFirst = kT0 + kMinute;
+  constexpr int kLate = 300;
+  log.AppendAt(kFirst);
+  log.Request("SR-0", types::kRequestSubmitted, fixtures::SubmittedData("pothole", "DOT", kT0 + kDay), kT0, "phone");
+  for (int i = 1; i <= kLate; ++i) {
+    log.AppendAt(kT0 + kDay + i);
+    log.Request("SR-" + std::to_string(i), types::kRequestSubmitted,
+                fixtures::SubmittedData("pothole", "DOT", kT0 + kDay), kT0, "phone");
+  }
+  auto store = OpenStore(dir.Sub("state"));
+  const auto& events = log.Requests();
+  ASSERT_TRUE(store->ApplyBatch({events[0]}).ok());
+  std::atomic<bool> folding = true;
+  std::thread writer([&] {
+    for (size_t i = 1; i < events.size(); ++i) EXPECT_TRUE(store->ApplyBatch({events[i]}).ok());
+    folding = false;
+  });
+  int answers = 0, violations = 0;
+  while (folding || answers < 100) {
+    auto rows = store->DayRows(Dimension::kDepartment, "DOT", kDay0, kDay0, kFirst);
+    auto backlogs = store->Backlogs(Dimension::kDepartment, "DOT", kDay0, kFirst);
+    ++answers;
+    bool held = rows.ok() && rows->size() == 1 && rows->front().figures.opened == 1 && backlogs.ok() &&
+                (*backlogs)["DOT"] == 1;
+    if (!held) ++violations;
+  }
+  writer.join();
+  EXPECT_EQ(violations, 0) << "of " << answers << " answers";
+  auto now = store->DayRows(Dimension::kDepartment, "DOT", kDay0, kDay0, std::nullopt);
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->front().figures.opened, uint64_t(kLate + 1));
 }
 
 // Events of one append time split over two batches add up in one change row.

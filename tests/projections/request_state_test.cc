@@ -134,6 +134,36 @@ TEST(RequestFold, TransferDuplicateSurveyAndUnknownTypes) {
   EXPECT_EQ(s.updated_ms, kT0 + 4);
 }
 
+// Reclassified to a service and back: the first deadline is in force
+// again, its breach is recorded, so no second breach awaits it.
+TEST(RequestFold, ABreachedDeadlineInForceAgainAwaitsNoSecondBreach) {
+  TestLog log;
+  RequestState s;
+  const int64_t first = kT0 + kDay, second = kT0 + kMinute;
+  log.Request("SR-4", types::kRequestSubmitted, fixtures::SubmittedData("pothole", "DOT", first), kT0, "web");
+  log.Request("SR-4", types::kSlaBreached, {{"deadline", events::FormatTime(first)}}, first);
+  auto reclassify = [&](const char* from, const char* to, int64_t deadline, int64_t at) {
+    log.Request("SR-4", types::kRequestRouted,
+                {{"from_department", "DOT"}, {"to_department", "DOT"}, {"reason", "x"}, {"from_service", from},
+                 {"to_service", to}, {"service_name", to}, {"sla_deadline", events::FormatTime(deadline)}},
+                at);
+  };
+  reclassify("pothole", "traffic-signal", second, first + kMinute);
+  FoldFrom(log, 0, s);
+  EXPECT_TRUE(s.AwaitsBreach()) << "the new deadline";
+  log.Request("SR-4", types::kSlaBreached, {{"deadline", events::FormatTime(second)}}, second);
+  reclassify("traffic-signal", "pothole", first, first + 2 * kMinute);
+  s = {};
+  FoldFrom(log, 0, s);
+  EXPECT_EQ(s.deadline_ms, first);
+  EXPECT_FALSE(s.AwaitsBreach());
+  EXPECT_EQ(s.breached_deadlines_ms, (std::vector<int64_t>{first, second}));
+  EXPECT_EQ(s.breached_deadline_ms, second) << "the latest";
+  RequestState back = RequestState::FromJson(s.ToJson());
+  EXPECT_EQ(back.breached_deadlines_ms, s.breached_deadlines_ms);
+  EXPECT_FALSE(back.AwaitsBreach());
+}
+
 TEST(RequestStateJson, RoundTripsEveryFieldAndEncodesDeterministically) {
   TestLog log;
   RequestState s;
