@@ -77,7 +77,7 @@ void ApplyByType(RequestState& s, const events::Event& e) {
     if (auto service = StringField(d, "to_service"); !service.empty()) {
       s.service_code = service;
       s.service_name = StringField(d, "service_name");
-      s.deadline_ms = TimeField(d, "sla_deadline");  // a breach of the old one stays in breached_deadline_ms
+      s.deadline_ms = TimeField(d, "sla_deadline");  // a breach of the old one stays in breached_deadlines_ms
     }
   } else if (t == types::kRequestAssigned) {
     s.assignee = StringField(d, "assignee");
@@ -105,8 +105,8 @@ void ApplyByType(RequestState& s, const events::Event& e) {
     s.closed_ms = 0;
     s.resolution_code.clear();
   } else if (t == types::kSlaBreached) {
-    s.breached_deadline_ms = TimeField(d, "deadline");
-    if (!s.Breached(s.breached_deadline_ms)) s.breached_deadlines_ms.push_back(s.breached_deadline_ms);
+    int64_t deadline = TimeField(d, "deadline");
+    if (!s.Breached(deadline)) s.breached_deadlines_ms.push_back(deadline);
   } else if (t == types::kSurveyAnswered) {
     auto it = d.find("score");
     if (it != d.end() && it->is_number_integer()) s.survey_score = it->get<int>();
@@ -125,6 +125,10 @@ bool IsSettableStatus(std::string_view status) {
 
 bool RequestState::AwaitsBreach() const {
   return IsOpenStatus(status) && deadline_ms != 0 && !Breached(deadline_ms);
+}
+
+int64_t RequestState::LastBreachedDeadline() const {
+  return breached_deadlines_ms.empty() ? 0 : breached_deadlines_ms.back();
 }
 
 bool RequestState::Breached(int64_t deadline) const {
@@ -157,7 +161,7 @@ Json RequestState::ToJson() const {
               {"created_at", TimeOrNull(created_ms)},
               {"updated_at", TimeOrNull(updated_ms)},
               {"sla_deadline", TimeOrNull(deadline_ms)},
-              {"sla_breached_deadline", TimeOrNull(breached_deadline_ms)},
+              {"sla_breached_deadline", TimeOrNull(LastBreachedDeadline())},
               {"sla_breached_deadlines", TimesJson(breached_deadlines_ms)},
               {"first_response_at", TimeOrNull(first_response_ms)},
               {"resolved_at", TimeOrNull(resolved_ms)},
@@ -191,7 +195,6 @@ RequestState RequestState::FromJson(const Json& j) {
   s.created_ms = TimeField(j, "created_at");
   s.updated_ms = TimeField(j, "updated_at");
   s.deadline_ms = TimeField(j, "sla_deadline");
-  s.breached_deadline_ms = TimeField(j, "sla_breached_deadline");
   if (auto all = j.find("sla_breached_deadlines"); all != j.end() && all->is_array())
     for (const auto& time : *all)
       if (time.is_string())

@@ -43,7 +43,6 @@ struct RequestState {
   int64_t first_response_ms = 0;     // first event after submission by a department or agent
   int64_t resolved_ms = 0;            // 0 unless resolved (cleared by reopened)
   int64_t closed_ms = 0;              // 0 unless closed (cleared by reopened)
-  int64_t breached_deadline_ms = 0;   // the deadline an sla.breached last recorded passing; 0 if none
   // Every deadline an sla.breached recorded passing, in order: a request
   // reclassified back to a service it left has that deadline again.
   std::vector<int64_t> breached_deadlines_ms;
@@ -62,6 +61,7 @@ struct RequestState {
   // passing: the SLA timer's index holds such requests.
   bool AwaitsBreach() const;
   bool Breached(int64_t deadline_ms) const;  // an sla.breached recorded it passing
+  int64_t LastBreachedDeadline() const;       // 0 if none
   // The stored form and the core of GET /v1/requests/{id}: every field
   // always present, zero times / empty strings / no survey score as null,
   // times as RFC 3339. Deterministic (sorted keys), so it feeds checksums.

@@ -372,7 +372,7 @@ std::string RequestRow(const RequestState& s) {
   row += R"(,"service_name":)";
   AppendStringOrNull(row, s.service_name);
   row += R"(,"sla_breached_deadline":)";
-  AppendTimeOrNull(row, s.breached_deadline_ms);
+  AppendTimeOrNull(row, s.LastBreachedDeadline());
   row += R"(,"sla_breached_deadlines":[)";
   for (size_t i = 0; i < s.breached_deadlines_ms.size(); ++i) {
     if (i) row += ',';

@@ -228,7 +228,7 @@ TEST(DecideBreach, RefusesWhatIsNotABreach) {
   future.state.deadline_ms = ctx.now_ms;
   EXPECT_TRUE(refused(future, ctx.now_ms)) << "a deadline passes after its instant";
   auto recorded = open;
-  recorded.state.breached_deadline_ms = deadline;
+  recorded.state.breached_deadlines_ms = {deadline};
   EXPECT_TRUE(refused(recorded, deadline));
   auto none = Request();
   EXPECT_TRUE(refused(none, 0)) << "no deadline";

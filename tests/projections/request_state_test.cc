@@ -158,7 +158,7 @@ TEST(RequestFold, ABreachedDeadlineInForceAgainAwaitsNoSecondBreach) {
   EXPECT_EQ(s.deadline_ms, first);
   EXPECT_FALSE(s.AwaitsBreach());
   EXPECT_EQ(s.breached_deadlines_ms, (std::vector<int64_t>{first, second}));
-  EXPECT_EQ(s.breached_deadline_ms, second) << "the latest";
+  EXPECT_EQ(s.LastBreachedDeadline(), second);
   RequestState back = RequestState::FromJson(s.ToJson());
   EXPECT_EQ(back.breached_deadlines_ms, s.breached_deadlines_ms);
   EXPECT_FALSE(back.AwaitsBreach());
